@@ -1,0 +1,1 @@
+"""Invoicing and payment. Filled by a later issue."""

@@ -1,0 +1,1 @@
+"""Quarterly KPI returns. Filled by a later issue."""

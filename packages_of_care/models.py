@@ -1,0 +1,1 @@
+"""Packages of care (referrals, orders, variations, absences, plans). Filled by a later issue."""

@@ -1,0 +1,3 @@
+app_name = "packages_of_care"
+
+urlpatterns: list = []

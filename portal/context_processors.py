@@ -1,0 +1,11 @@
+from django.conf import settings
+
+from .hooks import nav_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    return {
+        "service_name": settings.PORTAL["SERVICE_NAME"],
+        "nav_items": nav_for(user, request.path) if user is not None else [],
+    }

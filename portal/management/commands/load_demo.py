@@ -1,0 +1,16 @@
+"""Load the demo data: reference data from the specifications, demo organisations, users,
+orders, visits and returns. Idempotent: a second run changes nothing."""
+
+from django.core.management.base import BaseCommand
+
+from portal.hooks import demo_steps
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent)."
+
+    def handle(self, *args, **options):
+        for name, step in demo_steps():
+            self.stdout.write(f"{name}:")
+            step(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in at http://127.0.0.1:8000/"))

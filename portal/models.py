@@ -1,0 +1,299 @@
+"""Organisations, people, API tokens and the audit trail: what every app shares."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from .roles import ROLES_BY_KIND, Capability, OrganisationKind, Role
+from .tenancy import TenantQuerySet
+
+
+class CqcRating(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    NOT_YET_RATED = "not_yet_rated", "Not yet rated"
+
+    @classmethod
+    def good_or_better(cls) -> set[str]:
+        return {cls.OUTSTANDING, cls.GOOD}
+
+
+class CommissionerType(models.TextChoices):
+    COUNCIL = "council", "Council"
+    NHS = "nhs", "NHS commissioner"
+
+
+# Other apps say which organisations are partners (and so may see each other's names):
+# schemes registers contracts, framework membership registers applications and admissions.
+# Each entry maps an organisation to a queryset of partner organisation ids.
+_PARTNER_SOURCES: list = []
+
+
+def register_partner_source(fn) -> None:
+    """`fn(organisation)` returns a values-queryset of the ids of that organisation's partners."""
+    if fn not in _PARTNER_SOURCES:
+        _PARTNER_SOURCES.append(fn)
+
+
+class OrganisationQuerySet(TenantQuerySet):
+    reference_data = True
+
+    def _partners_of(self, organisation):
+        q = models.Q(pk=organisation.pk)
+        for source in _PARTNER_SOURCES:
+            q |= models.Q(pk__in=source(organisation))
+        return self.filter(q)
+
+    def for_commissioner(self, organisation):
+        return self._partners_of(organisation)
+
+    def for_provider(self, organisation):
+        return self._partners_of(organisation)
+
+    def commissioners(self):
+        return self.filter(kind=OrganisationKind.COMMISSIONER)
+
+    def providers(self):
+        return self.filter(kind=OrganisationKind.PROVIDER)
+
+
+class Organisation(models.Model):
+    """A council or NHS commissioner, a care provider, or the portal's operator.
+
+    Providers carry their CQC registration: location ID, current rating and the rating's date
+    (a fall below Good obliges the provider to tell the council `[002 §4.3]`).
+    """
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    commissioner_type = models.CharField(
+        max_length=20,
+        choices=CommissionerType.choices,
+        blank=True,
+        help_text="Council or NHS commissioner (commissioners only).",
+    )
+    cqc_location_id = models.CharField("CQC location ID", max_length=20, blank=True)
+    cqc_rating = models.CharField("CQC rating", max_length=30, choices=CqcRating.choices, blank=True)
+    cqc_rating_date = models.DateField("CQC rating date", null=True, blank=True)
+    address = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    telephone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="organisation_commissioner_type_only_for_commissioners",
+                condition=models.Q(kind=OrganisationKind.COMMISSIONER) | models.Q(commissioner_type=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.kind == OrganisationKind.COMMISSIONER and not self.commissioner_type:
+            raise ValidationError(
+                {"commissioner_type": "Say whether this is a council or an NHS commissioner."}
+            )
+        if self.kind != OrganisationKind.PROVIDER and (self.cqc_location_id or self.cqc_rating):
+            raise ValidationError({"cqc_location_id": "Only providers hold a CQC registration."})
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.kind == OrganisationKind.COMMISSIONER
+
+    @property
+    def is_provider(self) -> bool:
+        return self.kind == OrganisationKind.PROVIDER
+
+
+class UserQuerySet(TenantQuerySet):
+    def for_commissioner(self, organisation):
+        return self.filter(organisation=organisation)
+
+    def for_provider(self, organisation):
+        return self.filter(organisation=organisation)
+
+    def for_site_admin(self):
+        return self.all()
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        if "organisation" not in extra_fields:
+            operator, _ = Organisation.objects.get_or_create(
+                name="Portal operations", defaults={"kind": OrganisationKind.OPERATOR}
+            )
+            extra_fields["organisation"] = operator
+        extra_fields.setdefault("role", Role.SITE_ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person (or, for the API client role, a system) in exactly one organisation, with one role."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="users")
+    role = models.CharField(max_length=30, choices=Role.choices)
+
+    objects = PortalUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["username"]
+
+    def clean(self):
+        super().clean()
+        if self.organisation_id and self.role not in ROLES_BY_KIND.get(self.organisation.kind, set()):
+            raise ValidationError(
+                {
+                    "role": f"A {self.get_role_display()} cannot belong to a {self.organisation.get_kind_display().lower()}."
+                }
+            )
+
+    def save(self, *args, **kwargs):
+        # Only the portal operator's administrators reach Django's admin site.
+        self.is_staff = self.role == Role.SITE_ADMIN
+        self.is_superuser = self.role == Role.SITE_ADMIN
+        super().save(*args, **kwargs)
+
+    @property
+    def is_commissioner_side(self) -> bool:
+        return self.organisation.kind == OrganisationKind.COMMISSIONER
+
+    @property
+    def is_provider_side(self) -> bool:
+        return self.organisation.kind == OrganisationKind.PROVIDER
+
+    def can(self, capability: Capability, token=None) -> bool:
+        from .roles import has_capability
+
+        return has_capability(self, capability, token)
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(TenantQuerySet):
+    def for_commissioner(self, organisation):
+        return self.filter(user__organisation=organisation)
+
+    def for_provider(self, organisation):
+        return self.filter(user__organisation=organisation)
+
+    def for_site_admin(self):
+        return self.all()
+
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A bearer token for an API client. Only a hash of the key is stored; the key is shown once.
+
+    Tokens read only, unless granted scopes (write capabilities of the owning organisation).
+    DRF's own authtoken keeps keys in clear and allows one token per user with no scopes,
+    which is why this small model exists.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(
+        default=list, blank=True, help_text="Write capabilities granted; empty = read-only."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, *, user: User, name: str, scopes=(), key: str | None = None) -> tuple["ApiToken", str]:
+        """Create a token and return it with its key, which is not stored anywhere."""
+        if user.role != Role.API_CLIENT:
+            raise ValidationError("Only API client accounts hold API tokens.")
+        key = key or secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=_hash_key(key), scopes=sorted(set(scopes))
+        )
+        return token, key
+
+    @classmethod
+    def authenticate(cls, key: str) -> "ApiToken | None":
+        return (
+            cls.objects.active()
+            .select_related("user", "user__organisation")
+            .filter(key_hash=_hash_key(key))
+            .first()
+        )
+
+
+class AuditEventQuerySet(TenantQuerySet):
+    commissioner_lookup = "commissioner"
+    provider_lookup = "provider"
+
+    def for_object(self, obj):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=str(obj.pk),
+        )
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when, and what changed. Written by services, never edited.
+
+    `commissioner` and `provider` are the organisations party to the record, so each side sees
+    the trail of its own records and nothing else.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    commissioner = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provider = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

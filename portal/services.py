@@ -1,0 +1,24 @@
+"""Writes that belong to the shell: sessions and API tokens."""
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit
+from .models import ApiToken
+
+
+def sessions_clear_expired() -> int:
+    """Delete expired browser sessions (personal data should not linger). Returns how many."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted
+
+
+@transaction.atomic
+def api_tokens_revoke_expired() -> int:
+    """Mark tokens past their expiry as revoked, so the API-access page says so. Returns how many."""
+    now = timezone.now()
+    expired = list(ApiToken.objects.select_for_update().filter(revoked_at__isnull=True, expires_at__lte=now))
+    ApiToken.objects.filter(pk__in=[t.pk for t in expired]).update(revoked_at=now)
+    audit.record_many(actor=None, objects=expired, action="revoked (expired)")
+    return len(expired)

@@ -1,0 +1,1 @@
+"""Settings follow cookiecutter-django's split: base, local, test, production."""

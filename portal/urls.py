@@ -1,0 +1,71 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.api.permissions import PublicReadOnly
+
+from . import views
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"
+
+# Browser forms take GET and POST only; Django's form views would otherwise treat PUT as POST.
+FORM_METHODS = {"http_method_names": ["get", "post", "head", "options"]}
+
+portal_patterns = (
+    [
+        path("", views.DashboardView.as_view(), name="dashboard"),
+        path("api-access/", views.ApiAccessView.as_view(), name="api-access"),
+        path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
+    ],
+    "portal",
+)
+
+urlpatterns = [
+    path("", include(portal_patterns)),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(**FORM_METHODS),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(**FORM_METHODS),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
+    path("schemes/", include("schemes.urls")),
+    path("packages/", include("packages_of_care.urls")),
+    path("kpis/", include("kpis.urls")),
+    path("invoicing/", include("invoicing.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[PublicReadOnly]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[PublicReadOnly]),
+        name="swagger-ui",
+    ),
+    path("api/v1/", include("portal.api.urls")),
+    path("api/v1/", include("schemes.api.urls")),
+    path("api/v1/", include("packages_of_care.api.urls")),
+    path("api/v1/", include("kpis.api.urls")),
+    path("api/v1/", include("invoicing.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,642 @@
+"""Reference data from the specifications, loaded by `load_demo`.
+
+Norfolk's 15 schemes in 5 lots with their units `[004 App. 1]`, Derby's 5 schemes in 2 lots
+`[002 §Lots]`, and Dorset's open framework with its Extra Care and Children's lots `[003 App. 1]`,
+`[000]`, `[001]`; then demo providers holding contracts and one demo user per role.
+"""
+
+import datetime as dt
+from decimal import Decimal as D
+
+from django.db import transaction
+
+from portal.models import ApiToken, CommissionerType, CqcRating, Organisation, User
+from portal.roles import Capability, OrganisationKind, Role
+
+from .models import (
+    Contract,
+    Framework,
+    Lot,
+    PaymentModel,
+    Scheme,
+    SchemeUnitGroup,
+    Tenure,
+    UnitSize,
+    UnitType,
+)
+from .services import contract_create, contract_rate_set
+
+DEMO_PASSWORD = "portal-demo-2026"
+
+NORFOLK = "Norfolk County Council"
+DERBY = "Derby City Council"
+DORSET = "Dorset Council"
+
+G, DEM, RES, BUN = UnitType.GENERAL, UnitType.DEMENTIA, UnitType.RESPITE, UnitType.BUNGALOW
+S, DBL, ANY = UnitSize.SINGLE, UnitSize.DOUBLE, UnitSize.UNSPECIFIED
+RENT, PART = Tenure.RENTED, Tenure.PART_OWNED
+
+# (lot number, lot name, scheme, landlord, address, postcode, unplanned h/wk, est. planned h/wk,
+#  [(unit type, size, count, tenure, care provided, note)])  — domain.md table; units [004 App. 1]
+NORFOLK_SCHEMES = [
+    (
+        "1",
+        "Norwich",
+        "Barley Court",
+        "Saffron Housing Trust",
+        "Beechcroft, New Costessey",
+        "NR5 0RJ",
+        "98",
+        "792.00",
+        [
+            (G, S, 53, ANY, True, "Includes 4 working-age adult flats"),
+            (G, DBL, 6, ANY, True, ""),
+            (RES, S, 1, ANY, True, "Respite flat"),
+        ],
+    ),
+    (
+        "1",
+        "Norwich",
+        "Dell Rose Court",
+        "Broadland Housing",
+        "Northfields, Norwich",
+        "NR4 7EL",
+        "98",
+        "847.20",
+        [(G, S, 32, ANY, True, ""), (G, DBL, 4, ANY, True, ""), (DEM, S, 12, ANY, True, "")],
+    ),
+    (
+        "1",
+        "Norwich",
+        "Harriet Court",
+        "Broadland Housing",
+        "Lakenfields, Lakenham",
+        "NR1 2DG",
+        "98",
+        "730.20",
+        [(G, S, 29, ANY, True, ""), (G, DBL, 2, ANY, True, ""), (DEM, S, 9, ANY, True, "")],
+    ),
+    (
+        "1",
+        "Norwich",
+        "The Meadows",
+        "Saffron Housing Trust",
+        "Ladysmock Way, Norwich",
+        "NR5 9BF",
+        "147",
+        "1366.02",
+        [
+            (G, S, 75, ANY, True, "Includes 3 working-age adult flats"),
+            (G, DBL, 8, ANY, True, ""),
+            (DEM, S, 7, ANY, True, ""),
+            (DEM, DBL, 2, ANY, True, ""),
+        ],
+    ),
+    (
+        "2",
+        "Norwich and North",
+        "Green Lane View",
+        "Housing 21",
+        "St Michaels Ave, Aylsham",
+        "NR11 6YA",
+        "98",
+        "303.60",
+        [
+            (
+                G,
+                S,
+                18,
+                ANY,
+                True,
+                "7 leasehold / shared-ownership flats have no care arrangements and are not counted",
+            ),
+            (G, DBL, 5, ANY, True, ""),
+        ],
+    ),
+    (
+        "2",
+        "Norwich and North",
+        "Redmayne View",
+        "Housing 21",
+        "Mountbatten Drive, Sprowston",
+        "NR6 7PX",
+        "98",
+        "528.00",
+        [(G, S, 32, ANY, True, ""), (G, DBL, 8, ANY, True, "")],
+    ),
+    (
+        "3",
+        "North & East (coastal)",
+        "St Augustine's Place and Addison Road",
+        "Orbit HA / Great Yarmouth BC",
+        "Addison Road, Gorleston",
+        "NR31 0PA",
+        "98",
+        "448.80",
+        [
+            (G, S, 20, ANY, True, "St Augustine's Place flats"),
+            (BUN, S, 14, ANY, True, "Addison Road bungalows, with access to St Augustine's Place"),
+        ],
+    ),
+    (
+        "3",
+        "North & East (coastal)",
+        "Benjamin Court",
+        "Broadland HA",
+        "Roughton Road, Cromer",
+        "NR27 0EU",
+        "98",
+        "396.00",
+        [(G, S, 24, ANY, True, ""), (G, DBL, 6, ANY, True, "")],
+    ),
+    (
+        "3",
+        "North & East (coastal)",
+        "Lloyd Court",
+        "Broadland HA",
+        "High Kelling, Holt",
+        "NR25 6AE",
+        "98",
+        "528.00",
+        [(G, S, 36, ANY, True, ""), (G, DBL, 4, ANY, True, "")],
+    ),
+    (
+        "3",
+        "North & East (coastal)",
+        "The Lawns",
+        "Broadland HA",
+        "Caister Road, Great Yarmouth",
+        "NR30 4DQ",
+        "98",
+        "396.00",
+        [(G, S, 28, ANY, True, ""), (G, DBL, 2, ANY, True, "")],
+    ),
+    (
+        "4",
+        "West",
+        "Lisbon Court",
+        "Broadland HA",
+        "Galyon Rd, King's Lynn",
+        "PE30 3FB",
+        "98",
+        "396.00",
+        [(G, S, 30, ANY, True, "")],
+    ),
+    (
+        "4",
+        "West",
+        "Oakes Court",
+        "Broadland HA",
+        "Palmer Way, Downham Market",
+        "PE38 9UZ",
+        "98",
+        "734.00",
+        [(G, S, 25, ANY, True, ""), (G, DBL, 5, ANY, True, ""), (DEM, S, 10, ANY, True, "")],
+    ),
+    (
+        "5",
+        "South",
+        "Laburnum Grove",
+        "Flagship",
+        "48 Laburnum Grove, Thetford",
+        "IP24 3HS",
+        "98",
+        "396.00",
+        [(G, S, 29, ANY, True, ""), (G, DBL, 1, ANY, True, "")],
+    ),
+    (
+        "5",
+        "South",
+        "Robert Kett Court",
+        "Broadland HA",
+        "Ethel Gooch Rd, Wymondham",
+        "NR18 0LH",
+        "98",
+        "734.00",
+        [(G, S, 28, ANY, True, ""), (G, DBL, 2, ANY, True, ""), (DEM, S, 10, ANY, True, "")],
+    ),
+    (
+        "5",
+        "South",
+        "Weavers Court",
+        "Saffron Housing Trust",
+        "Mount St, Diss",
+        "IP22 4QH",
+        "98",
+        "686.40",
+        [
+            (G, S, 48, ANY, True, "4 flats are designated for working-age adults"),
+            (RES, S, 1, ANY, True, "Respite flat"),
+            (BUN, ANY, 3, ANY, False, "The provider answers alarm calls only and holds no master key"),
+        ],
+    ),
+]
+# Dementia units sit behind keypad access in the five schemes that have them [004 §3.9.7.1].
+
+DERBY_SCHEMES = [
+    (
+        "1",
+        "Handyside Court",
+        "Housing 21",
+        "Rowena Close, Alvaston",
+        "DE24 8HQ",
+        [(G, S, 31, RENT), (G, DBL, 7, RENT)],
+    ),
+    ("1", "Sunnyfield Court", "Housing 21", "Blackmore Street, Sunny Hill", "DE23 8AS", [(G, DBL, 70, RENT)]),
+    ("2", "Cedar House", "The Retail Trust", "Leylands Estate, Broadway", "DE22 1AY", [(G, S, 38, RENT)]),
+    (
+        "2",
+        "Greenwich Gardens",
+        "Sanctuary Retirement Living",
+        "34 Greenwich Drive North, Mackworth",
+        "DE22 4BH",
+        [(G, S, 1, PART), (G, DBL, 19, PART), (G, S, 37, RENT), (G, DBL, 41, RENT)],
+    ),
+    (
+        "2",
+        "Parklands View",
+        "Derby City Council / Derby Homes",
+        "Bath Street, Darley",
+        "DE1 3BT",
+        [(G, DBL, 20, PART), (G, DBL, 62, RENT)],
+    ),
+]
+
+DORSET_LOTS = [
+    (
+        "S1 L8",
+        "Extra Care Housing",
+        "Care and support within extra care schemes, bought as weekly packages with a tolerance of five hours "
+        "within the usual payment period [000 §1.4]. Quarterly KPIs R1–R8 [000 §5].",
+    ),
+    (
+        "S1 L9 P1",
+        "Children's Care and Support at Home and Community Support (Dorset Council)",
+        "Care at home and short-break activities for disabled children, referred by the disabled children's team [001].",
+    ),
+    (
+        "S1 L9 P2",
+        "Children's Care and Support at Home — complex care (NHS Dorset)",
+        "Part 2: children's complex care commissioned by NHS Dorset [001 Part 2].",
+    ),
+]
+
+# (name, CQC location ID, rating, rating date)
+PROVIDERS = {
+    "Wensum Valley Care": ("1-4182736450", CqcRating.GOOD, dt.date(2025, 3, 12)),
+    "Waveney Homecare": ("1-5293847561", CqcRating.OUTSTANDING, dt.date(2024, 11, 4)),
+    "Derwent Extra Care Services": ("1-6304958672", CqcRating.GOOD, dt.date(2025, 6, 20)),
+    "Markeaton Support": ("1-7415069783", CqcRating.GOOD, dt.date(2024, 9, 2)),
+    "Purbeck Care Partnership": ("1-8526170894", CqcRating.GOOD, dt.date(2025, 1, 28)),
+    "Stour Children's Support": ("1-9637281905", CqcRating.OUTSTANDING, dt.date(2025, 5, 15)),
+}
+
+# (commissioner, lot number, provider, reference, start, end, payment model, [(from, planned, unplanned)])
+CONTRACTS = [
+    (
+        NORFOLK,
+        "1",
+        "Wensum Valley Care",
+        "NCC-HWC-L1",
+        dt.date(2024, 4, 1),
+        dt.date(2029, 3, 31),
+        PaymentModel.HOURLY_4_WEEKLY,
+        [
+            (dt.date(2024, 4, 1), "22.40", "24.28"),
+            (dt.date(2025, 4, 1), "22.85", "24.28"),
+            (dt.date(2026, 4, 1), "23.10", "24.28"),
+        ],
+    ),
+    (
+        NORFOLK,
+        "2",
+        "Wensum Valley Care",
+        "NCC-HWC-L2",
+        dt.date(2024, 4, 1),
+        dt.date(2029, 3, 31),
+        PaymentModel.HOURLY_4_WEEKLY,
+        [
+            (dt.date(2024, 4, 1), "22.40", "24.28"),
+            (dt.date(2025, 4, 1), "22.85", "24.28"),
+            (dt.date(2026, 4, 1), "23.10", "24.28"),
+        ],
+    ),
+    (
+        NORFOLK,
+        "3",
+        "Wensum Valley Care",
+        "NCC-HWC-L3",
+        dt.date(2024, 4, 1),
+        dt.date(2029, 3, 31),
+        PaymentModel.HOURLY_4_WEEKLY,
+        [
+            (dt.date(2024, 4, 1), "22.60", "24.28"),
+            (dt.date(2025, 4, 1), "23.00", "24.28"),
+            (dt.date(2026, 4, 1), "23.30", "24.28"),
+        ],
+    ),
+    (
+        NORFOLK,
+        "4",
+        "Waveney Homecare",
+        "NCC-HWC-L4",
+        dt.date(2024, 4, 1),
+        dt.date(2029, 3, 31),
+        PaymentModel.HOURLY_4_WEEKLY,
+        [
+            (dt.date(2024, 4, 1), "22.95", "24.28"),
+            (dt.date(2025, 4, 1), "23.30", "24.28"),
+            (dt.date(2026, 4, 1), "23.52", "24.28"),
+        ],
+    ),
+    (
+        NORFOLK,
+        "5",
+        "Waveney Homecare",
+        "NCC-HWC-L5",
+        dt.date(2024, 4, 1),
+        dt.date(2029, 3, 31),
+        PaymentModel.HOURLY_4_WEEKLY,
+        [
+            (dt.date(2024, 4, 1), "22.95", "24.28"),
+            (dt.date(2025, 4, 1), "23.30", "24.28"),
+            (dt.date(2026, 4, 1), "23.52", "24.28"),
+        ],
+    ),
+    (
+        DERBY,
+        "1",
+        "Derwent Extra Care Services",
+        "DCC-EC-L1",
+        dt.date(2025, 4, 1),
+        dt.date(2030, 3, 31),
+        PaymentModel.BLOCK_QUARTERLY,
+        [(dt.date(2025, 4, 1), "21.80", None), (dt.date(2026, 4, 1), "22.35", None)],
+    ),
+    (
+        DERBY,
+        "2",
+        "Markeaton Support",
+        "DCC-EC-L2",
+        dt.date(2025, 4, 1),
+        dt.date(2030, 3, 31),
+        PaymentModel.BLOCK_QUARTERLY,
+        [(dt.date(2025, 4, 1), "22.10", None), (dt.date(2026, 4, 1), "22.60", None)],
+    ),
+    (
+        DORSET,
+        "S1 L8",
+        "Purbeck Care Partnership",
+        "DOR-S1L8-01",
+        dt.date(2023, 1, 1),
+        dt.date(2027, 12, 31),
+        PaymentModel.WEEKLY_PACKAGE,
+        [(dt.date(2023, 1, 1), "24.50", None), (dt.date(2026, 4, 1), "25.40", None)],
+    ),
+    (
+        DORSET,
+        "S1 L9 P1",
+        "Stour Children's Support",
+        "DOR-S1L9P1-01",
+        dt.date(2023, 1, 1),
+        dt.date(2027, 12, 31),
+        PaymentModel.WEEKLY_PACKAGE,
+        [(dt.date(2023, 1, 1), "26.00", None)],
+    ),
+    (
+        DORSET,
+        "S1 L9 P2",
+        "Stour Children's Support",
+        "DOR-S1L9P2-01",
+        dt.date(2023, 1, 1),
+        dt.date(2027, 12, 31),
+        PaymentModel.WEEKLY_PACKAGE,
+        [(dt.date(2023, 1, 1), "28.50", None)],
+    ),
+]
+
+# (username, organisation, role, first name, last name)
+USERS = [
+    ("admin", "Portal operations", Role.SITE_ADMIN, "Sam", "Operator"),
+    ("norfolk.commissioner", NORFOLK, Role.COMMISSIONER, "Nadia", "Okafor"),
+    ("norfolk.brokerage", NORFOLK, Role.BROKERAGE, "Ben", "Hales"),
+    ("norfolk.api", NORFOLK, Role.API_CLIENT, "Norfolk", "Finance system"),
+    ("derby.commissioner", DERBY, Role.COMMISSIONER, "Priya", "Shah"),
+    ("derby.brokerage", DERBY, Role.BROKERAGE, "Tom", "Ward"),
+    ("dorset.commissioner", DORSET, Role.COMMISSIONER, "Ellen", "Hardy"),
+    ("dorset.brokerage", DORSET, Role.BROKERAGE, "Joe", "Pike"),
+    ("wensum.manager", "Wensum Valley Care", Role.PROVIDER_MANAGER, "Grace", "Moore"),
+    ("wensum.staff", "Wensum Valley Care", Role.PROVIDER_STAFF, "Liam", "Carter"),
+    ("wensum.api", "Wensum Valley Care", Role.API_CLIENT, "Wensum", "Call monitoring"),
+    ("waveney.manager", "Waveney Homecare", Role.PROVIDER_MANAGER, "Hannah", "Price"),
+    ("waveney.staff", "Waveney Homecare", Role.PROVIDER_STAFF, "Owen", "Bell"),
+    ("derwent.manager", "Derwent Extra Care Services", Role.PROVIDER_MANAGER, "Ruth", "Sharp"),
+    ("markeaton.manager", "Markeaton Support", Role.PROVIDER_MANAGER, "Imran", "Ali"),
+    ("purbeck.manager", "Purbeck Care Partnership", Role.PROVIDER_MANAGER, "Kate", "Lane"),
+    ("stour.manager", "Stour Children's Support", Role.PROVIDER_MANAGER, "Dan", "Frost"),
+]
+
+# Deterministic demo keys so the README can show a working curl; never use these outside a demo.
+API_TOKENS = [
+    ("norfolk.api", "Norfolk KPI and invoice reader", "demo-norfolk-api-key-0001", []),
+    ("wensum.api", "Wensum call monitoring feed", "demo-wensum-api-key-0001", [Capability.PROVIDER_RECORD]),
+]
+
+
+def _organisations(out):
+    orgs = {}
+    orgs["Portal operations"], _ = Organisation.objects.get_or_create(
+        name="Portal operations", defaults={"kind": OrganisationKind.OPERATOR}
+    )
+    for name in (NORFOLK, DERBY, DORSET):
+        orgs[name], _ = Organisation.objects.get_or_create(
+            name=name,
+            defaults={"kind": OrganisationKind.COMMISSIONER, "commissioner_type": CommissionerType.COUNCIL},
+        )
+    for name, (location, rating, rated_on) in PROVIDERS.items():
+        orgs[name], _ = Organisation.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": OrganisationKind.PROVIDER,
+                "cqc_location_id": location,
+                "cqc_rating": rating,
+                "cqc_rating_date": rated_on,
+            },
+        )
+    return orgs
+
+
+def _norfolk(orgs):
+    framework, _ = Framework.objects.get_or_create(
+        commissioner=orgs[NORFOLK],
+        name="Care and Support in Housing with Care",
+        defaults={
+            "reference": "NCC-HWC",
+            "specification": "[004]",
+            "start_date": dt.date(2024, 4, 1),
+            "end_date": dt.date(2029, 3, 31),
+            "description": "15 schemes in 5 lots; Individual Service Orders through the provider portal; "
+            "4-weekly payment periods [004].",
+        },
+    )
+    for _position, (
+        number,
+        lot_name,
+        name,
+        landlord,
+        address,
+        postcode,
+        unplanned,
+        planned,
+        units,
+    ) in enumerate(NORFOLK_SCHEMES):
+        lot, _ = Lot.objects.get_or_create(
+            framework=framework, number=number, defaults={"name": lot_name, "position": int(number)}
+        )
+        has_dementia = any(u[0] == DEM for u in units)
+        scheme, created = Scheme.objects.get_or_create(
+            lot=lot,
+            name=name,
+            defaults={
+                "landlord": landlord,
+                "address": address,
+                "postcode": postcode,
+                "unplanned_hours_per_week": D(unplanned),
+                "estimated_planned_hours_per_week": D(planned),
+                "keypad_dementia_access": has_dementia,
+            },
+        )
+        if created:
+            SchemeUnitGroup.objects.bulk_create(
+                SchemeUnitGroup(
+                    scheme=scheme,
+                    unit_type=t,
+                    size=size,
+                    count=count,
+                    tenure=tenure,
+                    care_provided=care,
+                    note=note,
+                )
+                for t, size, count, tenure, care, note in units
+            )
+
+
+def _derby(orgs):
+    framework, _ = Framework.objects.get_or_create(
+        commissioner=orgs[DERBY],
+        name="Extra Care Services",
+        defaults={
+            "reference": "DCC-EC",
+            "specification": "[002]",
+            "start_date": dt.date(2025, 4, 1),
+            "end_date": dt.date(2030, 3, 31),
+            "description": "Planned care, the 24/7 emergency response and the wellbeing service in five "
+            "schemes, paid as a quarterly block with a block-volume review [002].",
+        },
+    )
+    lot_names = {
+        "1": "Handyside Court and Sunnyfield Court",
+        "2": "Cedar House, Greenwich Gardens and Parklands View",
+    }
+    for number, name, landlord, address, postcode, units in DERBY_SCHEMES:
+        lot, _ = Lot.objects.get_or_create(
+            framework=framework, number=number, defaults={"name": lot_names[number], "position": int(number)}
+        )
+        scheme, created = Scheme.objects.get_or_create(
+            lot=lot,
+            name=name,
+            defaults={"landlord": landlord, "address": address, "postcode": postcode},
+        )
+        if created:
+            SchemeUnitGroup.objects.bulk_create(
+                SchemeUnitGroup(scheme=scheme, unit_type=t, size=size, count=count, tenure=tenure)
+                for t, size, count, tenure in units
+            )
+
+
+def _dorset(orgs):
+    framework, _ = Framework.objects.get_or_create(
+        commissioner=orgs[DORSET],
+        name="Dorset Care, Support, Housing and Community Safety Framework",
+        defaults={
+            "reference": "DORSET-CARE",
+            "specification": "[003]",
+            "is_open": True,
+            "start_date": dt.date(2022, 10, 1),
+            "end_date": dt.date(2032, 9, 30),
+            "description": "A 10-year open framework of 27 lots that providers may join, widen or leave at "
+            "any time [003 §2, App. 1].",
+        },
+    )
+    for position, (number, name, description) in enumerate(DORSET_LOTS, start=1):
+        Lot.objects.get_or_create(
+            framework=framework,
+            number=number,
+            defaults={"name": name, "description": description, "position": position},
+        )
+
+
+def _contracts(orgs):
+    for commissioner, lot_number, provider, reference, start, end, model, rates in CONTRACTS:
+        if Contract.objects.filter(commissioner=orgs[commissioner], reference=reference).exists():
+            continue
+        lot = Lot.objects.get(framework__commissioner=orgs[commissioner], number=lot_number)
+        first_from, first_planned, first_unplanned = rates[0]
+        contract = contract_create(
+            actor=None,
+            commissioner=orgs[commissioner],
+            provider=orgs[provider],
+            lot=lot,
+            reference=reference,
+            title=f"{lot.name} — {provider}",
+            start_date=start,
+            end_date=end,
+            payment_model=model,
+            planned_hourly_rate=D(first_planned),
+            unplanned_hourly_rate=D(first_unplanned) if first_unplanned else None,
+            payment_period_anchor=start if model == PaymentModel.HOURLY_4_WEEKLY else None,
+        )
+        for effective_from, planned, unplanned in rates[1:]:
+            contract_rate_set(
+                actor=None,
+                contract=contract,
+                effective_from=effective_from,
+                planned_hourly_rate=D(planned),
+                unplanned_hourly_rate=D(unplanned) if unplanned else None,
+                note="Annual review",
+            )
+
+
+def _users(orgs, out):
+    for username, org_name, role, first, last in USERS:
+        if User.objects.filter(username=username).exists():
+            continue
+        user = User(
+            username=username,
+            organisation=orgs[org_name],
+            role=role,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.org",
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.full_clean()
+        user.save()
+        out.write(
+            f"  created {username:24} {user.get_role_display():20} {org_name}  password: {DEMO_PASSWORD}"
+        )
+    for username, name, key, scopes in API_TOKENS:
+        user = User.objects.get(username=username)
+        if not ApiToken.objects.filter(user=user, name=name).exists():
+            ApiToken.issue(user=user, name=name, scopes=scopes, key=key)
+            out.write(f"  API key for {username}: {key}  (scopes: {', '.join(scopes) or 'read-only'})")
+
+
+@transaction.atomic
+def load(out):
+    orgs = _organisations(out)
+    _norfolk(orgs)
+    _derby(orgs)
+    _dorset(orgs)
+    _contracts(orgs)
+    _users(orgs, out)

@@ -1,0 +1,56 @@
+"""Schemes-side records of the canary world: a framework per commissioner; per pair a lot, a
+scheme with units, and a contract with rates."""
+
+import datetime as dt
+from decimal import Decimal
+
+from schemes.models import Framework, Lot, PaymentModel, Scheme, SchemeUnitGroup, UnitType
+from schemes.services import contract_create
+from tests.matrix.world import PAIR_PARTIES, ref
+
+ORDER = 10
+
+
+def build(world):
+    for key in ("C1", "C2"):
+        world.put(
+            "framework",
+            key,
+            Framework.objects.create(
+                commissioner=world.orgs[key], name=f"Framework {ref(key)}", reference=f"FW-{ref(key)}"
+            ),
+        )
+    for position, (pair, (c_key, p_key)) in enumerate(PAIR_PARTIES.items(), start=1):
+        lot = Lot.objects.create(
+            framework=world.get("framework", c_key),
+            number=str(position),
+            name=f"Lot {ref(pair)}",
+            position=position,
+        )
+        scheme = Scheme.objects.create(
+            lot=lot,
+            name=f"Scheme {ref(pair)}",
+            landlord=f"Landlord {ref(pair)}",
+            address=f"1 Canary Road {ref(pair)}",
+            postcode="NR1 1AA",
+            unplanned_hours_per_week=Decimal("98"),
+        )
+        SchemeUnitGroup.objects.create(scheme=scheme, unit_type=UnitType.GENERAL, count=40, note=ref(pair))
+        SchemeUnitGroup.objects.create(scheme=scheme, unit_type=UnitType.DEMENTIA, count=10)
+        contract = contract_create(
+            actor=None,
+            commissioner=world.orgs[c_key],
+            provider=world.orgs[p_key],
+            lot=lot,
+            reference=f"CT-{ref(pair)}",
+            title=f"Contract {ref(pair)}",
+            start_date=dt.date(2024, 4, 1),
+            end_date=dt.date(2029, 3, 31),
+            payment_model=PaymentModel.HOURLY_4_WEEKLY,
+            planned_hourly_rate=Decimal("22.50"),
+            unplanned_hourly_rate=Decimal("24.28"),
+            payment_period_anchor=dt.date(2024, 4, 1),
+        )
+        world.put("lot", pair, lot)
+        world.put("scheme", pair, scheme)
+        world.put("contract", pair, contract)

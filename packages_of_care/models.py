@@ -1,1 +1,626 @@
-"""Packages of care (referrals, orders, variations, absences, plans). Filled by a later issue."""
+"""Packages of care: the people care is bought for, referrals, Individual Service Orders (ISOs)
+with their versions and schedules, temporary variations, absences and care plans.
+
+Vocabulary (domain.md): an ISO — also CPLI, Order Form, service agreement — is the council's
+order for one person's care, issued by brokerage through the portal and accepted by the provider
+`[004 §2.1.6, §3.3.2]`, `[002 §3.3]`. A permanent variation makes a new version of the order from
+a date; the old version still prices the weeks before it. A temporary variation authorises extra
+hours over a date range (Norfolk's ±20% tolerance `[004 §3.2.7]`).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from portal.models import Organisation, User
+from portal.tenancy import TenantQuerySet
+from schemes.models import Contract, Scheme
+
+QUARTER_HOUR = Decimal("0.25")
+
+
+def validate_quarter_hours(value: Decimal) -> None:
+    """Commissioned hours are counted in 15-minute increments `[004 App. 3 §2]`."""
+    if value is not None and (value % QUARTER_HOUR) != 0:
+        raise ValidationError("Give hours in quarter-hours (e.g. 10.25, 10.5, 10.75).")
+
+
+class FundingRoute(models.TextChoices):
+    COUNCIL_FUNDED = "council_funded", "Council-funded"
+    PART_FUNDED = "part_funded", "Part-funded"
+    DIRECT_PAYMENT = "direct_payment", "Direct payment"
+    SELF_FUNDER = "self_funder", "Self-funder"
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued, awaiting the provider"
+    ACCEPTED = "accepted", "Accepted, starting soon"
+    DECLINED = "declined", "Declined by the provider"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    ENDED = "ended", "Ended"
+
+
+# A provider holding an order in one of these states may see the person it is for.
+LIVE_ORDER_STATUSES = (OrderStatus.ISSUED, OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED)
+
+
+class ServiceUserQuerySet(TenantQuerySet):
+    commissioner_lookup = "commissioner"
+
+    def for_provider(self, organisation):
+        live = IndividualServiceOrder.objects.filter(
+            service_user=OuterRef("pk"), provider=organisation, status__in=LIVE_ORDER_STATUSES
+        )
+        return self.filter(Exists(live))
+
+
+class ServiceUser(models.Model):
+    """A person whose care the council funds or arranges. Only what the rules use is kept:
+    the council's reference, a name to recognise them by, date of birth (age rules: nominations
+    over 55 `[004 App. 5]`, children's services `[001]`), where they live, how care is funded,
+    and whether they are a customer (Derby: customers get planned care, every resident the 24/7
+    response `[002 Key definitions]`)."""
+
+    commissioner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="service_users")
+    reference = models.CharField(max_length=40, help_text="The council's social-care number.")
+    name = models.CharField(max_length=150)
+    date_of_birth = models.DateField(null=True, blank=True)
+    scheme = models.ForeignKey(
+        Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
+    )
+    flat = models.CharField(max_length=20, blank=True)
+    funding_route = models.CharField(
+        max_length=20, choices=FundingRoute.choices, default=FundingRoute.COUNCIL_FUNDED
+    )
+    is_customer = models.BooleanField(
+        default=True,
+        help_text="Derby: customers receive planned care and the wellbeing service; non-customers only the 24/7 response.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceUserQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commissioner", "reference"], name="service_user_unique_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reference})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("packages_of_care:service-user-detail", args=[self.pk])
+
+    def audit_parties(self):
+        return self.commissioner_id, None
+
+    def age_on(self, day: dt.date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+class DeclineReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", "No staff capacity at the time needed"
+    NEEDS_BEYOND_SERVICE = "needs_beyond_service", "Needs beyond what the service can safely meet"
+    OUTSIDE_AREA = "outside_area", "Outside the area the provider covers"
+    RISK = "risk", "Risk to the person or staff cannot be managed"
+    INFORMATION_MISSING = "information_missing", "Referral information incomplete"
+    PERSON_CHOSE_ELSEWHERE = "person_chose_elsewhere", "The person chose another provider or option"
+    OTHER = "other", "Other (give details)"
+
+
+class ReferralDecision(models.TextChoices):
+    PENDING = "pending", "Awaiting decision"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class ServiceEndReason(models.TextChoices):
+    COMPLETED = "completed", "Completed the service (outcomes met)"
+    HOSPITAL = "hospital", "Admitted to hospital long-term"
+    RESIDENTIAL = "residential", "Moved to residential or nursing care"
+    MOVED = "moved", "Moved away"
+    DIED = "died", "Died"
+    CHOSE_TO_LEAVE = "chose_to_leave", "Chose to stop the service"
+    PROVIDER_ENDED = "provider_ended", "Provider could no longer meet needs"
+    OTHER = "other", "Other (give details)"
+
+
+class ReferralQuerySet(TenantQuerySet):
+    commissioner_lookup = "commissioner"
+    provider_lookup = "provider"
+
+
+class Referral(models.Model):
+    """A referral to a provider, carrying the timestamps Dorset's KPIs R1–R8 are computed from
+    `[000 §5]`, `[001 §7]`: received, emergency or not, responded, accepted or declined (and why),
+    first visit, support solution with outcomes agreed, and how the service ended."""
+
+    commissioner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals_made")
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals_received")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="referrals")
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.PROTECT, related_name="referrals")
+    reference = models.CharField(max_length=40)
+    received_at = models.DateTimeField()
+    is_emergency = models.BooleanField(default=False)
+    needs_summary = models.TextField(blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True, help_text="When the provider first responded.")
+    decision = models.CharField(
+        max_length=10, choices=ReferralDecision.choices, default=ReferralDecision.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
+    decline_detail = models.TextField(blank=True)
+    first_visit_date = models.DateField(null=True, blank=True)
+    support_solution_agreed_date = models.DateField(
+        null=True, blank=True, help_text="Support solution with outcomes agreed with the person (and family)."
+    )
+    service_ended_on = models.DateField(null=True, blank=True)
+    service_end_reason = models.CharField(max_length=20, choices=ServiceEndReason.choices, blank=True)
+    service_end_detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["commissioner", "reference"], name="referral_unique_reference")
+        ]
+        indexes = [models.Index(fields=["provider", "received_at"], name="referral_provider_received_idx")]
+
+    def __str__(self) -> str:
+        return f"Referral {self.reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("packages_of_care:referral-detail", args=[self.pk])
+
+
+class IndividualServiceOrderQuerySet(TenantQuerySet):
+    commissioner_lookup = "commissioner"
+
+    def for_provider(self, organisation):
+        # Drafts are the council's working papers: the provider sees an order once it is issued.
+        return self.filter(provider=organisation).exclude(status=OrderStatus.DRAFT)
+
+    def live_on(self, day: dt.date):
+        """Orders in force on a day: accepted/active/suspended and within their dates."""
+        return self.filter(
+            status__in=(OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED, OrderStatus.ENDED),
+            start_date__lte=day,
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class IndividualServiceOrder(models.Model):
+    """The council's order for one person's care under a contract.
+
+    Lifecycle: draft → issued (brokerage) → accepted or declined with a reason (provider) →
+    active (from the start date) → suspended ↔ active → ended. A declined order goes back to
+    brokerage, who may change it and issue it again. What is commissioned — weekly hours, weekly
+    price, schedule, outcomes — lives on `OrderVersion`s, effective-dated."""
+
+    commissioner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="orders_commissioned"
+    )
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="orders_held")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="orders")
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.PROTECT, related_name="orders")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    reference = models.CharField(max_length=40, help_text="The ISO / CPLI number.")
+    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    is_planned_care = models.BooleanField(
+        default=True,
+        help_text="Planned care (scheduled visits). Derby's block is based on planned-care orders.",
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
+    decline_detail = models.TextField(blank=True)
+    suspended_reason = models.CharField(max_length=200, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=ServiceEndReason.choices, blank=True)
+    end_detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IndividualServiceOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "reference"]
+        verbose_name = "Individual Service Order"
+        constraints = [
+            models.UniqueConstraint(fields=["commissioner", "reference"], name="order_unique_reference"),
+            models.CheckConstraint(
+                name="order_end_after_start",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "status"], name="order_provider_status_idx"),
+            models.Index(fields=["contract", "status"], name="order_contract_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} – {self.service_user.name}" if self.service_user_id else self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("packages_of_care:order-detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.contract_id:
+            if self.commissioner_id and self.contract.commissioner_id != self.commissioner_id:
+                errors["contract"] = "The contract belongs to another commissioner."
+            if self.provider_id and self.contract.provider_id != self.provider_id:
+                errors["provider"] = "The provider must be the contract's provider."
+            if self.start_date and not self.contract.is_live_on(self.start_date):
+                errors["start_date"] = "The order must start while the contract is in force."
+        if (
+            self.service_user_id
+            and self.commissioner_id
+            and self.service_user.commissioner_id != self.commissioner_id
+        ):
+            errors["service_user"] = "The person is funded by another commissioner."
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            errors["end_date"] = "The end date must be on or after the start date."
+        if errors:
+            raise ValidationError(errors)
+
+    def version_on(self, day: dt.date) -> "OrderVersion | None":
+        return self.versions.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+    def is_in_force_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class OrderVersionQuerySet(TenantQuerySet):
+    commissioner_lookup = "order__commissioner"
+
+    def for_provider(self, organisation):
+        return self.filter(order__provider=organisation).exclude(order__status=OrderStatus.DRAFT)
+
+    def in_force_on(self, day: dt.date):
+        """For each order, the version in force on `day` (latest effective_from on or before it)."""
+        latest = (
+            OrderVersion.objects.filter(order=OuterRef("order"), effective_from__lte=day)
+            .order_by("-effective_from", "-number")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=models.Subquery(latest))
+
+
+class OrderVersion(models.Model):
+    """What an order commissions from a date: weekly hours (in quarter-hours), for Dorset a weekly
+    package price, the weekly visit schedule and the outcomes. A permanent variation adds a
+    version; earlier versions keep pricing the days before it."""
+
+    order = models.ForeignKey(IndividualServiceOrder, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    effective_from = models.DateField()
+    weekly_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), validate_quarter_hours],
+        help_text="Commissioned hours per week, in quarter-hours.",
+    )
+    weekly_price = models.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Dorset: the weekly package price.",
+    )
+    reason = models.CharField(max_length=300, blank=True, help_text="Why the order was varied.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = OrderVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "effective_from", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="order_version_unique_number"),
+            models.UniqueConstraint(fields=["order", "effective_from"], name="order_version_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.reference} v{self.number}: {self.weekly_hours} h/week from {self.effective_from:%d %b %Y}"
+
+    def audit_parties(self):
+        return self.order.commissioner_id, self.order.provider_id
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class ScheduledVisitQuerySet(TenantQuerySet):
+    commissioner_lookup = "version__order__commissioner"
+
+    def for_provider(self, organisation):
+        return self.filter(version__order__provider=organisation).exclude(
+            version__order__status=OrderStatus.DRAFT
+        )
+
+
+class ScheduledVisit(models.Model):
+    """One visit in an order version's weekly schedule: day, time, length, carers, time-critical."""
+
+    version = models.ForeignKey(OrderVersion, on_delete=models.CASCADE, related_name="schedule")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(15), MaxValueValidator(24 * 60)]
+    )
+    carers = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    time_critical = models.BooleanField(
+        default=False, help_text="e.g. medication that must be given on time."
+    )
+    tasks = models.CharField(max_length=300, blank=True)
+
+    objects = ScheduledVisitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "weekday", "start_time"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M} for {self.duration_minutes} min"
+
+
+class ServiceElement(models.TextChoices):
+    """The service elements packages are commissioned on `[004 §3.2.8]`."""
+
+    ENABLING_POTENTIAL = "enabling_potential", "Enabling potential"
+    MAINTENANCE = "maintenance", "Maintenance / sustainability"
+    COMMUNITY_ASPIRATIONS = "community_aspirations", "Personal community aspirations"
+
+
+class OutcomeCategory(models.TextChoices):
+    """The outcome category headings of `[004 §3.2.8]`."""
+
+    NUTRITION = "nutrition", "Managing and maintaining nutrition"
+    HYGIENE = "hygiene", "Maintaining personal hygiene; managing toilet needs"
+    CLOTHING = "clothing", "Being appropriately clothed"
+    HOME_ENVIRONMENT = "home_environment", "Maintaining a habitable home environment"
+    HOME_SAFETY = "home_safety", "Being able to make use of the home safely"
+    RELATIONSHIPS = "relationships", "Developing and maintaining family or other personal relationships"
+    COMMUNITY = "community", "Making use of necessary facilities or services in the local community"
+
+
+class OrderOutcomeQuerySet(TenantQuerySet):
+    commissioner_lookup = "version__order__commissioner"
+
+    def for_provider(self, organisation):
+        return self.filter(version__order__provider=organisation).exclude(
+            version__order__status=OrderStatus.DRAFT
+        )
+
+
+class OrderOutcome(models.Model):
+    """A person-centred outcome the order is bought to achieve, under a category heading."""
+
+    version = models.ForeignKey(OrderVersion, on_delete=models.CASCADE, related_name="outcomes")
+    service_element = models.CharField(max_length=30, choices=ServiceElement.choices)
+    category = models.CharField(max_length=30, choices=OutcomeCategory.choices)
+    description = models.TextField()
+
+    objects = OrderOutcomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["version", "category"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.description[:60]}"
+
+
+class TemporaryVariationStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested by the provider"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class TemporaryVariationQuerySet(TenantQuerySet):
+    commissioner_lookup = "order__commissioner"
+    provider_lookup = "order__provider"
+
+    def approved_covering(self, start: dt.date, end: dt.date):
+        return self.filter(status=TemporaryVariationStatus.APPROVED, start_date__lte=end, end_date__gte=start)
+
+
+class TemporaryVariation(models.Model):
+    """Brokerage's authorisation of extra hours per week over a date range, so delivered hours
+    above the +20% tolerance are paid `[004 §3.2.7, App. 3 §4, App. 6 §3.3]`. A provider may
+    request one; brokerage approves or refuses, or records one directly."""
+
+    order = models.ForeignKey(
+        IndividualServiceOrder, on_delete=models.CASCADE, related_name="temporary_variations"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    extra_hours_per_week = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25")), validate_quarter_hours],
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=TemporaryVariationStatus.choices, default=TemporaryVariationStatus.REQUESTED
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.TextField(blank=True)
+
+    objects = TemporaryVariationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                name="temporary_variation_end_after_start", condition=Q(end_date__gte=models.F("start_date"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.extra_hours_per_week} h/week, {self.start_date:%d %b} – {self.end_date:%d %b %Y} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("packages_of_care:temporary-variation-detail", args=[self.pk])
+
+    def audit_parties(self):
+        return self.order.commissioner_id, self.order.provider_id
+
+
+class AbsenceKind(models.TextChoices):
+    HOSPITAL = "hospital", "Hospital"
+    HOLIDAY = "holiday", "Holiday"
+    OTHER = "other", "Other"
+
+
+class AbsenceQuerySet(TenantQuerySet):
+    commissioner_lookup = "service_user__commissioner"
+
+    def for_provider(self, organisation):
+        held = IndividualServiceOrder.objects.filter(
+            service_user=OuterRef("service_user"), provider=organisation
+        ).exclude(status__in=(OrderStatus.DRAFT, OrderStatus.DECLINED))
+        return self.filter(Exists(held))
+
+    def overlapping(self, start: dt.date, end: dt.date | None):
+        qs = self.filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        return qs if end is None else qs.filter(start_date__lte=end)
+
+
+class Absence(models.Model):
+    """A person away from home (hospital, holiday, other). Norfolk pays a retainer: days 1–7 at
+    the commissioned hours, days 8–14 at 50%, nothing after `[004 App. 3 §3]`. One person's
+    absences never overlap; an open-ended absence has no end date yet."""
+
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.CASCADE, related_name="absences")
+    kind = models.CharField(max_length=10, choices=AbsenceKind.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Leave empty while the person is still away."
+    )
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                name="absence_end_after_start",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        end = f"{self.end_date:%d %b %Y}" if self.end_date else "ongoing"
+        return f"{self.get_kind_display()} absence {self.start_date:%d %b %Y} – {end}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("packages_of_care:absence-detail", args=[self.pk])
+
+    def audit_parties(self):
+        return self.service_user.commissioner_id, None
+
+
+class CarePlanQuerySet(TenantQuerySet):
+    commissioner_lookup = "service_user__commissioner"
+    provider_lookup = "provider"
+
+    def overdue_on(self, day: dt.date):
+        return self.filter(next_review_due__lt=day, is_current=True)
+
+
+class CarePlan(models.Model):
+    """A person-centred care and support plan, agreed face to face before the service starts (or
+    within 48 hours in an emergency) `[004 §3.2.9]`, reviewed at least every year
+    `[002 §3.4]`, `[004 §3.8.3]`: the next review is never more than a year after the last."""
+
+    service_user = models.ForeignKey(ServiceUser, on_delete=models.CASCADE, related_name="care_plans")
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="care_plans")
+    order = models.ForeignKey(
+        IndividualServiceOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="care_plans"
+    )
+    agreed_on = models.DateField()
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField()
+    potential_for_greater_independence = models.BooleanField(default=False)
+    summary = models.TextField(blank=True)
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CarePlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["next_review_due"]
+
+    def __str__(self) -> str:
+        return f"Care plan for {self.service_user.name}, review due {self.next_review_due:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("packages_of_care:care-plan-detail", args=[self.pk])
+
+    def clean(self):
+        base = self.last_reviewed_on or self.agreed_on
+        if base and self.next_review_due:
+            latest = _one_year_after(base)
+            if self.next_review_due > latest:
+                raise ValidationError(
+                    {
+                        "next_review_due": f"The next review must be by {latest:%d %B %Y}, a year after the last."
+                    }
+                )
+            if self.next_review_due < base:
+                raise ValidationError({"next_review_due": "The next review cannot be before the last."})
+
+    def audit_parties(self):
+        return self.service_user.commissioner_id, self.provider_id
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

@@ -111,7 +111,40 @@ def demo_steps() -> list[tuple[str, Callable]]:
 # The shell's own entries -------------------------------------------------------------------
 
 register_nav("Home", "portal:dashboard", sides=("commissioner", "provider", "operator"), order=0)
+register_nav("Alerts", "portal:alert-list", sides=("commissioner", "provider"), order=85)
 register_nav("API access", "portal:api-access", sides=("commissioner", "provider"), order=90)
+
+
+@dashboard_panel(order=1)
+def alerts_panel(user):
+    """Open alerts the user's role can act on, most pressing first."""
+    from .models import Alert
+    from .roles import Role, capabilities_of
+    from .tenancy import scoped
+
+    if user.role in (Role.SITE_ADMIN, Role.API_CLIENT):
+        return None
+    caps = [c.value for c in capabilities_of(user)]
+    alerts = scoped(Alert, user).open().filter(capability__in=caps)
+    total = alerts.count()
+    shown = list(alerts.order_by("-severity", "due_at", "-raised_at")[:8])
+    items = [
+        DashboardItem(
+            a.title,
+            a.url or reverse("portal:alert-list"),
+            detail=(f"Due {a.due_at:%d %b %Y %H:%M}" if a.due_at else "")
+            + (" — overdue" if a.is_overdue else ""),
+        )
+        for a in shown
+    ]
+    if total > len(shown):
+        items.append(DashboardItem(f"All {total} alerts", reverse("portal:alert-list")))
+    return DashboardPanel(
+        title="Alerts",
+        items=items,
+        urgent=any(a.is_overdue or a.severity == "urgent" for a in shown),
+        empty_text="No alerts for you.",
+    )
 
 
 @dashboard_panel(order=5)

@@ -297,3 +297,71 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class AlertQuerySet(TenantQuerySet):
+    def for_commissioner(self, organisation):
+        return self.filter(recipient=organisation)
+
+    def for_provider(self, organisation):
+        return self.filter(recipient=organisation)
+
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class Alert(models.Model):
+    """Something an organisation must act on: an order awaiting acceptance, a missed visit to
+    explain, a rating below Good to notify, a tolerance breach to review…
+
+    Raised by services with a `key` that makes raising idempotent (the same condition raised
+    twice is one alert), shown on the recipient's dashboard to the people whose capability can
+    act on it, resolved by the service that deals with it (or by hand).
+    """
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Information"
+        ACTION = "action", "Action needed"
+        URGENT = "urgent", "Urgent"
+
+    recipient = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="alerts")
+    capability = models.CharField(
+        max_length=30,
+        choices=[(c.value, c.value) for c in Capability],
+        help_text="Who in the recipient organisation should act.",
+    )
+    kind = models.CharField(max_length=60)
+    key = models.CharField(max_length=200, help_text="Identifies the condition; raising it again is a no-op.")
+    title = models.CharField(max_length=300)
+    detail = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True, help_text="The record to act on.")
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ACTION)
+    due_at = models.DateTimeField(null=True, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolution = models.TextField(blank=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=64, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["resolved_at", "-severity", "due_at", "-raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "key"], name="alert_unique_condition")
+        ]
+        indexes = [models.Index(fields=["recipient", "resolved_at"], name="alert_open_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def audit_parties(self):
+        kind = self.recipient.kind
+        return (
+            (self.recipient_id, None) if kind == OrganisationKind.COMMISSIONER else (None, self.recipient_id)
+        )
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.resolved_at is None and self.due_at is not None and self.due_at < timezone.now()

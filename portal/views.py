@@ -5,11 +5,12 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views import View, defaults
 from django.views.generic import ListView, TemplateView
 
 from .hooks import panels_for
-from .models import ApiToken, AuditEvent
+from .models import Alert, ApiToken, AuditEvent
 from .roles import Capability, Role, has_capability
 from .tenancy import scoped
 
@@ -160,3 +161,46 @@ def bad_request(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "The request is not valid."}, status=400)
     return defaults.bad_request(request, exception, template_name="400.html")
+
+
+class AlertListView(ScopedListView):
+    """The organisation's alerts; by default those the user's role can act on, open first."""
+
+    model = Alert
+    template_name = "portal/alert_list.html"
+
+    def refine_queryset(self, queryset):
+        from .roles import capabilities_of
+
+        show = self.request.GET.get("show", "mine")
+        if show == "mine":
+            queryset = queryset.filter(capability__in=[c.value for c in capabilities_of(self.request.user)])
+        if self.request.GET.get("state", "open") == "open":
+            queryset = queryset.open()
+        return queryset.select_related("resolved_by")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            page_title="Alerts",
+            show=self.request.GET.get("show", "mine"),
+            state=self.request.GET.get("state", "open"),
+            **kwargs,
+        )
+
+
+class AlertResolveView(ScopedActionView):
+    """Mark an alert dealt with; only someone whose role can act on it may."""
+
+    model = Alert
+    success_message = "The alert is marked as dealt with."
+
+    def capability_for(self, method):
+        return Capability(self.object.capability) if method == "POST" else Capability.VIEW
+
+    def perform(self, obj):
+        from .alerts import resolve
+
+        resolve(alert=obj, actor=self.request.user, resolution=self.request.POST.get("resolution", "")[:1000])
+
+    def get_success_url(self):
+        return reverse("portal:alert-list")

@@ -35,7 +35,12 @@ INSTALLED_APPS = [
     "import_export",
     "portal",
     "schemes",
+    "workforce",
+    "procurement",
+    "compliance",
     "packages_of_care",
+    "visits",
+    "records",
     "kpis",
     "invoicing",
 ]

@@ -75,9 +75,11 @@ def all_tokens() -> list[str]:
 def in_scope(org_key: str, owner: str, reference: bool) -> bool:
     """Whether a record owned by `owner` (an org key or a pair) is visible to `org_key`;
     `reference` says whether it is reference data or a care record."""
-    if reference or owner not in PAIRS:
+    if reference:
         return owner in VISIBLE_REF[org_key]
-    return owner in VISIBLE_PII[org_key]
+    if owner in PAIRS:
+        return owner in VISIBLE_PII[org_key]
+    return owner == org_key  # a care record one organisation keeps to itself (e.g. its alerts)
 
 
 @dataclass

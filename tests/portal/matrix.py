@@ -39,3 +39,14 @@ ROUTES = [
         reference=True,
     ),
 ]
+
+ROUTES += [
+    Route("portal:alert-list", {"GET": ALL}),
+    # P1's alert for provider staff to act on: only P1 sees it; managers and staff may resolve it.
+    Route(
+        "portal:alert-resolve",
+        {"POST": {"provider_manager", "provider_staff"}},
+        kwargs=lambda w: {"pk": w.get("provider_alert", "C1P1").pk},
+        owner="P1",
+    ),
+]

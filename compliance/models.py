@@ -1,0 +1,1 @@
+"""Provider compliance (registration, insurance, policies, capacity)."""

@@ -1,0 +1,1 @@
+"""Framework membership and call-off competitions."""

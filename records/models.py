@@ -1,0 +1,1 @@
+"""Operational records (alarm calls, complaints, incidents, surveys, voids, nominations, activities)."""

@@ -1,0 +1,1 @@
+"""Workforce (staff and training)."""

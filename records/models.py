@@ -1,1 +1,302 @@
-"""Operational records (alarm calls, complaints, incidents, surveys, voids, nominations, activities)."""
+"""Operational records the KPIs and the monitoring read: alarm calls (the 24/7 response and
+unplanned care), complaints and concerns, safeguarding incidents, satisfaction survey responses,
+voids, nominations panel decisions, and activities with attendance.
+
+Each record belongs to one provider and one commissioner (the pair whose contract it falls
+under, copied on save for fast scoping), and usually to a scheme.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from packages_of_care.models import ServiceUser
+from portal.models import Organisation
+from portal.tenancy import TenantQuerySet
+from schemes.models import Contract, Scheme
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class PairQuerySet(TenantQuerySet):
+    """Records owned by a commissioner–provider pair."""
+
+    commissioner_lookup = "commissioner"
+    provider_lookup = "provider"
+
+
+class PairRecord(models.Model):
+    """Abstract: the contract a record falls under, and the pair copied from it."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    commissioner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PairQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def fill_pair(self):
+        self.commissioner_id = self.contract.commissioner_id
+        self.provider_id = self.contract.provider_id
+        return self
+
+
+class AlarmOutcome(models.TextChoices):
+    ADVICE = "advice", "Advice or reassurance given"
+    ATTENDED = "attended", "Attended, care given"
+    FALL_ASSISTED = "fall_assisted", "Attended a fall, helped up"
+    EMERGENCY_SERVICES = "emergency_services", "Emergency services called"
+    FALSE_ALARM = "false_alarm", "False alarm"
+    OTHER = "other", "Other"
+
+
+class AlarmCall(PairRecord):
+    """A call on the 24/7 emergency response (unplanned care; Norfolk's Peace of Mind).
+
+    Derby measures the share answered within 10 minutes (target 90% `[002 §3.1]`): a call answered
+    at exactly 10:00 counts as within. Overnight = raised between 22:00 and 07:00 London time."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="alarm_calls")
+    service_user = models.ForeignKey(
+        ServiceUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="alarm_calls"
+    )
+    flat = models.CharField(max_length=20, blank=True)
+    resident_is_customer = models.BooleanField(
+        default=True, help_text="Derby: customer or non-customer resident."
+    )
+    raised_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    response_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="responded_at − raised_at."
+    )
+    is_overnight = models.BooleanField(default=False, help_text="Raised 22:00–07:00 (London).")
+    outcome = models.CharField(max_length=20, choices=AlarmOutcome.choices)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [
+            models.Index(fields=["provider", "raised_at"], name="alarm_provider_raised_idx"),
+            models.Index(fields=["scheme", "raised_at"], name="alarm_scheme_raised_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alarm call {timezone.localtime(self.raised_at, LONDON):%d %b %Y %H:%M} at {self.scheme}"
+
+    def fill_derived(self) -> "AlarmCall":
+        self.fill_pair()
+        local = timezone.localtime(self.raised_at, LONDON).time()
+        self.is_overnight = local >= dt.time(22, 0) or local < dt.time(7, 0)
+        self.response_seconds = (
+            max(0, int((self.responded_at - self.raised_at).total_seconds())) if self.responded_at else None
+        )
+        return self
+
+
+class ComplaintKind(models.TextChoices):
+    COMPLAINT = "complaint", "Complaint"
+    CONCERN = "concern", "Concern"
+    COMPLIMENT = "compliment", "Compliment"
+
+
+class Complaint(PairRecord):
+    """A complaint, concern or compliment. Norfolk: complaint information reaches the council within
+    10 working days `[004 §8.5.5]`; upheld complaints ≤ max(2, 2% of service users) `[004 App. 4]`."""
+
+    reference = models.CharField(max_length=40)
+    kind = models.CharField(max_length=12, choices=ComplaintKind.choices, default=ComplaintKind.COMPLAINT)
+    scheme = models.ForeignKey(Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    service_user = models.ForeignKey(
+        ServiceUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_on = models.DateField()
+    summary = models.TextField()
+    upheld = models.BooleanField(null=True, blank=True, help_text="Empty until decided.")
+    outcome = models.TextField(blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    response_sent_to_council_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "reference"], name="complaint_unique_reference")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class SafeguardingIncident(PairRecord):
+    """A safeguarding concern or incident, reported to the council (no target; reported quarterly)."""
+
+    class Category(models.TextChoices):
+        PHYSICAL = "physical", "Physical abuse"
+        NEGLECT = "neglect", "Neglect or acts of omission"
+        FINANCIAL = "financial", "Financial abuse"
+        PSYCHOLOGICAL = "psychological", "Psychological abuse"
+        SELF_NEGLECT = "self_neglect", "Self-neglect"
+        MEDICATION = "medication", "Medication error"
+        OTHER = "other", "Other"
+
+    reference = models.CharField(max_length=40)
+    scheme = models.ForeignKey(Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    service_user = models.ForeignKey(
+        ServiceUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_on = models.DateField()
+    reported_to_council_on = models.DateField(null=True, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    summary = models.TextField()
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "reference"], name="safeguarding_unique_reference")
+        ]
+
+    def __str__(self) -> str:
+        return f"Safeguarding {self.reference}"
+
+
+class SurveyResponse(PairRecord):
+    """A resident's answer to the satisfaction survey (Norfolk: 90% satisfied `[004 App. 4]`;
+    Derby: quarterly resident feedback reported in full `[002 §5]`)."""
+
+    scheme = models.ForeignKey(Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    service_user = models.ForeignKey(
+        ServiceUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_on = models.DateField()
+    satisfied = models.BooleanField()
+    comments = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-responded_on"]
+
+
+class VoidStatus(models.TextChoices):
+    PENDING = "pending", "Pending (notice given)"
+    ACTUAL = "actual", "Actual (empty)"
+
+
+class Void(PairRecord):
+    """An empty or soon-empty flat (pending and actual voids are discussed quarterly `[004 App. 4]`)."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="voids")
+    flat = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=VoidStatus.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="When the flat was let again.")
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "flat", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                name="void_end_after_start",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+            )
+        ]
+
+
+class NominationDecision(PairRecord):
+    """A nominations panel decision on an applicant (Norfolk, monthly `[004 App. 5]`): applicants over
+    55 with more than 4 h/week of care; every decline has a reason. KPI: tenancies declined solely by
+    the provider, where the applicant had a housing need and over 4 h/week of care: no more than 4."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        DEFERRED = "deferred", "Deferred"
+
+    class DeclinedBy(models.TextChoices):
+        PROVIDER = "provider", "The care provider alone"
+        PANEL = "panel", "The panel"
+        LANDLORD = "landlord", "The landlord"
+        APPLICANT = "applicant", "The applicant withdrew"
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="nominations")
+    panel_date = models.DateField()
+    applicant_reference = models.CharField(max_length=40)
+    applicant_age = models.PositiveSmallIntegerField()
+    assessed_care_hours_per_week = models.DecimalField(max_digits=5, decimal_places=2)
+    has_housing_need = models.BooleanField(default=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    declined_by = models.CharField(max_length=10, choices=DeclinedBy.choices, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-panel_date"]
+        constraints = [
+            models.CheckConstraint(
+                name="nomination_decline_has_reason",
+                condition=~Q(decision="declined") | (~Q(reason="") & ~Q(declined_by="")),
+            )
+        ]
+
+
+class ActivityKind(models.TextChoices):
+    SHORT_BREAK = "short_break", "Short-break activity (disabled children)"
+    WELLBEING = "wellbeing", "Wellbeing service activity"
+
+
+class Activity(PairRecord):
+    """An activity on offer: Dorset Lot 9 short breaks for disabled children `[001]` (children's
+    R3–R5) or Derby's wellbeing service `[002]`: what, when, where, capacity."""
+
+    kind = models.CharField(max_length=12, choices=ActivityKind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    scheme = models.ForeignKey(Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    location = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+    is_new_choice = models.BooleanField(
+        default=False, help_text="Widens the choice of activities (children's R3)."
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(
+                name="activity_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AttendanceQuerySet(TenantQuerySet):
+    commissioner_lookup = "activity__commissioner"
+    provider_lookup = "activity__provider"
+
+
+class ActivityAttendance(models.Model):
+    """Who came to an activity."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
+    service_user = models.ForeignKey(
+        ServiceUser, on_delete=models.CASCADE, related_name="activity_attendance"
+    )
+    attended = models.BooleanField(default=True)
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "service_user"], name="attendance_unique_person")
+        ]
+
+    def audit_parties(self):
+        return self.activity.commissioner_id, self.activity.provider_id

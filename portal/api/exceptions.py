@@ -28,5 +28,7 @@ def portal_exception_handler(exc, context):
             data = {"detail": "The request is not valid.", "errors": data}
     elif not isinstance(data, dict):
         data = {"detail": data}
+    elif "detail" not in data:
+        data = {"detail": next(iter(data.values()), "Not found."), "errors": data}
     response.data = data
     return response

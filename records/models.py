@@ -181,6 +181,9 @@ class SurveyResponse(PairRecord):
     class Meta:
         ordering = ["-responded_on"]
 
+    def __str__(self) -> str:
+        return f"Survey response {self.responded_on:%d %b %Y} ({'satisfied' if self.satisfied else 'not satisfied'})"
+
 
 class VoidStatus(models.TextChoices):
     PENDING = "pending", "Pending (notice given)"
@@ -241,6 +244,9 @@ class NominationDecision(PairRecord):
                 condition=~Q(decision="declined") | (~Q(reason="") & ~Q(declined_by="")),
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Nomination {self.applicant_reference} ({self.get_decision_display()}, {self.panel_date:%d %b %Y})"
 
 
 class ActivityKind(models.TextChoices):

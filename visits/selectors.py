@@ -25,7 +25,8 @@ def run_positions(
     table = Visit._meta.db_table
     orders_sql, orders_params = orders.values("pk").query.sql_with_params()
     marks = ", ".join(["%s"] * len(counted))
-    sql = f"""
+    # Only the table name and placeholders are formatted in; every value is a parameter.
+    sql = f"""  # noqa: S608
         WITH scope AS ({orders_sql}),
         boundary AS (
             SELECT y.order_id, MAX(y.scheduled_start) AS since

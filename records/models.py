@@ -200,6 +200,9 @@ class Void(PairRecord):
     end_date = models.DateField(null=True, blank=True, help_text="When the flat was let again.")
     reason = models.CharField(max_length=200, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} void: {self.scheme} flat {self.flat}"
+
     class Meta:
         ordering = ["scheme", "flat", "-start_date"]
         constraints = [
@@ -298,6 +301,9 @@ class ActivityAttendance(models.Model):
     attended = models.BooleanField(default=True)
 
     objects = AttendanceQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.service_user} at {self.activity}"
 
     class Meta:
         constraints = [

@@ -26,7 +26,7 @@ def run_positions(
     orders_sql, orders_params = orders.values("pk").query.sql_with_params()
     marks = ", ".join(["%s"] * len(counted))
     # Only the table name and placeholders are formatted in; every value is a parameter.
-    sql = f"""  # noqa: S608
+    sql = f"""
         WITH scope AS ({orders_sql}),
         boundary AS (
             SELECT y.order_id, MAX(y.scheduled_start) AS since
@@ -53,7 +53,7 @@ def run_positions(
             FROM g WHERE counted = 1
         )
         SELECT id, position FROM r WHERE visit_date >= %s
-    """
+    """  # noqa: S608
     params = [*orders_params, start, *counted, *counted, end, start]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -200,9 +200,6 @@ class Void(PairRecord):
     end_date = models.DateField(null=True, blank=True, help_text="When the flat was let again.")
     reason = models.CharField(max_length=200, blank=True)
 
-    def __str__(self) -> str:
-        return f"{self.get_status_display()} void: {self.scheme} flat {self.flat}"
-
     class Meta:
         ordering = ["scheme", "flat", "-start_date"]
         constraints = [
@@ -211,6 +208,9 @@ class Void(PairRecord):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} void: {self.scheme} flat {self.flat}"
 
 
 class NominationDecision(PairRecord):
@@ -302,9 +302,6 @@ class ActivityAttendance(models.Model):
 
     objects = AttendanceQuerySet.as_manager()
 
-    def __str__(self) -> str:
-        return f"{self.service_user} at {self.activity}"
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["activity", "service_user"], name="attendance_unique_person")
@@ -312,3 +309,6 @@ class ActivityAttendance(models.Model):
 
     def audit_parties(self):
         return self.activity.commissioner_id, self.activity.provider_id
+
+    def __str__(self) -> str:
+        return f"{self.service_user} at {self.activity}"

@@ -307,8 +307,8 @@ class ActivityAttendance(models.Model):
             models.UniqueConstraint(fields=["activity", "service_user"], name="attendance_unique_person")
         ]
 
-    def audit_parties(self):
-        return self.activity.commissioner_id, self.activity.provider_id
-
     def __str__(self) -> str:
         return f"{self.service_user} at {self.activity}"
+
+    def audit_parties(self):
+        return self.activity.commissioner_id, self.activity.provider_id

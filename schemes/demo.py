@@ -608,6 +608,7 @@ def _contracts(orgs):
 
 
 def _users(orgs, out):
+    created = 0
     for username, org_name, role, first, last in USERS:
         if User.objects.filter(username=username).exists():
             continue
@@ -622,14 +623,16 @@ def _users(orgs, out):
         user.set_password(DEMO_PASSWORD)
         user.full_clean()
         user.save()
-        out.write(
-            f"  created {username:24} {user.get_role_display():20} {org_name}  password: {DEMO_PASSWORD}"
-        )
+        created += 1
     for username, name, key, scopes in API_TOKENS:
         user = User.objects.get(username=username)
         if not ApiToken.objects.filter(user=user, name=name).exists():
             ApiToken.issue(user=user, name=name, scopes=scopes, key=key)
-            out.write(f"  API key for {username}: {key}  (scopes: {', '.join(scopes) or 'read-only'})")
+    out.write(f"  Demo accounts ({created} new), every password: {DEMO_PASSWORD}")
+    for username, org_name, role, _first, _last in USERS:
+        out.write(f"    {username:24} {role.label:20} {org_name}")
+    for username, _name, key, scopes in API_TOKENS:
+        out.write(f"    API key for {username}: {key} ({', '.join(scopes) or 'read-only'})")
 
 
 @transaction.atomic

@@ -37,14 +37,27 @@ class PortalFormMixin:
                 if isinstance(widget, forms.DateInput | forms.TimeInput | forms.NumberInput):
                     css += " govuk-input--width-10"
             widget.attrs.setdefault("class", css)
-            described = []
             if field.help_text:
-                described.append(f"id_{self.add_prefix(name)}_helptext")
-            if self.is_bound and name in self.errors:
-                described.append(f"id_{self.add_prefix(name)}-error")
-                widget.attrs["class"] += " govuk-input--error" if "govuk-input" in css else ""
-            if described:
-                widget.attrs["aria-describedby"] = " ".join(described)
+                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_helptext"
+
+    def full_clean(self):
+        """Validate, then link each field in error to its message (and mark it in error).
+        Done here, not in __init__, so subclasses may still add fields after super().__init__()."""
+        super().full_clean()
+        for name in self.errors:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            attrs = field.widget.attrs
+            error_id = f"id_{self.add_prefix(name)}-error"
+            described = attrs.get("aria-describedby", "").split()
+            if error_id not in described:
+                attrs["aria-describedby"] = " ".join([*described, error_id])
+            css = attrs.get("class", "")
+            for base in ("govuk-input", "govuk-select", "govuk-textarea"):
+                if base in css.split() and f"{base}--error" not in css:
+                    attrs["class"] = f"{css} {base}--error"
+                    break
 
 
 class DateInput(forms.DateInput):

@@ -1,0 +1,50 @@
+"""CSV for API list responses, built on tablib (already installed with django-import-export).
+
+`?format=csv` or `Accept: text/csv`. Paginated responses render their `results`; the cursor for
+the next page goes in a `Link` header-style `X-Next-Page` header so a CSV stays a plain table."""
+
+import tablib
+from rest_framework.renderers import BaseRenderer
+
+
+def _flatten(row: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list):
+            flat[name] = "; ".join(
+                ", ".join(f"{k}: {v}" for k, v in item.items()) if isinstance(item, dict) else str(item)
+                for item in value
+            )
+        else:
+            flat[name] = "" if value is None else value
+    return flat
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        response = (renderer_context or {}).get("response")
+        if isinstance(data, dict) and "results" in data:
+            if response is not None and data.get("next"):
+                response["X-Next-Page"] = data["next"]
+            rows = data["results"]
+        elif isinstance(data, list):
+            rows = data
+        else:
+            rows = [data]
+        flat = [_flatten(r) for r in rows if isinstance(r, dict)]
+        headers: list[str] = []
+        for r in flat:
+            headers += [k for k in r if k not in headers]
+        dataset = tablib.Dataset(headers=headers)
+        for r in flat:
+            dataset.append([r.get(h, "") for h in headers])
+        return dataset.export("csv").encode(self.charset)

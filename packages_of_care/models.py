@@ -561,7 +561,10 @@ class Absence(models.Model):
         return reverse("packages_of_care:absence-detail", args=[self.pk])
 
     def audit_parties(self):
-        return self.service_user.commissioner_id, None
+        # A provider that recorded the absence reads its trail too.
+        commissioner_id = self.service_user.commissioner_id
+        recorder = self.recorded_by_organisation_id
+        return commissioner_id, (recorder if recorder not in (None, commissioner_id) else None)
 
 
 class CarePlanQuerySet(TenantQuerySet):

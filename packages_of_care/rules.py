@@ -12,9 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from portal.workdays import add_working_days, is_working_day, working_days_between
 
 SEVEN = Decimal(7)
 SIXTY = Decimal(60)
+LONDON = ZoneInfo("Europe/London")
 
 
 class VersionLike(Protocol):
@@ -114,3 +118,314 @@ def package_price(
         if version is not None and version.weekly_price is not None:
             weekly_sum += version.weekly_price
     return weekly_sum / SEVEN
+
+
+# --- Week by week ------------------------------------------------------------------------------
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+class TemporaryVariationLike(Protocol):
+    start_date: dt.date
+    end_date: dt.date
+    extra_hours_per_week: Decimal
+
+
+def authorised_extra_minutes(
+    variations: Iterable[TemporaryVariationLike], start: dt.date, end: dt.date
+) -> Decimal:
+    """Extra minutes that approved temporary variations authorise from start to end inclusive,
+    day-weighted like commissioned hours (a week of +3 h/week is 180 minutes; two days are
+    3 × 60 × 2 / 7). Pass approved variations only. Unrounded."""
+    weekly_sum = Decimal(0)
+    for variation in variations:
+        first, last = max(start, variation.start_date), min(end, variation.end_date)
+        if first <= last:
+            weekly_sum += variation.extra_hours_per_week * ((last - first).days + 1)
+    return weekly_sum * SIXTY / SEVEN
+
+
+@dataclass(frozen=True)
+class WeekOfHours:
+    """One Monday–Sunday week of an order: what was commissioned, day-weighted."""
+
+    week_start: dt.date
+    commissioned_minutes: Decimal
+    authorised_extra_minutes: Decimal
+    varied_on: tuple[dt.date, ...]  # versions taking effect inside the week (not on its Monday)
+    weekly_price: Decimal | None  # Dorset: the package price for the days in force
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=6)
+
+    @property
+    def commissioned_hours(self) -> Decimal:
+        return self.commissioned_minutes / SIXTY
+
+    @property
+    def authorised_extra_hours(self) -> Decimal:
+        return self.authorised_extra_minutes / SIXTY
+
+
+def weeks_of_hours(
+    versions: Sequence[VersionLike],
+    first_monday: dt.date,
+    weeks: int,
+    *,
+    order_start: dt.date | None = None,
+    order_end: dt.date | None = None,
+    variations: Sequence[TemporaryVariationLike] = (),
+) -> list[WeekOfHours]:
+    """Commissioned hours week by week (Monday–Sunday) for `weeks` weeks from `first_monday`.
+
+    Example: 14 h/week, varied to 21 h/week from Wednesday 6 May 2026: the week of Monday 4 May
+    holds 2 days × 2 h + 5 days × 3 h = 19 h, and shows the variation on the 6th; the weeks
+    before hold 14 h and the weeks after 21 h."""
+    if first_monday.weekday() != 0:
+        raise ValueError("first_monday must be a Monday")
+    priced = any(v.weekly_price is not None for v in versions)
+    result = []
+    for n in range(weeks):
+        start = first_monday + dt.timedelta(days=7 * n)
+        end = start + dt.timedelta(days=6)
+        result.append(
+            WeekOfHours(
+                week_start=start,
+                commissioned_minutes=commissioned_minutes(
+                    versions, start, end, order_start=order_start, order_end=order_end
+                ),
+                authorised_extra_minutes=authorised_extra_minutes(variations, start, end),
+                varied_on=tuple(
+                    sorted(
+                        v.effective_from
+                        for v in versions
+                        if start < v.effective_from <= end
+                        and (order_start is None or v.effective_from > order_start)
+                    )
+                ),
+                weekly_price=package_price(versions, start, end, order_start=order_start, order_end=order_end)
+                if priced
+                else None,
+            )
+        )
+    return result
+
+
+# --- Schedules --------------------------------------------------------------------------------
+
+
+class ScheduleLineLike(Protocol):
+    duration_minutes: int
+    carers: int
+
+
+def schedule_carer_minutes(lines: Iterable) -> int:
+    """Carer-minutes a weekly schedule delivers: each visit's length × its number of carers
+    (a 30-minute double-handed visit is an hour of care). Lines may be objects or dicts."""
+    total = 0
+    for line in lines:
+        minutes = line["duration_minutes"] if isinstance(line, dict) else line.duration_minutes
+        carers = (line.get("carers") or 1) if isinstance(line, dict) else (line.carers or 1)
+        total += int(minutes) * int(carers)
+    return total
+
+
+def schedule_matches_hours(lines: Sequence, weekly_hours: Decimal) -> bool:
+    """A weekly schedule, when there is one, delivers exactly the commissioned weekly hours.
+    An empty schedule is allowed: Dorset buys outcome-based weekly packages `[000 §1.4]`."""
+    return not lines or Decimal(schedule_carer_minutes(lines)) == weekly_hours * SIXTY
+
+
+# --- Referral response times: Dorset KPIs R5–R8 `[000 §5]`, `[001 §7]` ----------------------------
+
+EMERGENCY_RESPONSE_WORKING_HOURS = 24  # R5: emergency referrals answered within 24 hours (weekdays)
+RESPONSE_WITHIN_DAYS = 7  # R6: every referral answered within week one (calendar days)
+FIRST_VISIT_WITHIN_WORKING_DAYS = 7  # R7: first visit within 7 working days of acceptance
+SUPPORT_SOLUTION_WITHIN_WORKING_DAYS = 5  # R8: outcomes agreed within 5 working days of the first visit
+
+
+def _london(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("Give an aware datetime")
+    return moment.astimezone(LONDON)
+
+
+def _next_midnight(moment: dt.datetime) -> dt.datetime:
+    """The next Europe/London midnight after `moment`, in UTC (right across clock changes)."""
+    day = _london(moment).date() + dt.timedelta(days=1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(dt.UTC)
+
+
+def working_time_between(start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+    """Elapsed time from start to end that falls on working days (Europe/London days; weekends
+    and England's bank holidays do not count). A clock-change day counts its real 23 or 25 hours.
+    Arithmetic is in UTC: aware datetimes sharing a zone would otherwise compare as wall times."""
+    total = dt.timedelta(0)
+    cursor = start.astimezone(dt.UTC)
+    end = end.astimezone(dt.UTC)
+    while cursor < end:
+        boundary = min(_next_midnight(cursor), end)
+        if is_working_day(_london(cursor).date()):
+            total += boundary - cursor
+        cursor = boundary
+    return total
+
+
+def emergency_response_due(received_at: dt.datetime) -> dt.datetime:
+    """When 24 working hours after an emergency referral's receipt run out: the clock stops on
+    weekends and bank holidays. Received Friday 16:00 → due Monday 16:00; received on a Saturday →
+    due Tuesday 00:00 (the clock starts on Monday). Answered in Europe/London time."""
+    remaining = dt.timedelta(hours=EMERGENCY_RESPONSE_WORKING_HOURS)
+    cursor = received_at.astimezone(dt.UTC)
+    while True:
+        boundary = _next_midnight(cursor)
+        if is_working_day(_london(cursor).date()):
+            available = boundary - cursor
+            if remaining <= available:
+                return _london(cursor + remaining)
+            remaining -= available
+        cursor = boundary
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One referral's standing against one KPI: met (True/False), or None while the clock is
+    still running or the measure does not apply. `taken` is how long it took (working days,
+    calendar days or hours, see `unit`); `due` is the deadline."""
+
+    code: str
+    title: str
+    applies: bool
+    met: bool | None = None
+    due: dt.date | dt.datetime | None = None
+    taken: Decimal | int | None = None
+    unit: str = ""
+
+    @property
+    def state(self) -> str:
+        if not self.applies:
+            return "not applicable"
+        if self.met is None:
+            return "in progress"
+        return "met" if self.met else "not met"
+
+
+def _local_date(moment: dt.datetime | None) -> dt.date | None:
+    return None if moment is None else _london(moment).date()
+
+
+def r5_emergency_response(
+    *, is_emergency: bool, received_at: dt.datetime, responded_at: dt.datetime | None, now: dt.datetime
+) -> Measure:
+    title = "Emergency referral answered within 24 hours (weekdays)"
+    if not is_emergency:
+        return Measure("R5", title, applies=False)
+    due = emergency_response_due(received_at)
+    if responded_at is None:
+        return Measure("R5", title, applies=True, met=False if now > due else None, due=due, unit="hours")
+    taken = working_time_between(received_at, responded_at)
+    hours = Decimal(int(taken.total_seconds())) / Decimal(3600)
+    return Measure("R5", title, applies=True, met=responded_at <= due, due=due, taken=hours, unit="hours")
+
+
+def r6_response_within_week_one(
+    *, received_at: dt.datetime, responded_at: dt.datetime | None, today: dt.date
+) -> Measure:
+    title = "Referral answered within week one"
+    received = _local_date(received_at)
+    due = received + dt.timedelta(days=RESPONSE_WITHIN_DAYS)
+    if responded_at is None:
+        return Measure("R6", title, applies=True, met=False if today > due else None, due=due, unit="days")
+    responded = _local_date(responded_at)
+    return Measure(
+        "R6",
+        title,
+        applies=True,
+        met=responded <= due,
+        due=due,
+        taken=(responded - received).days,
+        unit="days",
+    )
+
+
+def r7_first_visit(
+    *, accepted_on: dt.date | None, first_visit_date: dt.date | None, today: dt.date
+) -> Measure:
+    """First visit within 7 working days of the referral's acceptance: accepted on Thursday
+    21 August 2025, the 7th working day after is Tuesday 2 September (Monday 25th is the August
+    bank holiday), so a first visit that Tuesday meets it."""
+    title = "First visit within 7 working days of acceptance"
+    if accepted_on is None:
+        return Measure("R7", title, applies=False)
+    due = add_working_days(accepted_on, FIRST_VISIT_WITHIN_WORKING_DAYS)
+    if first_visit_date is None:
+        return Measure(
+            "R7", title, applies=True, met=False if today > due else None, due=due, unit="working days"
+        )
+    return Measure(
+        "R7",
+        title,
+        applies=True,
+        met=first_visit_date <= due,
+        due=due,
+        taken=working_days_between(accepted_on, first_visit_date),
+        unit="working days",
+    )
+
+
+def r8_support_solution(
+    *, first_visit_date: dt.date | None, agreed_on: dt.date | None, today: dt.date
+) -> Measure:
+    """Support solution with outcomes agreed within 5 working days of the first visit."""
+    title = "Support solution agreed within 5 working days of the first visit"
+    if first_visit_date is None:
+        return Measure("R8", title, applies=False)
+    due = add_working_days(first_visit_date, SUPPORT_SOLUTION_WITHIN_WORKING_DAYS)
+    if agreed_on is None:
+        return Measure(
+            "R8", title, applies=True, met=False if today > due else None, due=due, unit="working days"
+        )
+    return Measure(
+        "R8",
+        title,
+        applies=True,
+        met=agreed_on <= due,
+        due=due,
+        taken=working_days_between(first_visit_date, agreed_on),
+        unit="working days",
+    )
+
+
+class ReferralLike(Protocol):
+    is_emergency: bool
+    received_at: dt.datetime
+    responded_at: dt.datetime | None
+    decision: str
+    decided_at: dt.datetime | None
+    first_visit_date: dt.date | None
+    support_solution_agreed_date: dt.date | None
+
+
+def referral_measures(referral: ReferralLike, *, now: dt.datetime) -> list[Measure]:
+    """R5–R8 for one referral, as of `now`. A declined referral has no first visit to measure."""
+    today = _london(now).date()
+    accepted_on = _local_date(referral.decided_at) if referral.decision == "accepted" else None
+    first_visit = referral.first_visit_date if accepted_on is not None else None
+    return [
+        r5_emergency_response(
+            is_emergency=referral.is_emergency,
+            received_at=referral.received_at,
+            responded_at=referral.responded_at,
+            now=now,
+        ),
+        r6_response_within_week_one(
+            received_at=referral.received_at, responded_at=referral.responded_at, today=today
+        ),
+        r7_first_visit(accepted_on=accepted_on, first_visit_date=referral.first_visit_date, today=today),
+        r8_support_solution(
+            first_visit_date=first_visit, agreed_on=referral.support_solution_agreed_date, today=today
+        ),
+    ]

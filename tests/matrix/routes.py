@@ -4,7 +4,8 @@ Every URL the portal serves (outside Django's admin, tested on its own) needs a 
 `tests/<app>/matrix.py` module's `ROUTES` list; a route missing from the matrix fails the test.
 
 `allowed` maps an HTTP method to the matrix roles that may use it on a record in their scope
-(see `tests.matrix.world.MATRIX_ROLES`). Methods not listed must be refused (403/405) for every
+(see `tests.matrix.world.MATRIX_ROLES`). A role may be qualified by side — "api_client_rw:provider"
+or "api_client_rw:council" — where a token's grants depend on whose token it is. Methods not listed must be refused (403/405) for every
 role. `owner` names whose record the URL points at (an org key or a pair); users of other
 organisations must get 404 on it.
 """

@@ -1,0 +1,147 @@
+"""Reads for packages of care, already scoped to the user; sums and 'current version' in SQL."""
+
+import datetime as dt
+
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from portal.tenancy import scoped
+
+from . import rules
+from .models import (
+    Absence,
+    CarePlan,
+    IndividualServiceOrder,
+    OrderStatus,
+    OrderVersion,
+    Referral,
+    ScheduledVisit,
+    ServiceUser,
+    TemporaryVariation,
+    TemporaryVariationStatus,
+)
+
+
+def service_users_for(user):
+    return scoped(ServiceUser, user).select_related("scheme", "commissioner")
+
+
+def referrals_for(user):
+    return scoped(Referral, user).select_related("service_user", "provider", "commissioner", "contract")
+
+
+def with_current_version(orders, day: dt.date | None = None):
+    """Annotate each order with the weekly hours and price of the version in force on `day`
+    (today), or on its start date if it has not started: one subquery, no query per order."""
+    day = day or timezone.localdate()
+    current = OrderVersion.objects.filter(
+        order=OuterRef("pk"), effective_from__lte=Greatest(Value(day), OuterRef("start_date"))
+    ).order_by("-effective_from", "-number")
+    return orders.annotate(
+        current_weekly_hours=Subquery(current.values("weekly_hours")[:1]),
+        current_weekly_price=Subquery(current.values("weekly_price")[:1]),
+        version_count=Subquery(
+            OrderVersion.objects.filter(order=OuterRef("pk"))
+            .order_by()
+            .values("order")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+    )
+
+
+def orders_for(user, day: dt.date | None = None):
+    return with_current_version(
+        scoped(IndividualServiceOrder, user).select_related(
+            "service_user", "service_user__scheme", "provider", "commissioner", "contract"
+        ),
+        day,
+    )
+
+
+def order_versions(user, order):
+    """The order's versions, newest first, each with its schedule and outcomes (three queries)."""
+    return (
+        scoped(OrderVersion, user)
+        .filter(order=order)
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch("schedule", queryset=ScheduledVisit.objects.order_by("weekday", "start_time")),
+            "outcomes",
+        )
+        .order_by("-effective_from", "-number")
+    )
+
+
+def order_weeks(order, versions, variations, *, first_monday: dt.date, weeks: int = 8):
+    """Commissioned hours week by week (see `rules.weeks_of_hours`), with approved temporary
+    variations' authorised extra hours."""
+    approved = [v for v in variations if v.status == TemporaryVariationStatus.APPROVED]
+    return rules.weeks_of_hours(
+        list(versions),
+        first_monday,
+        weeks,
+        order_start=order.start_date,
+        order_end=order.end_date,
+        variations=approved,
+    )
+
+
+def default_first_monday(order, versions, today: dt.date | None = None) -> dt.date:
+    """The week-by-week view opens three weeks before the latest variation (or the start), so
+    the change shows with weeks either side."""
+    latest = max((v.effective_from for v in versions), default=order.start_date)
+    return rules.monday_of(max(order.start_date, latest - dt.timedelta(days=21)))
+
+
+def temporary_variations_for(user):
+    return scoped(TemporaryVariation, user).select_related(
+        "order", "order__service_user", "order__provider", "requested_by", "decided_by"
+    )
+
+
+def absences_for(user):
+    return scoped(Absence, user).select_related("service_user", "recorded_by", "recorded_by_organisation")
+
+
+def care_plans_for(user):
+    return scoped(CarePlan, user).select_related("service_user", "provider", "order")
+
+
+def overdue_reviews(user, today: dt.date | None = None):
+    return care_plans_for(user).overdue_on(today or timezone.localdate())
+
+
+def order_counts(user) -> dict[str, int]:
+    """Orders by status, in one query."""
+    rows = scoped(IndividualServiceOrder, user).order_by().values("status").annotate(n=Count("pk"))
+    counts = {status: 0 for status in OrderStatus.values}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def orders_ending_soon(user, today: dt.date, days: int = 28):
+    return orders_for(user).filter(
+        status__in=(OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED),
+        end_date__gte=today,
+        end_date__lte=today + dt.timedelta(days=days),
+    )
+
+
+def open_absences(user, today: dt.date):
+    return (
+        absences_for(user)
+        .filter(start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    )
+
+
+def with_absent_today(service_users, today: dt.date):
+    return service_users.annotate(
+        absent_today=Count(
+            "absences",
+            filter=Q(absences__start_date__lte=today)
+            & (Q(absences__end_date__isnull=True) | Q(absences__end_date__gte=today)),
+        )
+    )

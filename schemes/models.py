@@ -35,13 +35,22 @@ def contract_partners(organisation):
     return Contract.objects.none().values("pk")
 
 
+def _membership_model():
+    """Framework membership lives in the procurement app, which depends on this one."""
+    from django.apps import apps
+
+    return apps.get_model("procurement", "LotMembership")
+
+
 class FrameworkQuerySet(TenantQuerySet):
     reference_data = True
     commissioner_lookup = "commissioner"
 
     def for_provider(self, organisation):
+        # Open frameworks, and those the provider holds a contract on or applied to / joined a lot of.
         held = Contract.objects.filter(provider=organisation, lot__framework=OuterRef("pk"))
-        return self.filter(Q(is_open=True) | Q(Exists(held)))
+        joined = _membership_model().objects.filter(provider=organisation, lot__framework=OuterRef("pk"))
+        return self.filter(Q(is_open=True) | Q(Exists(held)) | Q(Exists(joined)))
 
 
 class Framework(models.Model):
@@ -90,8 +99,10 @@ class LotQuerySet(TenantQuerySet):
     commissioner_lookup = "framework__commissioner"
 
     def for_provider(self, organisation):
+        # Lots of open frameworks, and those the provider holds a contract on or applied to / joined.
         held = Contract.objects.filter(provider=organisation, lot=OuterRef("pk"))
-        return self.filter(Q(framework__is_open=True) | Q(Exists(held)))
+        joined = _membership_model().objects.filter(provider=organisation, lot=OuterRef("pk"))
+        return self.filter(Q(framework__is_open=True) | Q(Exists(held)) | Q(Exists(joined)))
 
 
 class Lot(models.Model):
@@ -130,10 +141,16 @@ class SchemeQuerySet(TenantQuerySet):
     commissioner_lookup = "lot__framework__commissioner"
 
     def for_provider(self, organisation):
+        # Schemes the provider holds a contract for, and those of the call-offs it may bid for.
         covered = Contract.schemes.through.objects.filter(
             scheme=OuterRef("pk"), contract__provider=organisation
         )
-        return self.filter(Exists(covered))
+        calloff_model = _membership_model()._meta.apps.get_model("procurement", "CallOff")
+        biddable = calloff_model.schemes.through.objects.filter(
+            scheme=OuterRef("pk"),
+            calloff__in=calloff_model.objects.for_provider(organisation),
+        )
+        return self.filter(Q(Exists(covered)) | Q(Exists(biddable)))
 
     def with_unit_totals(self):
         """Annotate standard, dementia and total units in one query (no query per scheme)."""

@@ -14,15 +14,24 @@ from portal.models import Organisation
 from portal.tenancy import TenantQuerySet
 from schemes.models import Scheme
 
+from .rules import add_months  # noqa: F401 - kept importable from here
+
 
 class StaffMemberQuerySet(TenantQuerySet):
     provider_lookup = "provider"
 
     def for_commissioner(self, organisation):
-        # A council sees the staff of providers it contracts with (for monitoring), by reference only.
+        # A council sees the staff of providers it contracts with (for monitoring) or that applied
+        # to or joined its lots (to judge their training), by reference only.
+        from django.apps import apps
+
         from schemes.models import Contract
 
-        return self.filter(provider__in=Contract.objects.filter(commissioner=organisation).values("provider"))
+        membership = apps.get_model("procurement", "LotMembership")
+        return self.filter(
+            Q(provider__in=Contract.objects.filter(commissioner=organisation).values("provider"))
+            | Q(provider__in=membership.objects.filter(commissioner=organisation).values("provider"))
+        )
 
     def employed_on(self, day: dt.date):
         return self.filter(started_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gte=day))
@@ -134,12 +143,3 @@ class TrainingCompletion(models.Model):
         months = self.course.refresh_months
         self.expires_on = add_months(self.completed_on, months) if months else None
         return self
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, or the month's last day when it has no such day."""
-    import calendar
-
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

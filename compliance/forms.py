@@ -1,0 +1,132 @@
+from django import forms
+from django.utils import timezone
+
+from portal.forms import DateInput, PortalFormMixin
+from portal.models import CqcRating
+
+from .models import (
+    CapacitySnapshot,
+    InsuranceCertificate,
+    InsuranceRequirement,
+    ProviderPolicy,
+    Regulator,
+    monday_of,
+)
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = (".pdf", ".docx", ".doc", ".odt", ".xlsx", ".png", ".jpg", ".jpeg")
+
+
+class RescopedFormMixin(PortalFormMixin):
+    """PortalFormMixin reads `errors` while it scopes the fields one by one, so a bound form is
+    cleaned before its later choice fields are scoped (or a subclass narrows them). Forget that
+    early cleaning: the form is cleaned again, with every field in place, when next asked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._errors = None
+
+
+def _check_document(upload):
+    if upload is None:
+        return upload
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise forms.ValidationError("The file is larger than 10 MB.")
+    if not upload.name.lower().endswith(DOCUMENT_TYPES):
+        raise forms.ValidationError("Attach a PDF, Word, OpenDocument, Excel or image file.")
+    return upload
+
+
+class RatingForm(RescopedFormMixin, forms.Form):
+    regulator = forms.ChoiceField(choices=Regulator.choices, label="Regulator")
+    location_id = forms.CharField(
+        max_length=20,
+        required=False,
+        label="CQC location ID or Ofsted URN",
+        help_text="Leave empty to keep the one on record.",
+    )
+    rating = forms.ChoiceField(choices=CqcRating.choices, label="Rating")
+    rated_on = forms.DateField(
+        widget=DateInput(), label="Date of the rating", help_text="As the regulator published it."
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note (optional)")
+
+
+class NotificationSendForm(RescopedFormMixin, forms.Form):
+    action_plan = forms.FileField(
+        required=False, label="Action plan", help_text="PDF, Word or similar, up to 10 MB."
+    )
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        label="What you will do, and by when",
+        help_text="Summarise the action plan that addresses the regulator's concerns [002 §4.3].",
+    )
+
+    def clean_action_plan(self):
+        return _check_document(self.cleaned_data.get("action_plan"))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("action_plan") and not (data.get("summary") or "").strip():
+            raise forms.ValidationError("Attach the action plan or summarise it.")
+        return data
+
+
+class InsuranceForm(RescopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = InsuranceCertificate
+        fields = ["kind", "insurer", "policy_number", "cover_amount", "starts_on", "expires_on", "document"]
+        widgets = {"starts_on": DateInput(), "expires_on": DateInput()}
+        labels = {
+            "kind": "Insurance",
+            "cover_amount": "Cover for any one occurrence (£)",
+            "document": "Certificate",
+        }
+
+    def clean_document(self):
+        return _check_document(self.cleaned_data.get("document"))
+
+
+class RequirementForm(RescopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = InsuranceRequirement
+        fields = ["kind", "minimum_cover", "source"]
+        labels = {"kind": "Insurance", "minimum_cover": "Minimum cover (£)", "source": "Where it comes from"}
+
+
+class PolicyForm(RescopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = ProviderPolicy
+        fields = ["kind", "title", "version", "approved_on", "review_due_on", "document"]
+        widgets = {"approved_on": DateInput(), "review_due_on": DateInput()}
+        labels = {
+            "kind": "Policy",
+            "approved_on": "Approved on",
+            "review_due_on": "Review by",
+            "document": "Policy document",
+        }
+
+    def clean_document(self):
+        return _check_document(self.cleaned_data.get("document"))
+
+
+class CapacityForm(RescopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = CapacitySnapshot
+        fields = ["lot", "week_starting", "area", "available_hours", "note"]
+        widgets = {"week_starting": DateInput()}
+        labels = {"available_hours": "Care hours available", "week_starting": "Week starting"}
+        help_texts = {"week_starting": "Any day of the week: the portal records its Monday."}
+
+    def __init__(self, *args, lots=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if lots is not None:
+            self.fields["lot"].queryset = lots.select_related("framework").order_by(
+                "framework__name", "position"
+            )
+        self.fields["lot"].label_from_instance = lambda lot: f"{lot} ({lot.framework.name})"
+        self.initial.setdefault("week_starting", monday_of(timezone.localdate()))
+
+    def clean_week_starting(self):
+        return monday_of(self.cleaned_data["week_starting"])

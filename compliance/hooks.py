@@ -1,0 +1,75 @@
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_step, register_nav
+from portal.roles import Role
+from portal.tenancy import scoped
+
+register_nav("Compliance", "compliance:provider-list", order=65)
+
+
+@demo_step(order=26)
+def load_compliance_demo(out):
+    from . import demo
+
+    demo.load(out)
+
+
+@dashboard_panel(order=60)
+def compliance_panel(user):
+    """Overdue items and items due within 30 days: the provider's own, or the council's providers'."""
+    from .models import RatingNotification, monday_of
+    from .selectors import capacity_missing_for_provider, compliance_gaps, providers_for
+
+    if user.role not in (Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.COMMISSIONER):
+        return None
+    today = timezone.localdate()
+    if user.is_provider_side:
+        org = user.organisation
+        gaps = compliance_gaps(user, [org], today)[org.pk]
+        record = reverse("compliance:provider-detail", args=[org.pk])
+        items = [
+            DashboardItem(g.text, record, detail="Overdue" if g.overdue else "Due within 30 days")
+            for g in gaps.gaps[:8]
+        ]
+        missing = capacity_missing_for_provider(org, monday_of(today))
+        if missing:
+            items.append(
+                DashboardItem(
+                    f"Report this week's capacity for {len(missing)} lot{'s' if len(missing) != 1 else ''}",
+                    reverse("compliance:capacity"),
+                )
+            )
+        return DashboardPanel(
+            title="Compliance",
+            items=items,
+            urgent=bool(gaps.overdue),
+            empty_text="Your registration, insurance, policies and training are in date.",
+        )
+    providers = list(providers_for(user))
+    gaps = compliance_gaps(user, providers, today)
+    with_overdue = sorted((g for g in gaps.values() if g.overdue), key=lambda g: -len(g.overdue))
+    items = [
+        DashboardItem(
+            f"{g.provider.name}: {len(g.overdue)} overdue",
+            reverse("compliance:provider-detail", args=[g.provider.pk]),
+            detail="; ".join(x.text for x in g.overdue[:3]),
+        )
+        for g in with_overdue[:6]
+    ]
+    plans = scoped(RatingNotification, user).awaiting_acceptance().count()
+    if plans:
+        items.append(DashboardItem("Action plans to review", reverse("compliance:provider-list"), plans))
+    soon = sum(1 for g in gaps.values() if g.warnings and not g.overdue)
+    if soon:
+        items.append(
+            DashboardItem(
+                "Providers with items due within 30 days", reverse("compliance:provider-list"), soon
+            )
+        )
+    return DashboardPanel(
+        title="Provider compliance",
+        items=items,
+        urgent=bool(with_overdue),
+        empty_text="Every provider's registration, insurance, policies and training are in date.",
+    )

@@ -1,0 +1,75 @@
+from django import forms
+from django.utils import timezone
+
+from portal.forms import DateInput, PortalFormMixin
+from portal.models import Organisation
+
+from .models import StaffMember, TrainingCourse
+
+
+class RescopedFormMixin(PortalFormMixin):
+    """PortalFormMixin reads `errors` while it scopes the fields one by one, so a bound form is
+    cleaned before its later choice fields are scoped. Clean again once every field is scoped."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._errors = None
+
+
+class StaffForm(RescopedFormMixin, forms.ModelForm):
+    class Meta:
+        model = StaffMember
+        fields = ["reference", "job_title", "scheme", "started_on", "left_on"]
+        widgets = {"started_on": DateInput(), "left_on": DateInput()}
+        labels = {
+            "reference": "Staff reference",
+            "started_on": "Started on",
+            "left_on": "Left on",
+            "scheme": "Main scheme",
+        }
+        help_texts = {
+            "reference": "Your own reference for this person (no names), as used in call monitoring.",
+            "left_on": "Leave empty while they work for you.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import provider_schemes
+
+        queryset = self.fields["scheme"].queryset
+        if self.user is not None and self.user.is_provider_side:
+            queryset = queryset.filter(pk__in=provider_schemes(self.user.organisation).values("pk"))
+        self.fields["scheme"].queryset = queryset.order_by("name")
+
+
+class TrainingForm(RescopedFormMixin, forms.Form):
+    course = forms.ModelChoiceField(queryset=TrainingCourse.objects.all(), label="Course")
+    completed_on = forms.DateField(label="Completed on", widget=DateInput())
+
+    def clean_completed_on(self):
+        day = self.cleaned_data["completed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The completion date cannot be in the future.")
+        return day
+
+
+class UploadForm(RescopedFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text="A .csv or .xlsx file whose first row names the columns, as in the template.",
+    )
+
+
+class ConfirmUploadForm(forms.Form):
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+
+class MatrixFilterForm(RescopedFormMixin, forms.Form):
+    # Scoped by PortalFormMixin to the providers the user works with.
+    provider = forms.ModelChoiceField(
+        queryset=Organisation.objects.providers().order_by("name"),
+        required=False,
+        label="Provider",
+        empty_label="Choose a provider",
+    )
+    gaps_only = forms.BooleanField(required=False, label="Only staff with training overdue or not done")

@@ -42,6 +42,11 @@ class PairRecord(models.Model):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse(f"records:{URL_SLUGS[type(self).__name__]}-detail", args=[self.pk])
+
     def fill_pair(self):
         self.commissioner_id = self.contract.commissioner_id
         self.provider_id = self.contract.provider_id
@@ -173,6 +178,11 @@ class SurveyResponse(PairRecord):
     scheme = models.ForeignKey(Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     service_user = models.ForeignKey(
         ServiceUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reference = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The survey form's number, so an upload sent twice is counted once.",
     )
     responded_on = models.DateField()
     satisfied = models.BooleanField()
@@ -310,5 +320,23 @@ class ActivityAttendance(models.Model):
     def __str__(self) -> str:
         return f"{self.service_user} at {self.activity}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("records:attendance-detail", args=[self.pk])
+
     def audit_parties(self):
         return self.activity.commissioner_id, self.activity.provider_id
+
+
+# The URL slug of each kind of record (records/urls.py).
+URL_SLUGS = {
+    "AlarmCall": "alarm-calls",
+    "Complaint": "complaints",
+    "SafeguardingIncident": "safeguarding",
+    "SurveyResponse": "surveys",
+    "Void": "voids",
+    "NominationDecision": "nominations",
+    "Activity": "activities",
+    "ActivityAttendance": "attendance",
+}

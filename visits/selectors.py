@@ -58,3 +58,63 @@ def run_positions(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return dict(cursor.fetchall())
+
+
+# Reads for the screens and the API ---------------------------------------------------------------
+
+
+def visits_for(user):
+    """Visits the user may see, with what the lists show, in one query per page."""
+    from portal.tenancy import scoped
+
+    return scoped(Visit, user).select_related("order", "order__service_user", "provider", "commissioner")
+
+
+def filter_visits(queryset, data: dict, *, now=None):
+    """Narrow a visit queryset by the list's filters (already cleaned)."""
+    import datetime as _dt
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import VisitStatus
+
+    now = now or timezone.now()
+    if data.get("date_from"):
+        queryset = queryset.filter(visit_date__gte=data["date_from"])
+    if data.get("date_to"):
+        queryset = queryset.filter(visit_date__lte=data["date_to"])
+    if data.get("status"):
+        queryset = queryset.filter(status=data["status"])
+    if data.get("order"):
+        queryset = queryset.filter(order__reference=data["order"].strip())
+    if data.get("carer"):
+        carer = data["carer"].strip()
+        queryset = queryset.filter(Q(carer_reference=carer) | Q(second_carer_reference=carer))
+    if data.get("provider"):
+        queryset = queryset.filter(provider=data["provider"])
+    attention = data.get("attention")
+    if attention == "late":
+        queryset = queryset.filter(
+            status=VisitStatus.SCHEDULED,
+            actual_start__isnull=True,
+            scheduled_start__lte=now - _dt.timedelta(minutes=15),
+        )
+    elif attention == "unexplained":
+        queryset = queryset.filter(status=VisitStatus.MISSED, missed_explained_at__isnull=True)
+    elif attention == "time_critical":
+        queryset = queryset.filter(time_critical=True)
+    return queryset
+
+
+def missed_visits_for(user):
+    from .models import VisitStatus
+
+    return visits_for(user).filter(status=VisitStatus.MISSED).order_by("-scheduled_start", "-id")
+
+
+def status_counts(queryset) -> dict[str, int]:
+    """{status: how many} for a queryset, in one grouped query."""
+    from django.db.models import Count
+
+    return dict(queryset.order_by().values_list("status").annotate(n=Count("id")))

@@ -1,0 +1,119 @@
+from django import forms
+
+from packages_of_care.models import IndividualServiceOrder
+from portal.forms import DateInput, DateTimeInput, PortalFormMixin
+from portal.models import Organisation
+from portal.roles import OrganisationKind
+
+from .models import ManualReason, Verification, VisitStatus
+from .validation import RECORDABLE_ORDER_STATUSES
+
+STATUS_HELP = (
+    "Completed and cut-short visits need the actual times; cancellations need when the person cancelled "
+    "(under 24 hours before the start is short notice); a missed visit is one the provider did not make."
+)
+
+
+class VisitForm(PortalFormMixin, forms.Form):
+    """One visit, as a person enters it. The checks are those of every other way in
+    (`visits.validation.check_visits`), run by the service when the form is saved."""
+
+    scheduled_start = forms.DateTimeField(label="Scheduled start", widget=DateTimeInput())
+    scheduled_end = forms.DateTimeField(label="Scheduled end", widget=DateTimeInput())
+    status = forms.ChoiceField(label="What happened", choices=VisitStatus.choices, help_text=STATUS_HELP)
+    actual_start = forms.DateTimeField(
+        label="Actual start", required=False, widget=DateTimeInput(), help_text="From call monitoring."
+    )
+    actual_end = forms.DateTimeField(label="Actual end", required=False, widget=DateTimeInput())
+    carer_reference = forms.CharField(label="Carer's staff reference", max_length=40)
+    second_carer_reference = forms.CharField(
+        label="Second carer's staff reference",
+        max_length=40,
+        required=False,
+        help_text="For a double-up visit.",
+    )
+    carers = forms.IntegerField(label="Number of carers", min_value=1, max_value=4, initial=1)
+    time_critical = forms.BooleanField(
+        label="Time-critical (for example, medication at a set time)", required=False
+    )
+    cancelled_at = forms.DateTimeField(
+        label="When the person cancelled",
+        required=False,
+        widget=DateTimeInput(),
+        help_text="Cancelled visits only.",
+    )
+    cancellation_reason = forms.CharField(label="Why the person cancelled", max_length=300, required=False)
+    verification = forms.ChoiceField(
+        label="How the visit was verified", choices=Verification.choices, initial="ecm"
+    )
+    manual_reason = forms.ChoiceField(
+        label="Why it was entered by hand",
+        choices=[("", "Not entered by hand")] + list(ManualReason.choices),
+        required=False,
+    )
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["manual_reason"] = data.get("manual_reason") or ""
+        return data
+
+    def apply_errors(self, exc) -> None:
+        for field, errors in exc.message_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class OrderChoiceForm(PortalFormMixin, forms.Form):
+    order = forms.ModelChoiceField(
+        label="Order",
+        queryset=IndividualServiceOrder.objects.filter(status__in=RECORDABLE_ORDER_STATUSES).select_related(
+            "service_user"
+        ),
+        help_text="The person's Individual Service Order.",
+    )
+
+
+class MissedExplanationForm(PortalFormMixin, forms.Form):
+    explanation = forms.CharField(
+        label="Why the visit was missed", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    remedy = forms.CharField(
+        label="What has been or will be done to put it right",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+
+
+class UploadForm(PortalFormMixin, forms.Form):
+    file = forms.FileField(label="Spreadsheet", help_text="A CSV or XLSX file with the template's columns.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError("Upload a CSV or XLSX file.")
+        return upload
+
+
+class VisitFilterForm(PortalFormMixin, forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=DateInput())
+    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any")] + list(VisitStatus.choices)
+    )
+    order = forms.CharField(label="Order reference", required=False, max_length=40)
+    carer = forms.CharField(label="Carer reference", required=False, max_length=40)
+    provider = forms.ModelChoiceField(
+        label="Provider",
+        required=False,
+        queryset=Organisation.objects.filter(kind=OrganisationKind.PROVIDER),
+        empty_label="Any",
+    )
+    attention = forms.ChoiceField(
+        label="Needing attention",
+        required=False,
+        choices=[
+            ("", "All visits"),
+            ("late", "Due, with no start recorded"),
+            ("unexplained", "Missed, not yet explained"),
+            ("time_critical", "Time-critical"),
+        ],
+    )

@@ -1,0 +1,203 @@
+from rest_framework import serializers
+
+from invoicing.models import (
+    BlockVolumeReview,
+    DisputeOutcome,
+    Invoice,
+    InvoiceDispute,
+    InvoiceLine,
+    Remittance,
+)
+from portal.api.fields import ScopedPrimaryKeyRelatedField
+from schemes.models import Contract
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    order_reference = serializers.CharField(source="order.reference", read_only=True, default=None)
+    service_user_reference = serializers.CharField(
+        source="order.service_user.reference", read_only=True, default=None
+    )
+    service_user_name = serializers.CharField(source="order.service_user.name", read_only=True, default=None)
+    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None)
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "invoice",
+            "position",
+            "kind",
+            "description",
+            "order",
+            "order_reference",
+            "service_user_reference",
+            "service_user_name",
+            "scheme",
+            "scheme_name",
+            "week_start",
+            "week_end",
+            "commissioned_minutes",
+            "delivered_minutes",
+            "paid_not_delivered_minutes",
+            "retainer_minutes",
+            "allowance_minutes",
+            "unauthorised_minutes",
+            "delivered_hours",
+            "quantity",
+            "unit",
+            "rate",
+            "net_amount",
+            "vat_code",
+            "vat_rate",
+            "vat_amount",
+            "disputed",
+            "dispute_reason",
+            "review_flag",
+            "review_note",
+            "breakdown",
+            "source_line",
+        ]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    undisputed_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "contract",
+            "contract_reference",
+            "commissioner",
+            "commissioner_name",
+            "provider",
+            "provider_name",
+            "period_start",
+            "period_end",
+            "revision",
+            "part",
+            "parent",
+            "status",
+            "submission_due_on",
+            "submitted_at",
+            "is_late",
+            "late_reason",
+            "received_on",
+            "payment_due_on",
+            "approved_at",
+            "paid_on",
+            "net_total",
+            "vat_total",
+            "gross_total",
+            "disputed_total",
+            "undisputed_total",
+            "generated_at",
+        ]
+        read_only_fields = fields
+
+
+class GenerateSerializer(serializers.Serializer):
+    contract = ScopedPrimaryKeyRelatedField(queryset=Contract.objects.all())
+    period_start = serializers.DateField(help_text="The first day of the payment period (or the quarter).")
+
+
+class SubmitSerializer(serializers.Serializer):
+    late_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DisputedLineSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class DisputeRequestSerializer(serializers.Serializer):
+    lines = DisputedLineSerializer(many=True, allow_empty=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PaymentSerializer(serializers.Serializer):
+    paid_on = serializers.DateField()
+    payment_reference = serializers.CharField(max_length=60)
+
+
+class InvoiceDisputeSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+
+    class Meta:
+        model = InvoiceDispute
+        fields = [
+            "id",
+            "invoice",
+            "invoice_number",
+            "undisputed_invoice",
+            "disputed_invoice",
+            "reason",
+            "disputed_amount",
+            "raised_at",
+            "outcome",
+            "resolved_at",
+            "resolution_note",
+        ]
+        read_only_fields = fields
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[DisputeOutcome.UPHELD, DisputeOutcome.PAID])
+    note = serializers.CharField()
+
+
+class RemittanceSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+
+    class Meta:
+        model = Remittance
+        fields = [
+            "id",
+            "number",
+            "invoice",
+            "invoice_number",
+            "paid_on",
+            "amount",
+            "payment_reference",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class BlockVolumeReviewSerializer(serializers.ModelSerializer):
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+
+    class Meta:
+        model = BlockVolumeReview
+        fields = [
+            "id",
+            "contract",
+            "contract_reference",
+            "quarter_start",
+            "quarter_end",
+            "window_start",
+            "window_end",
+            "current_weekly_hours",
+            "average_weekly_hours",
+            "difference_percent",
+            "threshold_percent",
+            "rate",
+            "weeks",
+            "current_amount",
+            "proposed_weekly_hours",
+            "proposed_amount",
+            "outcome",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
+class ReviewDecisionSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,111 @@
+"""Permission-matrix specs for every invoicing route (pages, documents and API).
+
+Pages are used with a browser session (an API client signed in that way reads only). Running an
+invoice is open to the council's commissioners and the provider's managers; the provider's
+manager submits; the council's commissioners approve, dispute, pay, resolve disputes, decide
+block reviews and set invoicing terms. Everyone in the pair reads.
+
+API write routes list `api_client_rw` and accept 403 (`extra_ok`) because the matrix names roles
+without their side: a council token (commission) may approve but not submit, a provider token
+(provider_manage) the reverse. tests/invoicing/test_api.py checks each side's token exactly.
+"""
+
+from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+
+ALL = EVERYONE_SIGNED_IN
+COUNCIL = frozenset({"commissioner"})
+MANAGER = frozenset({"provider_manager"})
+EITHER = COUNCIL | MANAGER
+OTHER_SIDE = frozenset({403})
+NS = "invoicing"
+API = "invoicing-api"
+
+
+def _pk(name, owner="C1P1"):
+    return lambda w: {"pk": w.get(name, owner).pk}
+
+
+def page(name, record=None, **extra):
+    if record is None:
+        return Route(f"{NS}:{name}", {"GET": ALL}, **extra)
+    return Route(f"{NS}:{name}", {"GET": ALL}, kwargs=_pk(record), owner="C1P1", **extra)
+
+
+def form(name, roles, record=None, *, get=None, **extra):
+    """A page with a form: GET shows it (to `get`, default the same roles), POST submits it."""
+    allowed = {"GET": get or roles, "POST": roles}
+    if record is None:
+        return Route(f"{NS}:{name}", allowed, **extra)
+    return Route(f"{NS}:{name}", allowed, kwargs=_pk(record), owner="C1P1", **extra)
+
+
+def button(name, roles, record):
+    return Route(f"{NS}:{name}", {"POST": roles}, kwargs=_pk(record), owner="C1P1")
+
+
+def api_read(name, record=None, **extra):
+    if record is None:
+        return Route(f"{API}:{name}", {"GET": ALL}, **extra)
+    return Route(f"{API}:{name}", {"GET": ALL}, kwargs=_pk(record), owner="C1P1", **extra)
+
+
+def api_action(name, roles, record=None):
+    roles = roles | {"api_client_rw"}
+    if record is None:
+        return Route(f"{API}:{name}", {"POST": roles}, extra_ok=OTHER_SIDE)
+    return Route(f"{API}:{name}", {"POST": roles}, kwargs=_pk(record), owner="C1P1", extra_ok=OTHER_SIDE)
+
+
+ROUTES = [
+    page("index"),
+    form("invoice-generate", EITHER),
+    page("invoice-detail", "invoice"),
+    page("invoice-schedule", "invoice"),
+    page("invoice-call-monitoring", "invoice"),
+    page("invoice-usage", "block_invoice"),
+    page("line-detail", "invoice_line"),
+    form("invoice-submit", MANAGER, "invoice"),
+    button("invoice-regenerate", EITHER, "invoice"),
+    button("invoice-approve", COUNCIL, "invoice_submitted"),
+    form("invoice-dispute", COUNCIL, "invoice_submitted"),
+    form("invoice-pay", COUNCIL, "invoice_approved"),
+    form("dispute-resolve", COUNCIL, "invoice_disputed"),
+    page("remittance-detail", "remittance"),
+    page("remittance-pdf", "remittance"),
+    page("block-review-list"),
+    form("block-review-detail", COUNCIL, "block_review", get=ALL),
+    Route(
+        f"{NS}:terms-edit",
+        {"GET": COUNCIL, "POST": COUNCIL},
+        kwargs=_pk("contract"),
+        owner="C1P1",
+        reference=True,
+    ),
+]
+ROUTES += [
+    page(f"invoice-{document}-{fmt}", "invoice_split" if document == "summary" else "invoice")
+    for document in ("summary", "schedule", "call-monitoring")
+    for fmt in ("csv", "xlsx", "pdf")
+]
+
+ROUTES += [
+    api_read("invoice-list"),
+    api_read("invoice-detail", "invoice"),
+    api_read("invoice-detail-schedule", "invoice_split", query="format=csv"),
+    api_action("invoice-generate", EITHER),
+    api_action("invoice-regenerate", EITHER, "invoice"),
+    api_action("invoice-submit", MANAGER, "invoice"),
+    api_action("invoice-approve", COUNCIL, "invoice_submitted"),
+    api_action("invoice-dispute", COUNCIL, "invoice_submitted"),
+    api_action("invoice-pay", COUNCIL, "invoice_approved"),
+    api_read("invoice-line-list"),
+    api_read("invoice-line-detail", "invoice_line"),
+    api_read("invoice-dispute-list"),
+    api_read("invoice-dispute-detail", "dispute"),
+    api_action("invoice-dispute-resolve", COUNCIL, "dispute"),
+    api_read("remittance-list"),
+    api_read("remittance-detail", "remittance"),
+    api_read("block-review-list"),
+    api_read("block-review-detail", "block_review"),
+    api_action("block-review-decide", COUNCIL, "block_review"),
+]

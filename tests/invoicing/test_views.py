@@ -1,0 +1,224 @@
+"""The pages and documents: what each side sees and does, the "how this was worked out" page, the
+three documents as CSV, XLSX and PDF, and query counts that do not grow with the invoice."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from invoicing import services
+from invoicing.models import Invoice, InvoiceStatus, LineKind
+from portal.roles import Role
+from tests.factories import user_for
+from tests.invoicing.conftest import P_START, daily_visits, on
+from tests.packages_of_care.factories import OrderFactory
+from tests.visits.factories import VisitFactory, at
+from visits.models import VisitStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invoice(order, hourly_contract):
+    daily_visits(order, P_START, 28, 90)
+    return services.invoice_generate(contract_id=hourly_contract.pk, period_start=P_START).invoice
+
+
+def _csv(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_the_provider_sees_its_invoice_and_can_submit_it(invoice, login, provider_manager):
+    client = login(provider_manager)
+    page = client.get("/invoicing/").content.decode()
+    assert invoice.number in page and "Generate an invoice" in page
+    detail = client.get(invoice.get_absolute_url()).content.decode()
+    assert "Submit the invoice" in detail and "£9,517.76" in detail and "£10,441.76" in detail
+    with on(dt.date(2026, 5, 27)):
+        response = client.post(f"/invoicing/{invoice.pk}/submit/", {})
+    assert response.status_code == 302
+    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.SUBMITTED
+
+
+def test_a_late_submission_form_asks_why(invoice, login, provider_manager):
+    client = login(provider_manager)
+    with on(dt.date(2026, 6, 15)):
+        assert "Why is the invoice late?" in client.get(f"/invoicing/{invoice.pk}/submit/").content.decode()
+        response = client.post(f"/invoicing/{invoice.pk}/submit/", {})
+        assert response.status_code == 200 and "say why it is late" in response.content.decode()
+        client.post(f"/invoicing/{invoice.pk}/submit/", {"late_reason": "Waiting for ECM data"})
+    assert Invoice.objects.get(pk=invoice.pk).late_reason == "Waiting for ECM data"
+
+
+def test_the_council_disputes_a_line_approves_the_rest_and_pays(invoice, login, commissioner_user):
+    line = invoice.lines.order_by("position")[2]
+    with on(dt.date(2026, 5, 27)):
+        services.invoice_submit(actor=None, invoice=invoice)
+    client = login(commissioner_user)
+    with on(dt.date(2026, 6, 1)):
+        form = client.get(f"/invoicing/{invoice.pk}/dispute/").content.decode()
+        assert f'name="dispute_{line.pk}"' in form
+        missing = client.post(f"/invoicing/{invoice.pk}/dispute/", {f"dispute_{line.pk}": "on"})
+        assert missing.status_code == 200 and "Give a reason for disputing line 3" in missing.content.decode()
+        response = client.post(
+            f"/invoicing/{invoice.pk}/dispute/",
+            {f"dispute_{line.pk}": "on", f"reason_{line.pk}": "Not evidenced"},
+        )
+        undisputed = Invoice.objects.get(parent=invoice, part="U")
+        assert response.status_code == 302 and response["Location"] == undisputed.get_absolute_url()
+        client.post(f"/invoicing/{undisputed.pk}/approve/")
+        response = client.post(
+            f"/invoicing/{undisputed.pk}/pay/", {"paid_on": "2026-06-01", "payment_reference": "BACS-77"}
+        )
+    undisputed.refresh_from_db()
+    assert undisputed.status == InvoiceStatus.PAID
+    assert response["Location"] == undisputed.remittance.get_absolute_url()
+    advice = client.get(response["Location"]).content.decode()
+    assert "BACS-77" in advice and f"£{undisputed.gross_total:,.2f}" in advice
+    pdf = client.get(f"/invoicing/remittances/{undisputed.remittance.pk}/pdf/")
+    assert "BACS-77" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    parent_page = client.get(invoice.get_absolute_url()).content.decode()
+    assert undisputed.number in parent_page and f"{invoice.number}-D" in parent_page
+
+
+def test_how_a_line_was_worked_out(order, hourly_contract, login, provider_staff):
+    # Week 1: five short-notice cancellations in a row (Mon–Fri) and a completed visit on Saturday.
+    for i in range(5):
+        VisitFactory(
+            order=order,
+            scheduled_start=at(P_START + dt.timedelta(days=i), 8),
+            minutes=60,
+            status=VisitStatus.CANCELLED_SHORT_NOTICE,
+        )
+    VisitFactory(order=order, scheduled_start=at(P_START + dt.timedelta(days=5), 8), minutes=60)
+    invoice = services.invoice_generate(contract_id=hourly_contract.pk, period_start=P_START).invoice
+    line = invoice.lines.get(position=1)
+    assert (line.delivered_minutes, line.paid_not_delivered_minutes, line.quantity) == (60, 180, D("4.00"))
+    page = login(provider_staff).get(line.get_absolute_url()).content.decode()
+    assert "Not paid: cancellation 4 in a row (the 4th or later)" in page
+    assert "Not paid: cancellation 5 in a row" in page
+    assert "Paid, not delivered: 60 min (cancellation 3 in a row)" in page
+    assert "4.00 hours × £22.00" in page and "£88.00" in page
+
+
+def test_documents_as_csv_xlsx_and_pdf(invoice, login, provider_manager):
+    client = login(provider_manager)
+    rows = _csv(client.get(f"/invoicing/{invoice.pk}/schedule.csv"))
+    assert rows[0][0] == "Line" and len(rows) == 1 + invoice.lines.count()
+    assert sum(D(r[15]) for r in rows[1:]) == invoice.net_total
+    summary = _csv(client.get(f"/invoicing/{invoice.pk}/summary.csv"))
+    assert summary[-1][0] == "Total" and D(summary[-1][4]) == invoice.net_total
+    assert summary[1][2:4] == ["42.00", "hours"] and summary[2][2:4] == [
+        "392.00",
+        "hours",
+    ]  # 4 × 10.50 h; 98 h × 4
+    monitoring = _csv(client.get(f"/invoicing/{invoice.pk}/call-monitoring.csv"))
+    assert len(monitoring) == 1 + 28 and monitoring[1][10] == "Completed"
+    workbook = load_workbook(io.BytesIO(client.get(f"/invoicing/{invoice.pk}/schedule.xlsx").content))
+    sheet = workbook.active
+    assert sheet.max_row == 1 + invoice.lines.count()
+    pdf = client.get(f"/invoicing/{invoice.pk}/summary.pdf")
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    for expected in (invoice.number, "Test Care Ltd", "Test County Council", "8 June 2026", "£10,441.76"):
+        assert expected in text
+    schedule_pdf = PdfReader(io.BytesIO(client.get(f"/invoicing/{invoice.pk}/schedule.pdf").content))
+    assert "Invoice detail schedule" in schedule_pdf.pages[0].extract_text()
+
+
+def test_pages_do_not_grow_queries_with_lines(
+    hourly_contract, login, provider_manager, django_assert_max_num_queries
+):
+    for _ in range(12):
+        order = OrderFactory(contract=hourly_contract, weekly_hours=D("7"), start_date=dt.date(2026, 4, 1))
+        daily_visits(order, P_START, 4, 60, status=VisitStatus.CANCELLED_SHORT_NOTICE)
+    invoice = services.invoice_generate(contract_id=hourly_contract.pk, period_start=P_START).invoice
+    client = login(provider_manager)
+    for url in (
+        "/invoicing/",
+        invoice.get_absolute_url(),
+        f"/invoicing/{invoice.pk}/schedule/",
+        f"/invoicing/{invoice.pk}/call-monitoring/",
+        f"/invoicing/{invoice.pk}/dispute/",
+    ):
+        with django_assert_max_num_queries(25):
+            response = client.get(url)
+        assert response.status_code in (200, 403), url
+
+
+def test_a_dorset_invoice_page_lists_flagged_packages(package_contract, login, commissioner_user):
+    order = OrderFactory(
+        contract=package_contract,
+        weekly_hours=D("14"),
+        weekly_price=D("350.00"),
+        start_date=dt.date(2026, 4, 1),
+    )
+    invoice = services.invoice_generate(contract_id=package_contract.pk, period_start=P_START).invoice
+    page = login(commissioner_user).get(invoice.get_absolute_url()).content.decode()
+    assert "Packages flagged for review" in page and order.reference in page
+    assert invoice.lines.filter(kind=LineKind.PACKAGE).count() == 4 and invoice.net_total == D("1400.00")
+
+
+def test_the_council_decides_a_block_review_and_sees_hours_used(block_contract, login, commissioner_user):
+    OrderFactory(contract=block_contract, weekly_hours=D("10"), start_date=dt.date(2025, 4, 1))
+    OrderFactory(
+        contract=block_contract,
+        weekly_hours=D("5"),
+        start_date=dt.date(2025, 4, 1),
+        end_date=dt.date(2026, 3, 31),
+    )
+    invoice = services.invoice_generate(
+        contract_id=block_contract.pk, period_start=dt.date(2026, 4, 1)
+    ).invoice
+    review = block_contract.block_reviews.get()
+    client = login(commissioner_user)
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "Updated block proposed" in page and "£4,358.25" in page
+    response = client.post(review.get_absolute_url(), {"decision": "reject"})
+    assert response.status_code == 200 and "Say why" in response.content.decode()
+    client.post(review.get_absolute_url(), {"decision": "accept"})
+    review.refresh_from_db()
+    assert review.outcome == "accepted"
+    invoice.refresh_from_db()
+    assert invoice.net_total == D("4358.25")
+    usage = client.get(f"/invoicing/{invoice.pk}/hours-used/").content.decode()
+    assert "Hours used and not used" in usage
+
+
+def test_terms_are_set_by_the_council_only(hourly_contract, login, commissioner_user, provider_manager):
+    url = f"/invoicing/contracts/{hourly_contract.pk}/terms/"
+    assert login(provider_manager).get(url).status_code == 403
+    client = login(commissioner_user)
+    assert client.get(url).status_code == 200
+    data = {
+        "vat_code": "exempt",
+        "submission_working_days": "15",
+        "submission_due_basis": "period_end",
+        "payment_days": "30",
+        "tolerance_percent": "20",
+        "package_tolerance_hours": "5",
+        "block_review_threshold_percent": "5",
+        "block_review_months": "6",
+        "block_weeks_per_quarter": "13",
+    }
+    assert client.post(url, data).status_code == 302
+    assert hourly_contract.invoicing_terms.submission_working_days == 15
+
+
+def test_generating_from_the_page(hourly_contract, order, login, provider_manager):
+    client = login(provider_manager)
+    response = client.post("/invoicing/generate/", {"contract": hourly_contract.pk, "day": "2026-05-01"})
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302 and response["Location"] == invoice.get_absolute_url()
+    assert invoice.period_start == P_START
+    stranger = user_for(hourly_contract.commissioner, Role.BROKERAGE)
+    assert (
+        login(stranger)
+        .post("/invoicing/generate/", {"contract": hourly_contract.pk, "day": "2026-05-01"})
+        .status_code
+        == 403
+    )

@@ -32,8 +32,23 @@ def _jsonable(value):
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict:
-    """The current values of `fields`, for diffing after a change."""
-    return {f: _jsonable(getattr(obj, f if not _is_fk(obj, f) else f"{f}_id")) for f in fields}
+    """The current values of `fields`, for diffing after a change. Decimals are written to their
+    field's places, so 5 and 5.00 (unsaved and saved) are not a change."""
+    return {f: _jsonable(_stored(obj, f)) for f in fields}
+
+
+def _stored(obj: models.Model, name: str):
+    if _is_fk(obj, name):
+        return getattr(obj, f"{name}_id")
+    value = getattr(obj, name)
+    if isinstance(value, Decimal) and value.is_finite():
+        try:
+            field = obj._meta.get_field(name)
+        except Exception:  # noqa: BLE001 - a property, not a field
+            return value
+        if isinstance(field, models.DecimalField):
+            return value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
 
 
 def _is_fk(obj, name) -> bool:

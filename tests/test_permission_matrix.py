@@ -204,7 +204,13 @@ def test_permission_matrix(route_name, world):
                 if status != 404:
                     problems.append(f"{who}: record out of scope, expected 404, got {status}")
                 continue
-            side = "council" if org_key.startswith("C") else "provider" if org_key.startswith("P") else "operator"
+            side = (
+                "council"
+                if org_key.startswith("C")
+                else "provider"
+                if org_key.startswith("P")
+                else "operator"
+            )
             if matrix_role in allowed_roles or f"{matrix_role}:{side}" in allowed_roles:
                 if status in (401, 403, 404, 405) and status not in route.extra_ok:
                     problems.append(f"{who}: allowed, but got {status}")

@@ -151,6 +151,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name across apps get names of their own.
+    "ENUM_NAME_OVERRIDES": {"VisitStatusEnum": "visits.models.VisitStatus"},
 }
 
 # Celery: with no broker configured, tasks run eagerly in-process (the embedded default).
@@ -191,4 +193,58 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Packages of care (issue 3): start and end orders on their dates, alert overdue plan reviews.
+CELERY_BEAT_SCHEDULE["packages-of-care-advance-orders"] = {
+    "task": "packages_of_care.advance_orders",
+    "schedule": 60 * 60,  # hourly, so an order accepted overnight starts soon after midnight
+}
+CELERY_BEAT_SCHEDULE["packages-of-care-overdue-review-alerts"] = {
+    "task": "packages_of_care.raise_overdue_review_alerts",
+    "schedule": 60 * 60 * 6,
+}
+
+# Invoicing: every night, fan out an invoice run for each contract whose payment period has ended
+# (or whose block quarter has begun) with no invoice yet.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["invoicing-run-due-invoices"] = {
+    "task": "invoicing.run_due_invoices",
+    "schedule": crontab(hour=2, minute=30),
+}
+
+# KPI returns: after each quarter ends (Q1 is April–June), compute the quarter just finished, on the
+# 8th so that week-one and 7-working-day windows of the quarter's last referrals have closed; a
+# commissioner or provider can re-run any past quarter from the KPI returns page.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["kpis-compute-previous-quarter"] = {
+    "task": "kpis.compute_previous_quarter",
+    "schedule": crontab(minute=0, hour=2, day_of_month=8, month_of_year="1,4,7,10"),
+}
+
+# Issue 7: provider compliance (expiring and overdue items) and closed call-offs.
+CELERY_BEAT_SCHEDULE["compliance-expiry-alerts"] = {
+    "task": "compliance.raise_expiry_alerts",
+    "schedule": 60 * 60 * 6,
+}
+CELERY_BEAT_SCHEDULE["procurement-closed-calloffs"] = {
+    "task": "procurement.alert_closed_calloffs",
+    "schedule": 60 * 15,
+}
+
+# Visits (issue 4): late-visit alerts every five minutes, the 4-week tolerance check daily, and
+# the files of uploads checked but never imported cleared after a week.
+CELERY_BEAT_SCHEDULE["visits-late-visit-alerts"] = {
+    "task": "visits.raise_late_visit_alerts",
+    "schedule": 5 * 60,
+}
+CELERY_BEAT_SCHEDULE["visits-tolerance-alerts"] = {
+    "task": "visits.raise_tolerance_alerts",
+    "schedule": 24 * 60 * 60,
+}
+CELERY_BEAT_SCHEDULE["visits-clear-stale-uploads"] = {
+    "task": "visits.clear_stale_uploads",
+    "schedule": 24 * 60 * 60,
 }

@@ -26,4 +26,6 @@ def test_choices_are_scoped_and_errors_are_linked():
     assert set(form.errors) == {"contract", "hours", "note"}
     assert form.fields["hours"].widget.attrs["aria-describedby"] == "id_hours-error"
     assert "govuk-input--error" in form.fields["hours"].widget.attrs["class"]
-    assert form.fields["contract"].widget.attrs["aria-describedby"] == "id_contract_helptext id_contract-error"
+    assert (
+        form.fields["contract"].widget.attrs["aria-describedby"] == "id_contract_helptext id_contract-error"
+    )

@@ -184,6 +184,8 @@ PORTAL = {
     "SERVICE_NAME": "Care commissioning portal",
     # Amber band around a KPI threshold, as a fraction of the threshold [domain: Quarterly KPIs].
     "KPI_AMBER_MARGIN": "0.10",
+    # Providers per Celery task when a quarter's KPI run fans out (one scan of the visits a batch).
+    "KPI_RUN_BATCH": 100,
 }
 
 LOGGING = {

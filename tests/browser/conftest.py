@@ -31,6 +31,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+    # The demo tests first: xdist's load scheduling hands the first tests in one block to one
+    # worker, so they run one after another there and share one load of the demo.
+    items.sort(key=lambda item: "demo_data" not in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session")
@@ -68,13 +71,55 @@ def screenshot():
     return _shot
 
 
+# The whole demo takes about half a minute to load. Tests that only read it share one load: the
+# data is committed, kept while demo tests follow one another, and flushed (as a transactional
+# test's data is) after the last of them, before any other test runs.
+_demo = {"loaded": False, "blocker": None}
+
+
+@pytest.fixture(autouse=True)
+def _live_server_helper(request):
+    """pytest-django's helper, except that demo tests use the shared demo instead of a fresh
+    transactional database."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    if "demo_data" in request.fixturenames:
+        request.getfixturevalue("demo_data")
+    else:
+        request.getfixturevalue("transactional_db")
+    live_server = request.getfixturevalue("live_server")
+    live_server._live_server_modified_settings.enable()
+    yield
+    live_server._live_server_modified_settings.disable()
+
+
 @pytest.fixture
-def demo_data(transactional_db):
+def demo_data(django_db_setup, django_db_blocker):
     from io import StringIO
 
     from django.core.management import call_command
 
-    call_command("load_demo", stdout=StringIO())
+    _demo["blocker"] = django_db_blocker
+    with django_db_blocker.unblock():
+        if not _demo["loaded"]:
+            call_command("load_demo", stdout=StringIO())
+            _demo["loaded"] = True
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # Before the fixtures' teardown: after the last test, that drops the test database.
+    uses_demo = "demo_data" in getattr(item, "fixturenames", ())
+    next_uses_demo = nextitem is not None and "demo_data" in getattr(nextitem, "fixturenames", ())
+    if uses_demo and not next_uses_demo and _demo["loaded"]:
+        from django.core.management import call_command
+
+        with _demo["blocker"].unblock():
+            call_command("flush", interactive=False, verbosity=0)
+        _demo["loaded"] = False
+    return (yield)
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from packages_of_care.rules import VersionLike, commissioned_minutes, package_price, version_in_force
 from portal.money import pennies, quarter_hours, round_half_up
@@ -331,6 +332,50 @@ def sevenths(minutes: Decimal) -> Decimal:
     return (minutes * SEVEN_D).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
+def hours_by_day(
+    versions: Sequence[VersionLike],
+    start: dt.date,
+    end: dt.date,
+    *,
+    order_start: dt.date | None,
+    order_end: dt.date | None,
+) -> list[Decimal | None]:
+    """The weekly hours of the version in force on each day from start to end — None on a day the
+    order is not in force or before its first version — read as `commissioned_minutes` reads them,
+    day by day: worked out once per order and period rather than once per day and week."""
+    days = (end - start).days + 1
+    result: list[Decimal | None] = [None] * days
+    # The days the order is in force, as offsets from `start`: [lo, hi).
+    lo = 0 if order_start is None else max(0, (order_start - start).days)
+    hi = days if order_end is None else min(days, (order_end - start).days + 1)
+    ordered = sorted(versions, key=lambda v: v.effective_from)
+    # Each version is in force from its date until the next one's (of versions with the same date,
+    # the last: `version_in_force`).
+    for index, version in enumerate(ordered):
+        first = max(lo, (version.effective_from - start).days)
+        last = hi if index + 1 == len(ordered) else min(hi, (ordered[index + 1].effective_from - start).days)
+        if first < last:
+            result[first:last] = [version.weekly_hours] * (last - first)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def _commissioned7(day_hours: tuple[Decimal | None, ...]) -> Decimal:
+    weekly_sum = ZERO
+    for hours in day_hours:
+        if hours is not None:
+            weekly_sum += hours
+    return sevenths(weekly_sum * SIXTY_D / SEVEN_D)
+
+
+def commissioned7(day_hours: Iterable[Decimal | None]) -> Decimal:
+    """Commissioned minutes × 7 of the days whose weekly hours are given (`hours_by_day`): the
+    same figure as `sevenths(commissioned_minutes(...))` over those days, by the same steps
+    (remembered: most weeks of most orders are alike; the figure is quantized, so equal hours
+    of any exponent give the same one)."""
+    return _commissioned7(tuple(day_hours))
+
+
 @dataclass(frozen=True)
 class RetainerDay:
     day: dt.date
@@ -351,8 +396,10 @@ def retainer7(
     *,
     order_start: dt.date | None,
     order_end: dt.date | None,
+    day_hours: Sequence[Decimal | None] | None = None,
 ) -> tuple[Decimal, list[RetainerDay]]:
-    """Retainer minutes × 7 for the week, and the days that earned them."""
+    """Retainer minutes × 7 for the week, and the days that earned them. `day_hours`: the
+    week's `hours_by_day`, if already worked out."""
     total = ZERO
     days: list[RetainerDay] = []
     for absence in absences:
@@ -366,8 +413,12 @@ def retainer7(
         while day <= span[1]:
             number = (day - absence.start).days + 1
             factor = absence_factor(number)
-            day7 = sevenths(
-                commissioned_minutes(versions, day, day, order_start=order_start, order_end=order_end)
+            day7 = (
+                commissioned7((day_hours[(day - week_start).days],))
+                if day_hours is not None
+                else sevenths(
+                    commissioned_minutes(versions, day, day, order_start=order_start, order_end=order_end)
+                )
             )
             total += day7 * factor
             days.append(RetainerDay(day, number, factor, day7 * factor))
@@ -435,6 +486,22 @@ def hours_from_sevenths(minutes7: Decimal) -> Decimal:
     return quarter_hours(minutes7 / FOUR_TWENTY)
 
 
+# A run meets the same figures again and again (a whole week of 10.25 h; 7.5 h at £22.40): these
+# roundings are pure functions of their arguments' values, and each result is quantized (equal
+# Decimals of any exponent give the same figure), so they are remembered.
+_hours_from_sevenths = lru_cache(maxsize=16384)(hours_from_sevenths)
+
+
+@lru_cache(maxsize=16384)
+def _delivered_hours(minutes: int) -> Decimal:
+    return quarter_hours(Decimal(minutes) / SIXTY_D)
+
+
+@lru_cache(maxsize=16384)
+def _amount(hours: Decimal, rate: Decimal) -> Decimal:
+    return pennies(hours * rate)
+
+
 def hourly_week(
     *,
     versions: Sequence[VersionLike],
@@ -447,13 +514,27 @@ def hourly_week(
     variations: Sequence[VariationSpan] = (),
     rate: Decimal,
     tolerance_percent: Decimal = Decimal("20"),
+    day_hours: Sequence[Decimal | None] | None = None,
 ) -> HourlyWeek:
-    """One order's week on a Norfolk invoice (see the module docstring for each step)."""
-    commissioned = sevenths(
-        commissioned_minutes(versions, week_start, week_end, order_start=order_start, order_end=order_end)
+    """One order's week on a Norfolk invoice (see the module docstring for each step).
+    `day_hours`: the week's `hours_by_day`, if the caller has worked them out for the period."""
+    commissioned = (
+        commissioned7(day_hours)
+        if day_hours is not None
+        else sevenths(
+            commissioned_minutes(versions, week_start, week_end, order_start=order_start, order_end=order_end)
+        )
     )
     retained, retainer_days = (
-        retainer7(versions, week_start, week_end, absences, order_start=order_start, order_end=order_end)
+        retainer7(
+            versions,
+            week_start,
+            week_end,
+            absences,
+            order_start=order_start,
+            order_end=order_end,
+            day_hours=day_hours,
+        )
         if absences
         else (ZERO, [])
     )
@@ -467,8 +548,8 @@ def hourly_week(
     pnd = visits.paid_not_delivered_minutes
     unauthorised = max(ZERO, SEVEN_D * delivered - allowance)
     payable = SEVEN_D * (delivered + pnd) + retained - unauthorised
-    payable_hours = hours_from_sevenths(payable)
-    unauthorised_hours = hours_from_sevenths(unauthorised) if unauthorised else NO_HOURS
+    payable_hours = _hours_from_sevenths(payable)
+    unauthorised_hours = _hours_from_sevenths(unauthorised) if unauthorised else NO_HOURS
     return HourlyWeek(
         commissioned7=commissioned,
         delivered_minutes=delivered,
@@ -480,11 +561,11 @@ def hourly_week(
         unauthorised7=unauthorised,
         payable7=payable,
         payable_hours=payable_hours,
-        delivered_hours=quarter_hours(Decimal(delivered) / SIXTY_D),
+        delivered_hours=_delivered_hours(delivered),
         rate=rate,
-        amount=pennies(payable_hours * rate),
+        amount=_amount(payable_hours, rate),
         unauthorised_hours=unauthorised_hours,
-        unauthorised_amount=pennies(unauthorised_hours * rate) if unauthorised else NO_MONEY,
+        unauthorised_amount=_amount(unauthorised_hours, rate) if unauthorised else NO_MONEY,
         visits=visits,
     )
 

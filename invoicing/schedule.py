@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from packages_of_care.rules import Version
 
@@ -147,11 +148,36 @@ def _versions_in(versions: Sequence[Version], start: dt.date, end: dt.date) -> l
     return shown
 
 
+def _versions_shown(versions: Sequence[Version]):
+    """`_versions_in` for each week of one order, worked out once for the order: returns a
+    function of (start, end) giving the same lists."""
+    ordered = sorted(versions, key=lambda v: v.effective_from)
+    items = []
+    for v in ordered:
+        next_from = min(
+            (w.effective_from for w in versions if w.effective_from > v.effective_from), default=None
+        )
+        price = None if v.weekly_price is None else str(v.weekly_price)
+        items.append((v.effective_from, next_from, v.effective_from.isoformat(), str(v.weekly_hours), price))
+
+    def shown(start: dt.date, end: dt.date) -> list[list]:
+        return [
+            [iso, hours, price]
+            for effective_from, next_from, iso, hours, price in items
+            if effective_from <= end and (next_from is None or next_from > start)
+        ]
+
+    return shown
+
+
 ZERO4 = Decimal("0.0000")
+# Minutes × 7 → minutes to 4 places: a pure function of the value (the result is quantized, so
+# equal Decimals of any exponent give the same figure), met again and again across a run's lines.
+_minutes_from_sevenths = lru_cache(maxsize=16384)(rules.minutes_from_sevenths)
 
 
 def _minutes(minutes7: Decimal) -> Decimal:
-    return rules.minutes_from_sevenths(minutes7) if minutes7 else ZERO4
+    return _minutes_from_sevenths(minutes7) if minutes7 else ZERO4
 
 
 def _m(minutes7: Decimal) -> str:
@@ -172,10 +198,25 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
         for rate, (ws, _we) in zip(week_rates, weeks, strict=True)
     ]
     empty = rules.WeekVisits()
+    tolerance = str(inputs.terms.tolerance_percent)
+    # Each week's days as offsets into the period's days (`rules.hours_by_day`).
+    week_days = [
+        ((week_start - inputs.period_start).days, (week_end - inputs.period_start).days + 1)
+        for week_start, week_end in weeks
+    ]
     for order in sorted(inputs.orders, key=lambda o: (o.service_user_name, o.reference, o.id)):
         absences = inputs.absences.get(order.service_user_id, [])
         variations = inputs.variations.get(order.id, [])
         who = f"{order.reference} – {order.who}"
+        # The weekly hours in force each day of the period, and the versions shown, once per order.
+        day_hours = rules.hours_by_day(
+            order.versions,
+            inputs.period_start,
+            inputs.period_end,
+            order_start=order.start_date,
+            order_end=order.end_date,
+        )
+        versions_in = _versions_shown(order.versions)
         for index, (week_start, week_end) in enumerate(weeks):
             if order.start_date > week_end or (order.end_date is not None and order.end_date < week_start):
                 continue
@@ -183,6 +224,7 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
             if rate is None:
                 continue  # no rate before the contract's first: nothing can be priced
             visits = inputs.week_visits.get((order.id, index), empty)
+            first_day, last_day = week_days[index]
             week = rules.hourly_week(
                 versions=order.versions,
                 week_start=week_start,
@@ -194,13 +236,14 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
                 variations=variations,
                 rate=rate,
                 tolerance_percent=inputs.terms.tolerance_percent,
+                day_hours=day_hours[first_day:last_day],
             )
             sn_paid, sn_unpaid = visits.short_notice_paid, visits.short_notice_unpaid
             rate_from = rates_from[index]
             breakdown = {
                 "rule": "[004 App. 3, App. 6 §2–3]",
                 "rate_from": rate_from,
-                "versions": _versions_in(order.versions, week_start, week_end),
+                "versions": versions_in(week_start, week_end),
                 "visits": {
                     "completed": [visits.completed_visits, visits.completed_minutes],
                     "shortened": [
@@ -220,7 +263,7 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
                     for d in week.retainer_days
                 ],
                 "variation_extra_minutes": _m(week.extra7),
-                "tolerance_percent": str(inputs.terms.tolerance_percent),
+                "tolerance_percent": tolerance,
                 "payable_minutes": _m(week.payable7),
             }
             specs.append(
@@ -231,11 +274,11 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
                         order_id=order.id,
                         week_start=week_start,
                         week_end=week_end,
-                        commissioned_minutes=rules.minutes_from_sevenths(week.commissioned7),
+                        commissioned_minutes=_minutes_from_sevenths(week.commissioned7),
                         delivered_minutes=week.delivered_minutes,
                         paid_not_delivered_minutes=week.paid_not_delivered_minutes,
                         retainer_minutes=_minutes(week.retainer7),
-                        allowance_minutes=rules.minutes_from_sevenths(week.allowance7),
+                        allowance_minutes=_minutes_from_sevenths(week.allowance7),
                         unauthorised_minutes=_minutes(week.unauthorised7),
                         delivered_hours=week.delivered_hours,
                         quantity=week.payable_hours,

@@ -1,11 +1,14 @@
-"""Reads for invoicing: the run's inputs, gathered set-based (a handful of queries per contract and
-period, however many orders and visits), and the scoped reads behind the pages and the API."""
+"""Reads for invoicing: the run's inputs, gathered set-based (a Norfolk run's in one statement on
+PostgreSQL, a handful of queries otherwise, however many orders and visits), and the scoped reads
+behind the pages and the API."""
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -14,6 +17,7 @@ from packages_of_care.models import (
     IndividualServiceOrder,
     OrderStatus,
     TemporaryVariation,
+    TemporaryVariationStatus,
 )
 from packages_of_care.rules import Version
 from portal.tenancy import scoped
@@ -230,6 +234,16 @@ def unplanned_hours_on(contract: Contract, day: dt.date) -> list[tuple[int, str,
 
 
 def hourly_inputs(contract: Contract, terms: InvoicingTerms, start: dt.date, end: dt.date) -> HourlyInputs:
+    """Everything a Norfolk invoice is worked out from. On PostgreSQL, one statement
+    (`_hourly_inputs_postgresql`); elsewhere, the querysets below (the same inputs)."""
+    if connection.vendor == "postgresql":
+        return _hourly_inputs_postgresql(contract, terms, start, end)
+    return hourly_inputs_orm(contract, terms, start, end)
+
+
+def hourly_inputs_orm(
+    contract: Contract, terms: InvoicingTerms, start: dt.date, end: dt.date
+) -> HourlyInputs:
     orders = order_inputs(orders_in_force(contract, start, end))
     ids = [o.id for o in orders]
     return HourlyInputs(
@@ -241,6 +255,236 @@ def hourly_inputs(contract: Contract, terms: InvoicingTerms, start: dt.date, end
         variations=variation_spans(ids, start, end) if ids else {},
         rates=contract_rates(contract),
         unplanned=unplanned_hours_on(contract, start),
+        terms=terms_of(terms),
+    )
+
+
+# The whole of a Norfolk run's inputs in one statement (PostgreSQL): the orders in force with
+# their people and versions; their visits in the period summed by order, week and status, with the
+# short-notice cancellations 4th or later in their run of consecutive cancellations listed one by
+# one (runs read back to each order's last visit before the period that breaks a run, as
+# `visits.selectors.run_positions` does: a counted visit's position is its row number since the
+# last uncounted one); the people's absences, the orders' approved variations, the contract's
+# rates and each scheme's unplanned hours in force on the period's first day. One round trip, a
+# JSON document back (numbers as text, so every Decimal keeps its places).
+HOURLY_INPUTS_SQL = """
+WITH o AS (
+    SELECT o.id, o.reference, o.service_user_id, o.start_date, o.end_date
+    FROM {order} o
+    WHERE o.contract_id = %(contract)s AND o.status = ANY(%(statuses)s)
+      AND o.start_date <= %(end)s AND (o.end_date IS NULL OR o.end_date >= %(start)s)
+),
+boundary AS (
+    SELECT y.order_id, MAX(y.scheduled_start) AS since
+    FROM {visit} y
+    WHERE y.order_id IN (SELECT id FROM o) AND y.visit_date < %(start)s AND y.status <> ALL(%(counted)s)
+    GROUP BY y.order_id
+),
+sequence AS MATERIALIZED (
+    SELECT x.id, x.order_id, x.visit_date, x.status, x.scheduled_start, x.scheduled_minutes, x.actual_minutes,
+           CASE WHEN %(per_carer)s THEN x.carers ELSE 1 END AS carers,
+           x.status = ANY(%(counted)s) AS counted
+    FROM {visit} x LEFT JOIN boundary b ON b.order_id = x.order_id
+    WHERE x.order_id IN (SELECT id FROM o) AND x.visit_date <= %(end)s
+      AND (b.since IS NULL OR x.scheduled_start >= b.since)
+),
+weeks AS (
+    SELECT order_id, (visit_date - %(start)s::date) / 7 AS week,
+        COUNT(*) FILTER (WHERE status = %(completed)s) AS completed_visits,
+        COALESCE(SUM(actual_minutes * carers) FILTER (WHERE status = %(completed)s), 0) AS completed_minutes,
+        COUNT(*) FILTER (WHERE status = %(shortened)s) AS shortened_visits,
+        COALESCE(SUM(actual_minutes * carers) FILTER (WHERE status = %(shortened)s), 0) AS shortened_minutes,
+        COALESCE(SUM(CASE WHEN actual_minutes IS NULL THEN scheduled_minutes * carers
+                          WHEN actual_minutes < scheduled_minutes THEN (scheduled_minutes - actual_minutes) * carers
+                          ELSE 0 END) FILTER (WHERE status = %(shortened)s), 0) AS shortfall_minutes,
+        COUNT(*) FILTER (WHERE status = %(aborted)s) AS aborted_visits,
+        COALESCE(SUM(scheduled_minutes * carers) FILTER (WHERE status = %(aborted)s), 0) AS aborted_minutes,
+        COUNT(*) FILTER (WHERE status = %(short_notice)s) AS short_notice_visits,
+        COALESCE(SUM(scheduled_minutes * carers) FILTER (WHERE status = %(short_notice)s), 0) AS short_notice_minutes,
+        COUNT(*) FILTER (WHERE status = %(with_notice)s) AS with_notice_visits,
+        COUNT(*) FILTER (WHERE status = %(missed)s) AS missed_visits,
+        COUNT(*) FILTER (WHERE status = %(scheduled)s) AS not_recorded_visits
+    FROM sequence WHERE visit_date >= %(start)s
+    GROUP BY 1, 2
+),
+runs AS (  -- only an order with a short-notice cancellation in the period and 4 or more counted
+           -- visits in its sequence can have one 4th or later in its run
+    SELECT order_id FROM sequence
+    GROUP BY order_id
+    HAVING COUNT(*) FILTER (WHERE counted) >= %(unpaid_from)s
+       AND COUNT(*) FILTER (WHERE status = %(short_notice)s AND visit_date >= %(start)s) > 0
+),
+numbered AS (
+    SELECT id, order_id, visit_date, status, scheduled_start, scheduled_minutes * carers AS minutes, counted,
+           ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY scheduled_start, id) AS rn
+    FROM sequence WHERE order_id IN (SELECT order_id FROM runs)
+),
+positioned AS (
+    SELECT numbered.*, rn - MAX(CASE WHEN counted THEN 0 ELSE rn END)
+               OVER (PARTITION BY order_id ORDER BY scheduled_start, id ROWS UNBOUNDED PRECEDING) AS position
+    FROM numbered
+)
+SELECT json_build_object(
+    'orders', (
+        SELECT json_agg(json_build_array(
+            o.id, o.reference, o.service_user_id,
+            (SELECT json_build_array(su.name, su.reference) FROM {person} su WHERE su.id = o.service_user_id),
+            o.start_date, o.end_date,
+            (SELECT json_agg(json_build_array(v.effective_from, v.weekly_hours::text, v.weekly_price::text)
+                             ORDER BY v.effective_from, v.id)
+             FROM {version} v WHERE v.order_id = o.id)
+        ) ORDER BY o.id)
+        FROM o),
+    'visits', (
+        SELECT json_agg(json_build_array(
+            order_id, week, completed_visits, completed_minutes, shortened_visits, shortened_minutes,
+            shortfall_minutes, aborted_visits, aborted_minutes, short_notice_visits, short_notice_minutes,
+            with_notice_visits, missed_visits, not_recorded_visits
+        ) ORDER BY order_id, week)
+        FROM weeks),
+    'late', (
+        SELECT json_agg(json_build_array(order_id, (visit_date - %(start)s::date) / 7, id, minutes, position))
+        FROM positioned
+        WHERE status = %(short_notice)s AND visit_date >= %(start)s AND position >= %(unpaid_from)s),
+    'absences', (
+        SELECT json_agg(json_build_array(a.service_user_id, a.start_date, a.end_date)
+                        ORDER BY a.service_user_id, a.start_date, a.id)
+        FROM {absence} a
+        WHERE a.service_user_id IN (SELECT service_user_id FROM o)
+          AND (a.end_date IS NULL OR a.end_date >= %(start)s) AND a.start_date <= %(end)s),
+    'variations', (
+        SELECT json_agg(json_build_array(t.order_id, t.start_date, t.end_date, t.extra_hours_per_week::text)
+                        ORDER BY t.order_id, t.start_date, t.id)
+        FROM {variation} t
+        WHERE t.order_id IN (SELECT id FROM o) AND t.status = %(approved)s
+          AND t.start_date <= %(end)s AND t.end_date >= %(start)s),
+    'rates', (
+        SELECT json_agg(json_build_array(r.effective_from, r.planned_hourly_rate::text, r.unplanned_hourly_rate::text)
+                        ORDER BY r.effective_from)
+        FROM {rate} r WHERE r.contract_id = %(contract)s),
+    'unplanned', (
+        SELECT json_agg(json_build_array(u.scheme_id, s.name, u.hours_per_week::text) ORDER BY u.scheme_id)
+        FROM (
+            SELECT DISTINCT ON (scheme_id) scheme_id, hours_per_week FROM {unplanned}
+            WHERE contract_id = %(contract)s AND effective_from <= %(start)s
+            ORDER BY scheme_id, effective_from DESC
+        ) u JOIN {scheme} s ON s.id = u.scheme_id)
+)::text
+"""
+
+# The visits' columns in HOURLY_INPUTS_SQL's rows, after order id and week (`late` last).
+_WEEK_VISITS_FIELDS = (
+    "completed_visits",
+    "completed_minutes",
+    "shortened_visits",
+    "shortened_minutes",
+    "shortened_shortfall_minutes",
+    "aborted_visits",
+    "aborted_minutes",
+    "short_notice_visits",
+    "short_notice_minutes",
+    "cancelled_with_notice_visits",
+    "missed_visits",
+    "not_recorded_visits",
+)
+
+
+def _hourly_inputs_sql() -> str:
+    from packages_of_care.models import OrderVersion, ServiceUser
+    from schemes.models import Scheme
+
+    return HOURLY_INPUTS_SQL.format(
+        order=IndividualServiceOrder._meta.db_table,
+        visit=Visit._meta.db_table,
+        person=ServiceUser._meta.db_table,
+        version=OrderVersion._meta.db_table,
+        absence=Absence._meta.db_table,
+        variation=TemporaryVariation._meta.db_table,
+        rate=ContractRate._meta.db_table,
+        unplanned=SchemeUnplannedHours._meta.db_table,
+        scheme=Scheme._meta.db_table,
+    )
+
+
+def _day(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _hourly_inputs_postgresql(
+    contract: Contract, terms: InvoicingTerms, start: dt.date, end: dt.date
+) -> HourlyInputs:
+    """`hourly_inputs_orm`'s inputs, equal value for value (and so the same fingerprint), in one
+    round trip."""
+    params = {
+        "contract": contract.pk,
+        "statuses": [str(status) for status in PAYABLE_ORDER_STATUSES],
+        "start": start,
+        "end": end,
+        "counted": sorted(PAYMENT_RUN_STATUSES),
+        "per_carer": bool(terms.count_each_carer),
+        "unpaid_from": rules.UNPAID_FROM_RUN_POSITION,
+        "approved": str(TemporaryVariationStatus.APPROVED),
+        "completed": str(VisitStatus.COMPLETED),
+        "shortened": str(VisitStatus.SHORTENED_BY_SERVICE_USER),
+        "aborted": str(VisitStatus.ABORTED),
+        "short_notice": str(VisitStatus.CANCELLED_SHORT_NOTICE),
+        "with_notice": str(VisitStatus.CANCELLED_WITH_NOTICE),
+        "missed": str(VisitStatus.MISSED),
+        "scheduled": str(VisitStatus.SCHEDULED),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_hourly_inputs_sql(), params)
+        data = json.loads(cursor.fetchone()[0])
+    orders = []
+    for order_id, reference, person_id, (name, person_ref), o_start, o_end, versions in data["orders"] or ():
+        orders.append(
+            OrderInput(
+                order_id,
+                reference,
+                person_id,
+                name,
+                person_ref,
+                dt.date.fromisoformat(o_start),
+                _day(o_end),
+                [
+                    Version(dt.date.fromisoformat(v_from), Decimal(hours), _decimal(price))
+                    for v_from, hours, price in versions or ()
+                ],
+            )
+        )
+    late: dict[tuple[int, int], list] = defaultdict(list)
+    for order_id, week, _visit_id, minutes, position in sorted(data["late"] or (), key=lambda row: row[2]):
+        late[(order_id, week)].append((minutes, position))
+    week_visits = {}
+    for order_id, week, *figures in data["visits"] or ():
+        week_visits[(order_id, week)] = rules.WeekVisits(
+            **dict(zip(_WEEK_VISITS_FIELDS, figures, strict=True)),
+            late_in_run=tuple(late.get((order_id, week), ())),
+        )
+    absences: dict[int, list[rules.AbsenceSpan]] = defaultdict(list)
+    for person_id, a_start, a_end in data["absences"] or ():
+        absences[person_id].append(rules.AbsenceSpan(dt.date.fromisoformat(a_start), _day(a_end)))
+    variations: dict[int, list[rules.VariationSpan]] = defaultdict(list)
+    for order_id, v_start, v_end, extra in data["variations"] or ():
+        variations[order_id].append(
+            rules.VariationSpan(dt.date.fromisoformat(v_start), dt.date.fromisoformat(v_end), Decimal(extra))
+        )
+    return HourlyInputs(
+        period_start=start,
+        period_end=end,
+        orders=orders,
+        week_visits=week_visits,
+        absences=dict(absences),
+        variations=dict(variations),
+        rates=[
+            (dt.date.fromisoformat(r_from), Decimal(planned), _decimal(unplanned))
+            for r_from, planned, unplanned in data["rates"] or ()
+        ],
+        unplanned=[(scheme_id, name, Decimal(hours)) for scheme_id, name, hours in data["unplanned"] or ()],
         terms=terms_of(terms),
     )
 

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -151,9 +151,20 @@ class Names:
         self.errs = f"vs_errs_{n}"
         self.iv = f"vs_iv_{n}"
         self.ivw = f"vs_ivw_{n}"
+        self.written = f"vs_written_{n}"
 
     def all(self):
-        return [self.raw, self.typed, self.orders, self.staff, self.rows, self.errs, self.iv, self.ivw]
+        return [
+            self.raw,
+            self.typed,
+            self.orders,
+            self.staff,
+            self.rows,
+            self.errs,
+            self.iv,
+            self.ivw,
+            self.written,
+        ]
 
 
 def stream_visits(
@@ -226,9 +237,12 @@ class _Importer:
         outcome = self.outcome(read)
         if outcome.ok and not dry_run:
             self.progress(f"Saving {outcome.new + outcome.updated:,} visits", force=True)
+            restore = self.check_keys_once()
             self.merge()
             self.progress("Recording the history", force=True)
             self.audit()
+            if restore:  # (after an error the rollback restores it)
+                self.sql(f"SET LOCAL session_replication_role = {restore}")
             self.progress("Raising alerts", force=True)
             self.alerts()
             outcome.written = True
@@ -624,8 +638,8 @@ class _Importer:
             "o.n = 1 AND o.status IN {r} AND t.scheduled_start IS NOT NULL AND t.carer_reference IS NOT NULL"
         )
         keyed = keyed.format(r=recordable)
-        self.sql(
-            f"{d.temp(n.rows + '_k')} AS SELECT t.*, o.n AS o_n, o.status AS o_status, "
+        rows_k = (
+            f"SELECT t.*, o.n AS o_n, o.status AS o_status, "
             f"CASE WHEN o.n = 1 AND o.status IN {recordable} THEN o.id END AS order_id, "
             f"o.start_date AS o_start, o.end_date AS o_end, o.commissioner_id AS commissioner_id, "
             f"s1.reference AS s1_ref, s1.started_on AS s1_start, s1.left_on AS s1_left, "
@@ -635,11 +649,15 @@ class _Importer:
             f"LEFT JOIN {n.staff} s1 ON s1.reference = t.carer_reference "
             f"LEFT JOIN {n.staff} s2 ON s2.reference = t.second_carer_reference"
         )
+        if d.pg:  # temporary tables are never analysed by autovacuum; the joins need the counts
+            for table in (n.typed, n.orders, n.staff):
+                self.sql(f"ANALYZE {table}")
         # The same visit twice in the file: found by hashing the natural keys (no sort of the rows).
-        key = "order_id, scheduled_start, carer_reference"
+        key = "o.id, t.scheduled_start, t.carer_reference"
         self.sql(
-            f"{d.temp(n.rows + '_d')} AS SELECT {key}, MIN(row_no) AS first_row FROM {n.rows}_k "
-            f"WHERE keyed = 1 GROUP BY {key} HAVING COUNT(*) > 1"
+            f"{d.temp(n.rows + '_d')} AS SELECT o.id AS order_id, t.scheduled_start, t.carer_reference, "
+            f"MIN(t.row_no) AS first_row FROM {n.typed} t JOIN {n.orders} o ON o.reference = t.order_reference "
+            f"WHERE {keyed} GROUP BY {key} HAVING COUNT(*) > 1"
         )
         old = ", ".join(
             f"v.{c} AS old_{c}"
@@ -681,14 +699,13 @@ class _Importer:
         )
         self.sql(
             f"{d.temp(n.rows)} AS SELECT k.*, {rank}, v.id AS existing_id, {old}, {write} "
-            f"FROM {n.rows}_k k LEFT JOIN {n.rows}_d dup ON dup.order_id = k.order_id "
+            f"FROM ({rows_k}) k LEFT JOIN {n.rows}_d dup ON dup.order_id = k.order_id "
             "AND dup.scheduled_start = k.scheduled_start AND dup.carer_reference = k.carer_reference "
             f"LEFT JOIN {visit} v ON k.keyed = 1 AND (dup.first_row IS NULL OR dup.first_row = k.row_no) "
             "AND v.order_id = k.order_id AND v.scheduled_start = k.scheduled_start "
             "AND v.carer_reference = k.carer_reference",
             [self.now],
         )
-        self.sql(f"DROP TABLE {n.rows}_k")
         self.sql(f"DROP TABLE {n.rows}_d")
         if d.pg:  # the later statements join on these columns
             self.sql(
@@ -1046,6 +1063,76 @@ class _Importer:
         )
 
     # 4. merge
+    def check_keys_once(self) -> str | None:
+        """PostgreSQL checks each foreign key of each row written, at commit: eight per visit
+        (order, provider, commissioner; the audit event's actor, organisation, content type,
+        commissioner, provider), which on a million visits takes longer than the rest of the import.
+        Every one of those keys names one of a few thousand rows (the file's orders, the
+        organisations, the uploader, the content type), so this checks them once each instead:
+        it locks those rows as the foreign-key check would (FOR KEY SHARE: nobody can delete them
+        or change their ids until this transaction ends) and confirms they all exist; then the
+        merge and the audit trail run with the row-by-row foreign-key triggers off
+        (`session_replication_role = replica`, for this transaction only; unique and check
+        constraints still apply). Returns the setting to restore afterwards, or None when the
+        database's own checks run as usual: not PostgreSQL, a role that may not change the
+        setting, another trigger on the tables written (it would be skipped too), or a key that
+        does not hold (the usual check then reports it)."""
+        if not self.d.pg:
+            return None
+        visit, event = Visit._meta.db_table, AuditEvent._meta.db_table
+        if self.fetch(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid IN (to_regclass(%s), to_regclass(%s)))",
+            [visit, event],
+        )[0][0]:
+            return None
+        writing = (
+            f"FROM {self.n.rows} t WHERE t.keyed = 1 AND t.key_rank = 1 "
+            f"AND (t.existing_id IS NULL OR {self.changed_sql})"
+        )
+        orders = IndividualServiceOrder._meta.db_table
+        organisations = self.provider._meta.db_table
+        wanted_orders, commissioners = self.fetch(
+            f"SELECT COUNT(DISTINCT t.order_id), array_agg(DISTINCT t.commissioner_id) {writing}"
+        )[0]
+        org_ids = sorted({self.provider.pk, self.actor.organisation_id, *(commissioners or [])} - {None})
+        ct = ContentType.objects.get_for_model(Visit)
+        checks = [
+            (
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {orders} o WHERE o.id IN "
+                f"(SELECT DISTINCT t.order_id {writing}) FOR KEY SHARE) x",
+                [],
+                wanted_orders,
+            ),
+            (
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {organisations} o WHERE o.id = ANY(%s) FOR KEY SHARE) x",
+                [org_ids],
+                len(org_ids),
+            ),
+            (
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {self.actor._meta.db_table} u WHERE u.id = %s "
+                "FOR KEY SHARE) x",
+                [self.actor.pk],
+                1,
+            ),
+            (
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {ContentType._meta.db_table} c WHERE c.id = %s "
+                "FOR KEY SHARE) x",
+                [ct.pk],
+                1,
+            ),
+        ]
+        for statement, params, expected in checks:
+            if self.fetch(statement, params)[0][0] != expected:
+                return None
+        before = self.fetch("SELECT current_setting('session_replication_role')")[0][0]
+        try:
+            with transaction.atomic():  # a savepoint: a role without the right carries on as usual
+                self.sql("SET LOCAL session_replication_role = replica")
+        except DatabaseError:
+            return None
+        return before
+
     def merge(self):
         n = self.n
         visit = Visit._meta.db_table
@@ -1109,19 +1196,37 @@ class _Importer:
             for c in columns
             if c not in ("order_id", "scheduled_start", "carer_reference", "source", "created_at")
         ]
-        self.written = self.sql(
+        merge = (
             f"INSERT INTO {visit} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {n.rows} t "
             f"WHERE t.keyed = 1 AND t.key_rank = 1 AND (t.existing_id IS NULL OR {self.changed_sql}) "
             "ORDER BY t.order_id, t.scheduled_start "
             "ON CONFLICT (order_id, scheduled_start, carer_reference) DO UPDATE SET "
-            + ", ".join(f"{c} = excluded.{c}" for c in updates),
-            [self.provider.pk, self.now, self.now],
+            + ", ".join(f"{c} = excluded.{c}" for c in updates)
         )
+        params = [self.provider.pk, self.now, self.now]
+        if not self.d.pg:
+            self.written = self.sql(merge, params)
+            return
+        # PostgreSQL: keep the ids written (and what the audit trail names), so that the audit
+        # trail and the alerts need not look each visit up again by its natural key.
+        self.sql(
+            self.d.temp(
+                n.written,
+                "id bigint, order_id bigint, scheduled_start timestamptz, carer_reference text, "
+                "status text, commissioner_id bigint, provider_id bigint",
+            )
+        )
+        self.written = self.sql(
+            f"WITH m AS ({merge} RETURNING id, order_id, scheduled_start, carer_reference, status, "
+            f"commissioner_id, provider_id) INSERT INTO {n.written} SELECT * FROM m",
+            params,
+        )
+        self.sql(f"ANALYZE {n.written}")
 
     def written_visits(self, where: str = "1 = 1"):
         """Visits this import wrote, as a subquery usable in the ORM."""
         n = self.n
-        visit = Visit._meta.db_table
+        visit = Visit._meta.db_table if not self.d.pg else n.written
         return RawSQL(
             f"SELECT v.id FROM {visit} v JOIN {n.rows} t ON v.order_id = t.order_id "
             "AND v.scheduled_start = t.scheduled_start AND v.carer_reference = t.carer_reference "
@@ -1174,7 +1279,6 @@ class _Importer:
 
     def _audit_pg(self, note, ct):
         n = self.n
-        visit = Visit._meta.db_table
         event = AuditEvent._meta.db_table
         labels = " ".join(
             f"WHEN {_lit(value)} THEN {_lit(str(label))}" for value, label in VisitStatus.choices
@@ -1197,7 +1301,7 @@ class _Importer:
             "SELECT %s, %s, %s, {action}, %s, CAST(v.id AS TEXT), "
             + repr_sql
             + ", {changes}, %s, v.commissioner_id, "
-            f"v.provider_id FROM {visit} v JOIN {n.rows} t ON v.order_id = t.order_id "
+            f"v.provider_id FROM {n.written} v JOIN {n.rows} t ON v.order_id = t.order_id "
             "AND v.scheduled_start = t.scheduled_start AND v.carer_reference = t.carer_reference "
             "WHERE t.keyed = 1 AND t.key_rank = 1 AND {where}"
         )

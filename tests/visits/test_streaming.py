@@ -204,3 +204,20 @@ def test_a_large_upload_runs_on_a_real_worker(celery_worker, settings, tmp_path)
     assert Visit.objects.count() == 200
     job.refresh_from_db()
     assert job.imported_at is not None and not job.file
+
+
+@time_machine.travel(dt.datetime(2029, 1, 1, tzinfo=dt.UTC), tick=False)
+def test_keys_are_checked_once_and_the_database_checks_resume_after_the_merge():
+    """The merge and audit trail skip the row-by-row foreign-key triggers only after locking and
+    checking every key once; the setting is back to normal for the rest of the transaction."""
+    from django.db import connection
+
+    s = setup()
+    outcome = stream(s.staff_user, _day_rows(30), dry_run=False)
+    assert outcome.written and outcome.new == 30
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('session_replication_role')")
+        assert cursor.fetchone()[0] == "origin"
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every deferred key check passes
+    assert AuditEvent.objects.filter(action="recorded", provider=s.provider).count() == 30
+    assert set(Visit.objects.values_list("order__provider", flat=True)) == {s.provider.pk}

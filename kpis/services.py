@@ -359,7 +359,10 @@ def _alert_council_to_review(kpi_return: KpiReturn, round_: int) -> None:
         capability=Capability.COMMISSION,
         kind="kpi_return_to_review",
         key=f"{kpi_return.pk}:{round_}",
-        title=f"Review the KPI return for {kpi_return.quarter} from {kpi_return.provider.name}",
+        title=(
+            f"Review the KPI return for {kpi_return.quarter} from {kpi_return.provider.name}"
+            f" ({kpi_return.contract.reference})"
+        ),
         url=_return_url(kpi_return),
         obj=kpi_return,
     )

@@ -2,7 +2,7 @@
 
 A run for a quarter fans out a Celery group of tasks over batches of providers (each batch's
 figures are computed in one set-based pass — per-provider tasks spend most of their time on fixed
-per-query costs, see docs/notes/5-kpis.md); a single provider's quarter (a re-run) is its own task.
+per-query costs, see docs/kpis.md); a single provider's quarter (a re-run) is its own task.
 Every task writes each return in its own transaction and may be retried or repeated safely (recomputing an unchanged
 quarter changes nothing; a per-contract advisory lock serialises concurrent runs).
 """

@@ -232,25 +232,66 @@ class Computation:
 
         return self._cached(("allocated", window), fetch)
 
-    def residents_hours(self, day: dt.date) -> dict:
-        """{(contract, scheme, person): commissioned weekly hours on `day`} for planned care."""
+    def residents(self, day: dt.date) -> dict:
+        """{(contract, scheme): residents with planned care on `day`, their commissioned weekly
+        hours, and how many fall in each of `rules.HOURS_BANDS`} — summed per person first (a
+        person may hold more than one order), then per scheme, in the database."""
 
         def fetch():
-            orders = IndividualServiceOrder.objects.live_on(day).filter(
-                provider_id__in=self.provider_ids, contract_id__in=self.contract_ids, is_planned_care=True
-            )
-            rows = (
-                OrderVersion.objects.in_force_on(day)
-                .filter(order__in=orders)
-                .values(
-                    c=F("order__contract_id"),
-                    s=F("order__service_user__scheme_id"),
-                    p=F("order__service_user_id"),
+            orders = (
+                IndividualServiceOrder.objects.live_on(day)
+                .filter(
+                    provider_id__in=self.provider_ids, contract_id__in=self.contract_ids, is_planned_care=True
                 )
-                .annotate(h=Sum("weekly_hours"))
+                .values("id", "contract_id", "service_user_id")
                 .order_by()
             )
-            return {(r["c"], r["s"], r["p"]): r for r in rows}
+            orders_sql, orders_params = orders.query.sql_with_params()
+            version = OrderVersion._meta.db_table
+            person = IndividualServiceOrder._meta.get_field("service_user").related_model._meta.db_table
+            bands, band_params = [], []
+            for _key, _label, low, high, _aim in rules.HOURS_BANDS:
+                conditions = []
+                if low is not None:
+                    conditions.append("r.centi >= %s")
+                    band_params.append(int(low * 100))
+                if high is not None:
+                    conditions.append("r.centi < %s")
+                    band_params.append(int(high * 100))
+                bands.append(f"SUM(CASE WHEN {' AND '.join(conditions)} THEN 1 ELSE 0 END)")
+            # Only the ORM's own SQL and placeholders are formatted in; every value is a parameter.
+            # Hours are summed and compared in whole hundredths: SQLite would otherwise add decimals
+            # as floats, and compare a number with a decimal parameter (sent as text) as text.
+            # The version in force on the day is the latest from on or before it (as
+            # `OrderVersion.objects.in_force_on`), picked for every order at once by a window.
+            sql = f"""
+                WITH o AS ({orders_sql}),
+                v AS (
+                    SELECT order_id, weekly_hours,
+                           ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY effective_from DESC, number DESC) AS k
+                    FROM {version} WHERE effective_from <= %s AND order_id IN (SELECT id FROM o)
+                ),
+                r AS (
+                    SELECT o.contract_id AS c, p.scheme_id AS s, o.service_user_id AS pid,
+                           SUM(CAST(ROUND(v.weekly_hours * 100) AS INTEGER)) AS centi
+                    FROM o JOIN v ON v.order_id = o.id AND v.k = 1 JOIN {person} p ON p.id = o.service_user_id
+                    GROUP BY o.contract_id, p.scheme_id, o.service_user_id
+                )
+                SELECT r.c, r.s, COUNT(*), SUM(r.centi), {", ".join(bands)}
+                FROM r GROUP BY r.c, r.s
+            """  # noqa: S608
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*orders_params, day, *band_params])
+                rows = cursor.fetchall()
+            keys = [key for key, *_rest in rules.HOURS_BANDS]
+            return {
+                (c, s): {
+                    "n": n,
+                    "hours": Decimal(int(centi)) / 100,
+                    "bands": dict(zip(keys, counts, strict=True)),
+                }
+                for c, s, n, centi, *counts in rows
+            }
 
         return self._cached(("residents", day), fetch)
 
@@ -995,18 +1036,23 @@ class Computation:
             self._sum(rows, "n"), breakdown=self._breakdown(rows, "cat", dict(S.Category.choices))
         )
 
-    def _resident_hours(self, c, s) -> list[Decimal]:
-        return [r["h"] for r in self._pick(self.residents_hours(self.quarter.end), c, s)]
+    def _residents(self, c, s) -> tuple[int, Decimal, dict[str, int]]:
+        """Residents with planned care on the quarter's last day, their total weekly hours and
+        how many fall in each hours band."""
+        n, total, counts = 0, Decimal(0), defaultdict(int)
+        for row in self._pick(self.residents(self.quarter.end), c, s):
+            n += row["n"]
+            total += row["hours"]
+            for band, count in row["bands"].items():
+                counts[band] += count
+        return n, total, counts
 
     def calc_planned_hours_average(self, window, c, s):
-        hours = self._resident_hours(c, s)
-        total = sum(hours, Decimal(0))
-        return Figure(numerator=total, denominator=_d(len(hours)), value=rules.ratio(total, len(hours)))
+        n, total, _counts = self._residents(c, s)
+        return Figure(numerator=total, denominator=_d(n), value=rules.ratio(total, n))
 
     def calc_hours_mix(self, window, c, s):
-        counts: dict[str, int] = defaultdict(int)
-        for h in self._resident_hours(c, s):  # one per resident, not per visit
-            counts[rules.hours_band(h)] += 1
+        _n, _total, counts = self._residents(c, s)  # one per resident, not per visit
         mix = rules.band_mix(counts)
         text = " · ".join(
             f"{b.label}: {b.count} ({b.percent if b.percent is not None else '–'}%, aim {b.aim}%)"

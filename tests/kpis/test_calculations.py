@@ -222,6 +222,27 @@ def test_norfolk_care_hours_mix_reports_the_three_bands():
     assert (independence.numerator, independence.denominator, independence.value) == (D(1), D(8), D("12.50"))
 
 
+def test_hours_mix_counts_a_person_with_two_orders_once_on_their_total():
+    contract = contract_with_kpis("norfolk")
+    scheme = contract.schemes.get()
+    first = _person(contract, scheme, "6")
+    OrderFactory(
+        contract=contract,
+        service_user=first.service_user,
+        weekly_hours="4.25",
+        start_date=dt.date(2026, 4, 1),
+    )
+    _person(contract, scheme, "8.75")
+    # Two residents: 6 + 4.25 = 10.25 h (medium, not two lows) and 8.75 h (low). Average
+    # (10.25 + 8.75) / 2 = 9.50 h a week.
+    v = value(contract, "N7c", scheme)
+    bands = {b["label"]: b["count"] for b in v.breakdown}
+    assert bands == {"13 hours or more a week": 0, "9 to under 13 hours a week": 1, "Under 9 hours a week": 1}
+    assert v.denominator == D(2)
+    average = value(contract, "N7b", scheme)
+    assert (average.numerator, average.denominator, average.value) == (D("19.00"), D(2), D("9.50"))
+
+
 def test_norfolk_training_within_months_of_starting_and_turnover():
     contract = contract_with_kpis("norfolk")
     scheme = contract.schemes.get()

@@ -7,14 +7,6 @@ from schemes.models import Contract
 from .models import DisputeOutcome, InvoicingTerms
 
 
-class IsoDateInput(DateInput):
-    """A date input whose value the browser can show: HTML date inputs take only YYYY-MM-DD, and
-    portal.forms.DateInput renders dates in the locale's format (23/11/2026), which they drop."""
-
-    def __init__(self, attrs=None, format="%Y-%m-%d"):
-        super().__init__(attrs=attrs, format=format)
-
-
 class GenerateInvoiceForm(PortalFormMixin, forms.Form):
     contract = forms.ModelChoiceField(
         queryset=Contract.objects.select_related("provider").order_by("reference"),
@@ -23,7 +15,7 @@ class GenerateInvoiceForm(PortalFormMixin, forms.Form):
     )
     day = forms.DateField(
         label="Any day in the payment period",
-        widget=IsoDateInput(),
+        widget=DateInput(),
         help_text="The invoice covers the whole payment period containing this day (28 days, or the quarter "
         "for a block payment).",
     )
@@ -90,7 +82,7 @@ def dispute_form_class(lines) -> type[DisputeForm]:
 
 
 class PaymentForm(PortalFormMixin, forms.Form):
-    paid_on = forms.DateField(label="Date paid", widget=IsoDateInput(), initial=timezone.localdate)
+    paid_on = forms.DateField(label="Date paid", widget=DateInput(), initial=timezone.localdate)
     payment_reference = forms.CharField(label="BACS payment reference", max_length=60)
 
 
@@ -136,7 +128,7 @@ class InvoicingTermsForm(PortalFormMixin, forms.ModelForm):
             "block_review_months",
             "block_weeks_per_quarter",
         ]
-        widgets = {"period_anchor": IsoDateInput()}
+        widgets = {"period_anchor": DateInput()}
         labels = {
             "vat_code": "VAT code",
             "submission_working_days": "Working days to submit",

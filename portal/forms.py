@@ -61,7 +61,13 @@ class PortalFormMixin:
 
 
 class DateInput(forms.DateInput):
+    """A date input whose value the browser can show: HTML date inputs take only YYYY-MM-DD, so a
+    date is rendered that way whatever the locale's format (23/11/2026 would be dropped)."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -29,3 +29,21 @@ def test_choices_are_scoped_and_errors_are_linked():
     assert (
         form.fields["contract"].widget.attrs["aria-describedby"] == "id_contract_helptext id_contract-error"
     )
+
+
+def test_date_inputs_render_dates_as_the_browser_reads_them():
+    # <input type="date"> accepts only YYYY-MM-DD; the UK locale's 23/11/2026 would leave the field
+    # empty on an edit form, so the shared widget renders ISO dates whatever the locale.
+    import datetime as dt
+
+    from django.utils import translation
+
+    from portal.forms import DateInput
+
+    class Form(forms.Form):
+        day = forms.DateField(widget=DateInput())
+
+    with translation.override("en-gb"):
+        html = str(Form(initial={"day": dt.date(2026, 11, 23)})["day"])
+        assert 'type="date"' in html and 'value="2026-11-23"' in html
+        assert Form(data={"day": "2026-11-23"}).is_valid()

@@ -17,16 +17,6 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = (".pdf", ".docx", ".doc", ".odt", ".xlsx", ".png", ".jpg", ".jpeg")
 
 
-class RescopedFormMixin(PortalFormMixin):
-    """PortalFormMixin reads `errors` while it scopes the fields one by one, so a bound form is
-    cleaned before its later choice fields are scoped (or a subclass narrows them). Forget that
-    early cleaning: the form is cleaned again, with every field in place, when next asked."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._errors = None
-
-
 def _check_document(upload):
     if upload is None:
         return upload
@@ -37,7 +27,7 @@ def _check_document(upload):
     return upload
 
 
-class RatingForm(RescopedFormMixin, forms.Form):
+class RatingForm(PortalFormMixin, forms.Form):
     regulator = forms.ChoiceField(choices=Regulator.choices, label="Regulator")
     location_id = forms.CharField(
         max_length=20,
@@ -52,7 +42,7 @@ class RatingForm(RescopedFormMixin, forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note (optional)")
 
 
-class NotificationSendForm(RescopedFormMixin, forms.Form):
+class NotificationSendForm(PortalFormMixin, forms.Form):
     action_plan = forms.FileField(
         required=False, label="Action plan", help_text="PDF, Word or similar, up to 10 MB."
     )
@@ -73,7 +63,7 @@ class NotificationSendForm(RescopedFormMixin, forms.Form):
         return data
 
 
-class InsuranceForm(RescopedFormMixin, forms.ModelForm):
+class InsuranceForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = InsuranceCertificate
         fields = ["kind", "insurer", "policy_number", "cover_amount", "starts_on", "expires_on", "document"]
@@ -88,14 +78,14 @@ class InsuranceForm(RescopedFormMixin, forms.ModelForm):
         return _check_document(self.cleaned_data.get("document"))
 
 
-class RequirementForm(RescopedFormMixin, forms.ModelForm):
+class RequirementForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = InsuranceRequirement
         fields = ["kind", "minimum_cover", "source"]
         labels = {"kind": "Insurance", "minimum_cover": "Minimum cover (£)", "source": "Where it comes from"}
 
 
-class PolicyForm(RescopedFormMixin, forms.ModelForm):
+class PolicyForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = ProviderPolicy
         fields = ["kind", "title", "version", "approved_on", "review_due_on", "document"]
@@ -111,7 +101,7 @@ class PolicyForm(RescopedFormMixin, forms.ModelForm):
         return _check_document(self.cleaned_data.get("document"))
 
 
-class CapacityForm(RescopedFormMixin, forms.ModelForm):
+class CapacityForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = CapacitySnapshot
         fields = ["lot", "week_starting", "area", "available_hours", "note"]

@@ -10,22 +10,11 @@ from schemes.models import Lot, PaymentModel, Scheme
 from .models import CallOff, LotEntryCriterion, MembershipStatus
 
 
-class RescopedFormMixin(PortalFormMixin):
-    """PortalFormMixin reads `errors` while it scopes the fields one by one, so a bound form is
-    cleaned before its later choice fields are scoped (and before a subclass adds or narrows
-    fields). Forget that early cleaning: the form is cleaned again when its errors are next read,
-    once every field is in place and scoped."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._errors = None
-
-
 def _choice_classes(field, css):
     field.widget.attrs["class"] = css
 
 
-class ApplicationForm(RescopedFormMixin, forms.Form):
+class ApplicationForm(PortalFormMixin, forms.Form):
     """Apply to a lot: declare the criteria the portal cannot see, and say why."""
 
     declarations = forms.TypedMultipleChoiceField(
@@ -47,14 +36,14 @@ class ApplicationForm(RescopedFormMixin, forms.Form):
         _choice_classes(self.fields["declarations"], "govuk-checkboxes__input")
 
 
-class CriterionForm(RescopedFormMixin, forms.ModelForm):
+class CriterionForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = LotEntryCriterion
         fields = ["route", "route_label", "requirement", "policy_kind", "wording"]
         labels = {"route": "Route", "route_label": "Who the route is for", "wording": "Wording (optional)"}
 
 
-class MembershipDecisionForm(RescopedFormMixin, forms.Form):
+class MembershipDecisionForm(PortalFormMixin, forms.Form):
     decision = forms.ChoiceField(widget=forms.RadioSelect, label="Decision")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -81,13 +70,13 @@ class MembershipDecisionForm(RescopedFormMixin, forms.Form):
         return data
 
 
-class WithdrawForm(RescopedFormMixin, forms.Form):
+class WithdrawForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reason (optional)"
     )
 
 
-class MembershipAddForm(RescopedFormMixin, forms.Form):
+class MembershipAddForm(PortalFormMixin, forms.Form):
     provider = forms.ModelChoiceField(queryset=Organisation.objects.providers(), label="Provider")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -96,7 +85,7 @@ class MembershipAddForm(RescopedFormMixin, forms.Form):
     )
 
 
-class CallOffForm(RescopedFormMixin, forms.ModelForm):
+class CallOffForm(PortalFormMixin, forms.ModelForm):
     schemes = forms.ModelMultipleChoiceField(
         queryset=Scheme.objects.all(),
         required=False,
@@ -168,7 +157,7 @@ class CallOffForm(RescopedFormMixin, forms.ModelForm):
         return data
 
 
-class QuestionForm(RescopedFormMixin, forms.Form):
+class QuestionForm(PortalFormMixin, forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Question")
     weight = forms.DecimalField(
         max_digits=5,
@@ -202,11 +191,11 @@ def questions_from(formset) -> list[tuple[str, Decimal, int]]:
     ]
 
 
-class CancelForm(RescopedFormMixin, forms.Form):
+class CancelForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is it cancelled?")
 
 
-class BidForm(RescopedFormMixin, forms.Form):
+class BidForm(PortalFormMixin, forms.Form):
     hourly_rate = forms.DecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal("0.01"), label="Hourly rate (£)"
     )
@@ -235,7 +224,7 @@ class BidForm(RescopedFormMixin, forms.Form):
         return {q.pk: self.cleaned_data[f"answer_{q.pk}"] for q in self.questions}
 
 
-class ScoreForm(RescopedFormMixin, forms.Form):
+class ScoreForm(PortalFormMixin, forms.Form):
     def __init__(self, *args, answers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.answers = list(answers)

@@ -7,16 +7,7 @@ from portal.models import Organisation
 from .models import StaffMember, TrainingCourse
 
 
-class RescopedFormMixin(PortalFormMixin):
-    """PortalFormMixin reads `errors` while it scopes the fields one by one, so a bound form is
-    cleaned before its later choice fields are scoped. Clean again once every field is scoped."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._errors = None
-
-
-class StaffForm(RescopedFormMixin, forms.ModelForm):
+class StaffForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = StaffMember
         fields = ["reference", "job_title", "scheme", "started_on", "left_on"]
@@ -42,7 +33,7 @@ class StaffForm(RescopedFormMixin, forms.ModelForm):
         self.fields["scheme"].queryset = queryset.order_by("name")
 
 
-class TrainingForm(RescopedFormMixin, forms.Form):
+class TrainingForm(PortalFormMixin, forms.Form):
     course = forms.ModelChoiceField(queryset=TrainingCourse.objects.all(), label="Course")
     completed_on = forms.DateField(label="Completed on", widget=DateInput())
 
@@ -53,7 +44,7 @@ class TrainingForm(RescopedFormMixin, forms.Form):
         return day
 
 
-class UploadForm(RescopedFormMixin, forms.Form):
+class UploadForm(PortalFormMixin, forms.Form):
     file = forms.FileField(
         label="Spreadsheet",
         help_text="A .csv or .xlsx file whose first row names the columns, as in the template.",
@@ -64,7 +55,7 @@ class ConfirmUploadForm(forms.Form):
     payload = forms.CharField(widget=forms.HiddenInput)
 
 
-class MatrixFilterForm(RescopedFormMixin, forms.Form):
+class MatrixFilterForm(PortalFormMixin, forms.Form):
     # Scoped by PortalFormMixin to the providers the user works with.
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.providers().order_by("name"),

@@ -201,6 +201,23 @@ class VisitFact:
     run_position: int | None = None  # for cancellations: position in the run of consecutive ones
 
 
+# WeekVisits' whole-number totals, in order (the invoice run's SQL returns them in this order).
+WEEK_VISIT_TOTALS = (
+    "completed_visits",
+    "completed_minutes",
+    "shortened_visits",
+    "shortened_minutes",
+    "shortened_shortfall_minutes",
+    "aborted_visits",
+    "aborted_minutes",
+    "short_notice_visits",
+    "short_notice_minutes",
+    "cancelled_with_notice_visits",
+    "missed_visits",
+    "not_recorded_visits",
+)
+
+
 @dataclass(frozen=True)
 class WeekVisits:
     """A week of one order's visits, summed by what happened (the run sums them in SQL).
@@ -225,23 +242,7 @@ class WeekVisits:
 
     @classmethod
     def from_visits(cls, visits: Iterable[VisitFact]) -> "WeekVisits":
-        sums = dict.fromkeys(
-            (
-                "completed_visits",
-                "completed_minutes",
-                "shortened_visits",
-                "shortened_minutes",
-                "shortened_shortfall_minutes",
-                "aborted_visits",
-                "aborted_minutes",
-                "short_notice_visits",
-                "short_notice_minutes",
-                "cancelled_with_notice_visits",
-                "missed_visits",
-                "not_recorded_visits",
-            ),
-            0,
-        )
+        sums = dict.fromkeys(WEEK_VISIT_TOTALS, 0)
         late = []
         for v in visits:
             actual = v.actual_minutes or 0

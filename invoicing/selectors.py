@@ -373,20 +373,7 @@ SELECT json_build_object(
 """
 
 # The visits' columns in HOURLY_INPUTS_SQL's rows, after order id and week (`late` last).
-_WEEK_VISITS_FIELDS = (
-    "completed_visits",
-    "completed_minutes",
-    "shortened_visits",
-    "shortened_minutes",
-    "shortened_shortfall_minutes",
-    "aborted_visits",
-    "aborted_minutes",
-    "short_notice_visits",
-    "short_notice_minutes",
-    "cancelled_with_notice_visits",
-    "missed_visits",
-    "not_recorded_visits",
-)
+_WEEK_VISITS_FIELDS = rules.WEEK_VISIT_TOTALS
 
 
 def _hourly_inputs_sql() -> str:

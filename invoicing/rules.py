@@ -401,6 +401,8 @@ def retainer7(
 ) -> tuple[Decimal, list[RetainerDay]]:
     """Retainer minutes × 7 for the week, and the days that earned them. `day_hours`: the
     week's `hours_by_day`, if already worked out."""
+    if day_hours is None:
+        day_hours = hours_by_day(versions, week_start, week_end, order_start=order_start, order_end=order_end)
     total = ZERO
     days: list[RetainerDay] = []
     for absence in absences:
@@ -414,13 +416,7 @@ def retainer7(
         while day <= span[1]:
             number = (day - absence.start).days + 1
             factor = absence_factor(number)
-            day7 = (
-                commissioned7((day_hours[(day - week_start).days],))
-                if day_hours is not None
-                else sevenths(
-                    commissioned_minutes(versions, day, day, order_start=order_start, order_end=order_end)
-                )
-            )
+            day7 = commissioned7((day_hours[(day - week_start).days],))
             total += day7 * factor
             days.append(RetainerDay(day, number, factor, day7 * factor))
             day += dt.timedelta(days=1)
@@ -519,13 +515,9 @@ def hourly_week(
 ) -> HourlyWeek:
     """One order's week on a Norfolk invoice (see the module docstring for each step).
     `day_hours`: the week's `hours_by_day`, if the caller has worked them out for the period."""
-    commissioned = (
-        commissioned7(day_hours)
-        if day_hours is not None
-        else sevenths(
-            commissioned_minutes(versions, week_start, week_end, order_start=order_start, order_end=order_end)
-        )
-    )
+    if day_hours is None:
+        day_hours = hours_by_day(versions, week_start, week_end, order_start=order_start, order_end=order_end)
+    commissioned = commissioned7(day_hours)
     retained, retainer_days = (
         retainer7(
             versions,

@@ -136,21 +136,10 @@ def _week_label(index: int, start: dt.date, end: dt.date) -> str:
     return f"week {index + 1} ({start:%-d %b} – {end:%-d %b %Y})"
 
 
-def _versions_in(versions: Sequence[Version], start: dt.date, end: dt.date) -> list[list]:
-    """The versions that priced some day from start to end: [[from, weekly hours, weekly price]]."""
-    shown = []
-    for v in sorted(versions, key=lambda v: v.effective_from):
-        later = [w for w in versions if w.effective_from > v.effective_from]
-        next_from = min((w.effective_from for w in later), default=None)
-        if v.effective_from <= end and (next_from is None or next_from > start):
-            price = None if v.weekly_price is None else str(v.weekly_price)
-            shown.append([v.effective_from.isoformat(), str(v.weekly_hours), price])
-    return shown
-
-
 def _versions_shown(versions: Sequence[Version]):
-    """`_versions_in` for each week of one order, worked out once for the order: returns a
-    function of (start, end) giving the same lists."""
+    """The versions of one order that priced some day from start to end, as a function of
+    (start, end) giving [[from, weekly hours, weekly price]]: worked out once per order, asked
+    once per week."""
     ordered = sorted(versions, key=lambda v: v.effective_from)
     items = []
     for v in ordered:
@@ -430,6 +419,7 @@ def package_schedule(inputs: PackageInputs) -> list[LineSpec]:
         order_specs = []
         period_commissioned = Fraction(0)
         period_delivered = 0
+        versions_in = _versions_shown(order.versions)
         for index, (week_start, week_end) in enumerate(weeks):
             if order.start_date > week_end or (order.end_date is not None and order.end_date < week_start):
                 continue
@@ -457,7 +447,7 @@ def package_schedule(inputs: PackageInputs) -> list[LineSpec]:
                     net_amount=week.amount,
                     breakdown={
                         "rule": "[000 §1.4]",
-                        "versions": _versions_in(order.versions, week_start, week_end),
+                        "versions": versions_in(week_start, week_end),
                         "days_in_force": week.days_in_force,
                     },
                 )

@@ -40,8 +40,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import ROOT, Targets, bench_contracts, setup_django  # noqa: E402
 
 PROVIDERS = 100
 ORDERS = 10_000
@@ -54,28 +55,6 @@ RATE_CHANGE = dt.date(2026, 5, 13)
 LONDON = ZoneInfo("Europe/London")
 SCRATCH = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_invoicing")
 OUT = ROOT / "var" / "benchmarks"
-
-
-def _setup_django():
-    os.environ["DATABASE_URL"] = SCRATCH
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import psycopg
-
-    name = SCRATCH.rsplit("/", 1)[1]
-    admin_url = SCRATCH.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and "--fresh" in sys.argv:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
 
 
 def _copy(model, objects) -> None:
@@ -114,7 +93,6 @@ def generate() -> None:
         ContractRate,
         Framework,
         Lot,
-        PaymentModel,
         Scheme,
         SchemeUnplannedHours,
     )
@@ -156,19 +134,7 @@ def generate() -> None:
             )
             for n, lot in enumerate(lots)
         )
-        contracts = Contract.objects.bulk_create(
-            Contract(
-                commissioner=council,
-                provider=p,
-                lot=lot,
-                reference=f"BENCH-{n:03d}",
-                start_date=dt.date(2024, 4, 1),
-                end_date=dt.date(2029, 3, 31),
-                payment_model=PaymentModel.HOURLY_4_WEEKLY,
-                payment_period_anchor=dt.date(2024, 4, 1),
-            )
-            for n, (p, lot) in enumerate(zip(providers, lots, strict=True))
-        )
+        contracts = bench_contracts(council, providers, lots, end_date=dt.date(2029, 3, 31))
         for contract, scheme in zip(contracts, schemes, strict=True):
             contract.schemes.add(scheme)
         ContractRate.objects.bulk_create(
@@ -511,7 +477,7 @@ def the_run(contract_ids, workers: int) -> dict[int, Decimal]:
         return dict(pool.imap_unordered(_run_one, contract_ids, chunksize=1))
 
 
-def render_pdf(contract_id) -> None:
+def render_pdf(contract_id: int, targets: Targets) -> None:
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
@@ -538,9 +504,12 @@ def render_pdf(contract_id) -> None:
     path = OUT / "invoice-detail-schedule.pdf"
     path.write_bytes(pdf)
     pages = len(document.pages)
+    verdict = targets.check(
+        "50-page PDF under 20 s", pages >= 50 and seconds < 20, f"{pages} pages in {seconds:.1f} s"
+    )
     print(
         f"PDF detail schedule: {invoice.lines.count()} lines, {pages} pages, {len(pdf) / 1e6:.1f} MB in {seconds:.1f} s "
-        f"(target: 50 pages in under 20 s) → {path.relative_to(ROOT)}"
+        f"(target: 50 pages in under 20 s): {verdict} → {path.relative_to(ROOT)}"
     )
     if shutil.which("pdftoppm"):
         subprocess.run(
@@ -570,7 +539,8 @@ def _option(name: str, default):
 
 
 def main() -> None:
-    _setup_django()
+    targets = Targets()
+    setup_django(SCRATCH)
     generate()
 
     from invoicing.models import InvoiceLine
@@ -626,15 +596,20 @@ def main() -> None:
         min(timings["run"]) / min(timings["sql"]),
         statistics.median(timings["run"]) / statistics.median(timings["sql"]),
     )
+    verdict = targets.check("run within 2× the hand SQL", best <= 2, f"best {best:.2f}×")
+    verdict += ", " + targets.check("run under 60 s", min(timings["run"]) < 60)
     print(
-        f"Ratio run / SQL:        best {best:6.2f}×, median {median:6.2f}× (target: within 2×, and under 60 s)"
+        f"Ratio run / SQL:        best {best:6.2f}×, median {median:6.2f}× (target: within 2×, and under 60 s): "
+        + verdict
     )
     if mismatches:
         print(f"MISMATCH in {len(mismatches)} contracts, e.g. {list(mismatches.items())[:3]}")
-        sys.exit(1)
-    print("Totals agree to the penny for every contract.")
+    targets.check("totals agree to the penny", not mismatches)
+    if not mismatches:
+        print("Totals agree to the penny for every contract.")
     if "--no-pdf" not in sys.argv:
-        render_pdf(contract_ids[0])
+        render_pdf(contract_ids[0], targets)
+    targets.finish()
 
 
 def _clear(contract_ids) -> None:

@@ -1,6 +1,8 @@
 """Benchmark: one quarter's KPIs for 100 providers over 1.3 million visits.
 
-Builds a scratch PostgreSQL database (`portal_bench_kpis`, or BENCH_DATABASE_URL), generates the
+Builds a scratch PostgreSQL database (BENCH_DATABASE_URL; else, on DATABASE_URL's server,
+`<its database>_bench_kpis`, so sessions with their own DATABASE_URL never share one; else
+`portal_bench_kpis` on 127.0.0.1:5432), generates the
 data with SQL (`generate_series`): one council, 100 providers each holding a Norfolk Housing with
 Care contract for one scheme, 100 residents per provider with planned-care orders (a tenth varied
 down in August), and 130 visits per resident in 2026-Q2 — 1,300,000 visits with Norfolk's mix of
@@ -14,13 +16,12 @@ outcomes. Then, in the same run:
 checks that both give the same figures, and prints both times and the ratio — the portal computing
 the same four KPIs as the hand SQL, and every KPI of every return (target: portal within 1.5× of the
 hand SQL for the same figures, and the run under 10 seconds). Each side runs once untimed, then
-three times (best and median).
+three times (best and median). Exits with status 1 when a target is missed or the figures differ.
 
     python benchmarks/kpis.py            # generate (if needed) and measure
     python benchmarks/kpis.py --fresh    # drop and rebuild the scratch database first
 """
 
-import datetime as dt
 import os
 import statistics
 import sys
@@ -28,35 +29,24 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import bench_contracts, setup_django  # noqa: E402
 
 PROVIDERS = 100
 RESIDENTS = 100  # per provider
 VISITS = 130  # per resident in the quarter → 1.3 million
-SCRATCH = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_kpis")
 
 
-def _setup_django():
-    os.environ["DATABASE_URL"] = SCRATCH
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import psycopg
+def _scratch_url() -> str:
+    if url := os.environ.get("BENCH_DATABASE_URL"):
+        return url
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
+    server, _slash, name = base.rpartition("/")
+    return f"{server}/{name}_bench_kpis" if "DATABASE_URL" in os.environ else f"{server}/portal_bench_kpis"
 
-    name = SCRATCH.rsplit("/", 1)[1]
-    admin_url = SCRATCH.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and "--fresh" in sys.argv:
-            conn.execute(f'DROP DATABASE "{name}"')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
+SCRATCH = _scratch_url()
 
 
 def _insert_select(model, exprs: dict, source: str, params=()) -> None:
@@ -120,18 +110,7 @@ def generate():
             Scheme(lot=lot, name=f"Scheme {i + 1}", landlord="Bench HA", address="1 Bench Road")
             for i, lot in enumerate(lots)
         )
-        contracts = Contract.objects.bulk_create(
-            Contract(
-                commissioner=council,
-                provider=p,
-                lot=lot,
-                reference=f"BENCH-{i:03d}",
-                start_date=dt.date(2024, 4, 1),
-                payment_model="hourly_4_weekly",
-                payment_period_anchor=dt.date(2024, 4, 1),
-            )
-            for i, (p, lot) in enumerate(zip(providers, lots, strict=True))
-        )
+        contracts = bench_contracts(council, providers, lots)
         Contract.schemes.through.objects.bulk_create(
             Contract.schemes.through(contract=c, scheme=s) for c, s in zip(contracts, schemes, strict=True)
         )
@@ -301,18 +280,15 @@ SAME_FIGURES = ("N3", "N7a", "N7b", "N7c")  # the figures the hand SQL computes
 def portal_figures_only(quarter, codes=None):
     """The portal's computation of every figure of every return (or only the KPIs `codes`),
     nothing written."""
-    from django.utils import timezone
-
-    from kpis.calculations import Computation
     from kpis.models import KpiDefinition
-    from kpis.services import _computed_values, _ensure_calendar_for, contracts_for_quarter
+    from kpis.selectors import QuarterBatch, contracts_for_quarter
+    from kpis.services import _ensure_calendar_for, computed_values
 
     _ensure_calendar_for(quarter)
     ids = _provider_ids()
     count = 0
     for i in range(0, len(ids), BATCH):
         contracts = contracts_for_quarter(ids[i : i + BATCH], quarter)
-        computation = Computation(contracts=contracts, quarter=quarter)
         definitions = {}
         for d in (
             KpiDefinition.objects.active()
@@ -320,10 +296,10 @@ def portal_figures_only(quarter, codes=None):
             .order_by("position")
         ):
             definitions.setdefault(d.lot_id, []).append(d)
+        calculations = {d.calculation for ds in definitions.values() for d in ds if d.calculation}
+        batch = QuarterBatch(contracts=contracts, quarter=quarter, calculations=calculations)
         for contract in contracts:
-            count += len(
-                _computed_values(computation, contract, definitions[contract.lot_id], timezone.now())
-            )
+            count += len(computed_values(batch, contract, definitions[contract.lot_id]))
     return count
 
 
@@ -348,8 +324,9 @@ def portal_figures(quarter):
     return figures
 
 
-def main():
-    _setup_django()
+def main() -> int:
+    """Measure; the exit status is 1 when a target is missed or the figures differ."""
+    setup_django(SCRATCH)
     from django.db import connection
 
     from kpis.models import KpiReturn
@@ -388,10 +365,6 @@ def main():
 
     ours = portal_figures(quarter)
     mismatched = [k for k in hand if ours.get(k) != hand[k]]
-    assert len(hand) == PROVIDERS * 4, len(hand)
-    assert not mismatched, (
-        f"figures differ: {mismatched[:5]} portal={[ours.get(k) for k in mismatched[:5]]} hand={[hand[k] for k in mismatched[:5]]}"
-    )
 
     t0 = time.perf_counter()
     portal(quarter)  # again: every figure unchanged, nothing written
@@ -422,7 +395,24 @@ def main():
     )
     print(f"Portal re-run, every figure unchanged, nothing written: {rerun_seconds:.2f} s")
     print(f"Figures agree with the hand SQL: {len(hand) - len(mismatched)} of {len(hand)}")
+    missed = [
+        what
+        for what, bad in (
+            (f"portal {ratio:.2f}× the hand SQL (target ≤ 1.5×)", ratio > 1.5),
+            (f"run {portal_seconds:.2f} s (target < 10 s)", portal_seconds >= 10),
+            (f"{len(hand)} hand-SQL figures, not {PROVIDERS * 4}", len(hand) != PROVIDERS * 4),
+            (
+                f"figures differ: {mismatched[:5]} portal={[ours.get(k) for k in mismatched[:5]]} "
+                f"hand={[hand[k] for k in mismatched[:5]]}",
+                bool(mismatched),
+            ),
+        )
+        if bad
+    ]
+    for what in missed:
+        print(f"MISSED: {what}", file=sys.stderr)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

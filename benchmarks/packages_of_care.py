@@ -26,34 +26,15 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import Targets, setup_django  # noqa: E402
+
+TARGETS = Targets()
 
 PROVIDERS = 10
 PEOPLE = 2_000  # per provider
 SCRATCH = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_packages")
-
-
-def _setup_django():
-    os.environ["DATABASE_URL"] = SCRATCH
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    import psycopg
-
-    name = SCRATCH.rsplit("/", 1)[1]
-    admin_url = SCRATCH.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and "--fresh" in sys.argv:
-            conn.execute(f'DROP DATABASE "{name}"')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, skip_checks=True)
 
 
 def _generate(today: dt.date):
@@ -154,14 +135,14 @@ def _timed(label, fn, target=None):
         started, cpu = time.perf_counter(), time.process_time()
         result = fn()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    verdict = "" if target is None else ("  ok" if elapsed <= target else f"  SLOWER than {target} s")
+    verdict = "" if target is None else "  " + TARGETS.check(f"{label} under {target} s", elapsed <= target)
     # CPU is this process's (Django and the driver), a steadier figure on a shared machine.
     print(f"{label:52} {elapsed:7.3f} s (cpu {cpu:6.3f} s) {len(queries):5} queries{verdict}")
     return result
 
 
 def main():
-    _setup_django()
+    setup_django(SCRATCH)
     from django.conf import settings
     from django.test import Client
 
@@ -225,6 +206,7 @@ def main():
         )
         print(f"{'':52} {result} alerts")
         transaction.set_rollback(True)  # leave the scratch data as generated, for the next run
+    TARGETS.finish()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
-"""Demo compliance records: Derby's insurance requirements `[002 §4.13]`, each demo provider's
-certificates and policies (with a few gaps to show), Stour's Ofsted registration, Markeaton's
-CQC rating of Requires improvement on Friday 28 August 2026 (notice due Wednesday 2 September,
-after the bank holiday) with its action plan sent, and weekly capacity for Dorset's lots.
+"""Demo compliance records: Derby's insurance requirements `[002 §4.13]`, each council's
+compliance terms (Norfolk: every inspection within 24 hours `[004 §8.1.7]`; Derby: a rating below
+Good within 2 working days and a yearly self-assessment `[002 §4.3, §5]`; Dorset: its safeguarding
+contact `[003 §7.9]`), each demo provider's certificates and policies (with a few gaps to show),
+Stour's Ofsted registration, Markeaton's CQC rating of Requires improvement on Friday 28 August
+2026 (notice due Wednesday 2 September, after the bank holiday), sent without waiting for the
+plan, Derby's timescale for the plan and the plan awaiting Derby's answer; a few dated duties
+(a sub-contract awaiting Derby's consent, a self-assessment due, a named safeguarding lead);
+and weekly capacity for Dorset's lots.
 
 Deterministic (fixed dates; capacity for the four weeks before this one) and idempotent."""
 
@@ -13,16 +18,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import CqcRating, Organisation
-from procurement.models import LotMembership, MembershipStatus
+from schemes.models import LotMembership, MembershipStatus
 
 from . import services
 from .models import (
     CapacitySnapshot,
+    ComplianceTerms,
     InsuranceCertificate,
     InsuranceKind,
     InsuranceRequirement,
     OfstedRegistration,
     PolicyKind,
+    ProviderDuty,
     ProviderPolicy,
     RatingChange,
     RatingNotification,
@@ -146,12 +153,26 @@ def _ratings(orgs):
         services.rating_notification_send(
             actor=None,
             notification=notice,
-            summary="Medication audits weekly from 7 September; two senior carers recruited by 1 October; "
-            "registered manager's quality review monthly, shared with the council.",
+            summary="Safe and well-led rated Requires improvement; the report is attached to the CQC's letter.",
         )
         # Sent in time, on Tuesday 1 September (the demo is dated, not stamped with today).
         RatingNotification.objects.filter(pk=notice.pk).update(
             notified_at=dt.datetime(2026, 9, 1, 10, 15, tzinfo=LONDON)
+        )
+        if not notice.plan_required:
+            continue
+        notice.refresh_from_db()
+        services.rating_notification_agree_timescale(
+            actor=None, notification=notice, plan_due_on=dt.date(2026, 9, 18)
+        )
+        services.rating_notification_submit_plan(
+            actor=None,
+            notification=notice,
+            summary="Medication audits weekly from 7 September; two senior carers recruited by 1 October; "
+            "registered manager's quality review monthly, shared with the council.",
+        )
+        RatingNotification.objects.filter(pk=notice.pk).update(
+            plan_sent_at=dt.datetime(2026, 9, 14, 16, 0, tzinfo=LONDON)
         )
 
 
@@ -187,6 +208,82 @@ def _capacity(orgs):
                     ).fill_commissioner().save()
 
 
+# council: its compliance terms, as its contract says
+TERMS = {
+    "Norfolk County Council": {"inspection_report_hours": 24, "source": "[004 §8.1.7]"},
+    "Derby City Council": {
+        "rating_notice_working_days": 2,
+        "self_assessment_months": 12,
+        "source": "[002 §4.3, §5]",
+    },
+    "Dorset Council": {
+        # The team the specification names; the demo's telephone number is invented.
+        "safeguarding_contact": "Dorset Council Safeguarding Team (demo: 01305 000 000)",
+        "source": "[003 §7.9]",
+    },
+}
+
+# (provider, council, kind, summary, date, sent)
+DUTIES = [
+    (
+        "Derwent Extra Care Services",
+        "Derby City Council",
+        "subcontracting",
+        "Night-time waking cover at Cedar House by Trent Night Care Ltd",
+        dt.date(2026, 11, 30),
+        True,
+    ),
+    (
+        "Markeaton Support",
+        "Derby City Council",
+        "self_assessment",
+        "Annual self-assessment audit return",
+        dt.date(2025, 11, 20),
+        False,
+    ),
+    (
+        "Markeaton Support",
+        "Derby City Council",
+        "safeguarding_lead",
+        "Lead safeguarding officer: the registered manager (from 1 September 2026)",
+        dt.date(2026, 9, 1),
+        True,
+    ),
+    (
+        "Purbeck Care Partnership",
+        "Dorset Council",
+        "significant_change",
+        "New branch manager at the Wareham office",
+        dt.date(2026, 10, 12),
+        True,
+    ),
+]
+
+
+def _terms(orgs_by_name):
+    for name, values in TERMS.items():
+        council = orgs_by_name.get(name) or Organisation.objects.filter(name=name).first()
+        if council is not None and not ComplianceTerms.objects.filter(commissioner=council).exists():
+            services.compliance_terms_set(actor=None, commissioner=council, **values)
+
+
+def _duties(orgs):
+    councils = {o.name: o for o in Organisation.objects.filter(name__in={d[1] for d in DUTIES})}
+    for provider_name, council_name, kind, summary, day, sent in DUTIES:
+        provider, council = orgs.get(provider_name), councils.get(council_name)
+        if provider is None or council is None:
+            continue
+        if ProviderDuty.objects.filter(
+            provider=provider, commissioner=council, kind=kind, occurred_on=day
+        ).exists():
+            continue
+        duty = services.duty_record(
+            actor=None, provider=provider, commissioner=council, kind=kind, summary=summary, occurred_on=day
+        )
+        if sent:
+            services.duty_send(actor=None, duty=duty)
+
+
 @transaction.atomic
 def load(out):
     orgs = {o.name: o for o in Organisation.objects.filter(name__in=[*CERTIFICATES, "Derby City Council"])}
@@ -198,11 +295,14 @@ def load(out):
             services.insurance_requirement_set(
                 actor=None, commissioner=derby, kind=kind, minimum_cover=D(cover), source="[002 §4.13]"
             )
+    _terms(orgs)
     _certificates(orgs)
     _policies(orgs)
     _ratings(orgs)
+    _duties(orgs)
     _capacity(orgs)
     out.write(
         f"  Compliance: {InsuranceCertificate.objects.count()} insurance certificates, "
-        f"{ProviderPolicy.objects.count()} policies, {CapacitySnapshot.objects.count()} capacity reports"
+        f"{ProviderPolicy.objects.count()} policies, {CapacitySnapshot.objects.count()} capacity reports, "
+        f"{ComplianceTerms.objects.count()} councils' compliance terms, {ProviderDuty.objects.count()} duties"
     )

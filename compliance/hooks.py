@@ -1,28 +1,22 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_step, register_nav
+from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_module, register_nav
 from portal.roles import Role
 from portal.tenancy import scoped
 
 register_nav("Compliance", "compliance:provider-list", order=65)
 
 
-@demo_step(order=26)
-def load_compliance_demo(out):
-    from . import demo
-
-    demo.load(out)
+demo_module(26, "compliance.demo")
 
 
-@dashboard_panel(order=60)
+@dashboard_panel(order=60, roles=(Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.COMMISSIONER))
 def compliance_panel(user):
     """Overdue items and items due within 30 days: the provider's own, or the council's providers'."""
     from .models import RatingNotification, monday_of
     from .selectors import capacity_missing_for_provider, compliance_gaps, providers_for
 
-    if user.role not in (Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF, Role.COMMISSIONER):
-        return None
     today = timezone.localdate()
     if user.is_provider_side:
         org = user.organisation

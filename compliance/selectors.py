@@ -1,18 +1,22 @@
-"""Reads for provider compliance, scoped to the user, in a fixed number of queries."""
+"""Reads for provider compliance, scoped to the user, in a fixed number of queries; and the
+unscoped reads the services and the periodic check build on (current certificates and policies,
+the councils a provider must notify, the lots it reports capacity for)."""
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
-from portal.models import CqcRating, Organisation
+from portal.models import CqcRating, Organisation, User
 from portal.roles import OrganisationKind
 from portal.tenancy import scoped
+from schemes.models import Contract, Lot, LotMembership, MembershipStatus
 from workforce.models import StaffMember
 from workforce.rules import TrainingState
-from workforce.selectors import training_gaps_by_provider
+from workforce.selectors import WorkforceSummary, training_gaps_by_provider, workforce_summaries
 
 from . import rules
 from .models import (
@@ -20,13 +24,15 @@ from .models import (
     InsuranceCertificate,
     InsuranceKind,
     InsuranceRequirement,
+    NoticeStatus,
     OfstedRegistration,
     PolicyKind,
+    ProviderDuty,
     ProviderPolicy,
     RatingChange,
     RatingNotification,
 )
-from .services import current_certificates, current_policies
+from .rules import fmt_day
 
 
 @dataclass
@@ -49,16 +55,46 @@ class ProviderGaps:
         return [g for g in self.gaps if not g.overdue]
 
 
-def providers_for(user):
+def providers_for(user: User) -> QuerySet[Organisation]:
     """The providers whose compliance the user may see: its own, or its partners'."""
     return scoped(Organisation, user).providers()
 
 
-def _fmt(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+def _latest_per(model: type[InsuranceCertificate] | type[ProviderPolicy], order: list[str]) -> QuerySet:
+    """The latest record of each (provider, kind), chosen in SQL."""
+    latest = (
+        model.objects.filter(provider=OuterRef("provider"), kind=OuterRef("kind"))
+        .order_by(*order)
+        .values("pk")[:1]
+    )
+    return model.objects.filter(pk=Subquery(latest))
 
 
-def compliance_gaps(user, providers, today: dt.date) -> dict[int, ProviderGaps]:
+def current_certificates() -> QuerySet[InsuranceCertificate]:
+    """The certificate in force of each kind for each provider: the latest to expire."""
+    return _latest_per(InsuranceCertificate, ["-expires_on", "-id"])
+
+
+def current_policies() -> QuerySet[ProviderPolicy]:
+    """The current version of each policy for each provider: the latest approved."""
+    return _latest_per(ProviderPolicy, ["-approved_on", "-id"])
+
+
+def commissioners_with_live_contracts(provider: Organisation, day: dt.date) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        pk__in=Contract.objects.filter(provider=provider).live_on(day).values("commissioner_id")
+    ).order_by("name")
+
+
+def lots_for_capacity(provider: Organisation) -> QuerySet[Lot]:
+    """The lots a provider reports capacity for: those it is admitted to or holds a contract on."""
+    return Lot.objects.filter(
+        Q(pk__in=LotMembership.objects.admitted().filter(provider=provider).values("lot_id"))
+        | Q(pk__in=Contract.objects.filter(provider=provider).values("lot_id"))
+    )
+
+
+def compliance_gaps(user: User, providers: Iterable[Organisation], today: dt.date) -> dict[int, ProviderGaps]:
     """Each provider's gaps, as the user's organisation judges them: a council checks insurance
     against its own requirements, a provider against every council it works with. About ten
     queries however many providers."""
@@ -74,27 +110,32 @@ def compliance_gaps(user, providers, today: dt.date) -> dict[int, ProviderGaps]:
         if not p.cqc_location_id:
             continue
         if p.cqc_rating in rules.BELOW_GOOD:
-            when = f" ({_fmt(p.cqc_rating_date)})" if p.cqc_rating_date else ""
+            when = f" ({fmt_day(p.cqc_rating_date)})" if p.cqc_rating_date else ""
             result[p.pk].gaps.append(Gap(f"CQC rated {CqcRating(p.cqc_rating).label}{when}", True))
     for reg in scoped(OfstedRegistration, user).filter(provider__in=ids):
         if reg.rating in rules.BELOW_GOOD:
             result[reg.provider_id].gaps.append(Gap(f"Ofsted rated {CqcRating(reg.rating).label}", True))
 
-    notices = scoped(RatingNotification, user).filter(provider__in=ids, accepted_at__isnull=True)
+    notices = scoped(RatingNotification, user).filter(provider__in=ids).exclude(status=NoticeStatus.ACCEPTED)
     for n in notices.select_related("commissioner"):
-        if n.notified_at is None:
-            late = today > n.due_on
-            result[n.provider_id].gaps.append(
-                Gap(
-                    f"Rating notice and action plan for {n.commissioner.name} "
-                    + (f"overdue since {_fmt(n.due_on)}" if late else f"due by {_fmt(n.due_on)}"),
-                    late,
-                )
+        notice_gap = _notice_gap(n, today)
+        if notice_gap is not None:
+            result[n.provider_id].gaps.append(notice_gap)
+
+    duties = (
+        scoped(ProviderDuty, user)
+        .open()
+        .filter(provider__in=ids, due_on__lte=today + dt.timedelta(days=rules.EXPIRY_WARNING_DAYS))
+    )
+    for d in duties.select_related("commissioner"):
+        late = d.due_on < today
+        result[d.provider_id].gaps.append(
+            Gap(
+                f"{d.get_kind_display()} to {d.commissioner.name} "
+                + (f"overdue since {fmt_day(d.due_on)}" if late else f"due by {fmt_day(d.due_on)}"),
+                late,
             )
-        else:
-            result[n.provider_id].gaps.append(
-                Gap(f"Action plan sent to {n.commissioner.name}, not yet accepted", False)
-            )
+        )
 
     certificates = {
         (c.provider_id, c.kind): rules.Certificate(c.kind, c.cover_amount, c.expires_on)
@@ -125,16 +166,16 @@ def compliance_gaps(user, providers, today: dt.date) -> dict[int, ProviderGaps]:
     policies = current_policies().filter(
         provider__in=scoped(ProviderPolicy, user).filter(provider__in=ids).values("provider_id")
     )
-    for p in policies.values("provider_id", "kind", "review_due_on").order_by("provider_id", "kind"):
-        state = rules.expiry_state(p["review_due_on"], today)
-        label = policy_labels.get(p["kind"], p["kind"])
+    for policy in policies.values("provider_id", "kind", "review_due_on").order_by("provider_id", "kind"):
+        due, label = policy["review_due_on"], policy_labels.get(policy["kind"], policy["kind"])
+        state = rules.expiry_state(due, today)
         if state == rules.ExpiryState.EXPIRED:
-            result[p["provider_id"]].gaps.append(
-                Gap(f"{label} policy review overdue since {_fmt(p['review_due_on'])}", True)
+            result[policy["provider_id"]].gaps.append(
+                Gap(f"{label} policy review overdue since {fmt_day(due)}", True)
             )
         elif state == rules.ExpiryState.EXPIRING:
-            result[p["provider_id"]].gaps.append(
-                Gap(f"{label} policy review due by {_fmt(p['review_due_on'])}", False)
+            result[policy["provider_id"]].gaps.append(
+                Gap(f"{label} policy review due by {fmt_day(due)}", False)
             )
 
     staff = scoped(StaffMember, user).filter(provider__in=ids)
@@ -148,7 +189,62 @@ def compliance_gaps(user, providers, today: dt.date) -> dict[int, ProviderGaps]:
             result[pid].gaps.append(Gap(f"Training: {overdue} overdue, {not_done} not done", True))
         if soon:
             result[pid].gaps.append(Gap(f"Training: {soon} due within 30 days", False))
+    judge = organisation if organisation.kind == OrganisationKind.COMMISSIONER else None
+    for pid, summary in workforce_summaries(staff, today, judge).items():
+        result[pid].gaps.extend(_workforce_gaps(summary))
     return result
+
+
+def _notice_gap(n: RatingNotification, today: dt.date) -> Gap | None:
+    """What a notice still needs: the notice itself, or the action plan on the agreed timescale."""
+    who = n.commissioner.name
+    if n.status == NoticeStatus.DUE:
+        late = today > n.due_on
+        what = "Rating notice" if n.plan_required else "Inspection outcome and report"
+        return Gap(
+            f"{what} for {who} "
+            + (f"overdue since {fmt_day(n.due_on)}" if late else f"due by {fmt_day(n.due_on)}"),
+            late,
+        )
+    if not n.plan_required:
+        return None
+    if n.status == NoticeStatus.PLAN_SENT:
+        return Gap(f"Action plan sent to {who}, not yet accepted", False)
+    returned = " (returned with comments)" if n.status == NoticeStatus.RETURNED else ""
+    if n.plan_due_on is None:
+        return Gap(f"Action plan for {who}{returned}: the council has not set its timescale yet", False)
+    late = today > n.plan_due_on
+    return Gap(
+        f"Action plan for {who}{returned} "
+        + (f"overdue since {fmt_day(n.plan_due_on)}" if late else f"due by {fmt_day(n.plan_due_on)}"),
+        late or bool(returned),
+    )
+
+
+def _workforce_gaps(summary: WorkforceSummary) -> list[Gap]:
+    gaps = []
+    missing = [(ref, g) for _id, ref, g in summary.gaps if g.overdue]
+    if missing:
+        people = len({ref for ref, _g in missing})
+        gaps.append(
+            Gap(
+                f"Vetting: {len(missing)} item{'s' if len(missing) != 1 else ''} missing or expired for "
+                f"{people} member{'s' if people != 1 else ''} of staff",
+                True,
+            )
+        )
+    for _id, ref, g in summary.gaps:
+        if not g.overdue:
+            gaps.append(Gap(f"Staff {ref}: {g.text}", False))
+    if summary.asc_wds_below_target and summary.standard.asc_wds_target is not None:
+        gaps.append(
+            Gap(
+                f"ASC-WDS: {summary.asc_wds_percent}% of staff records updated this financial year "
+                f"(target {summary.standard.asc_wds_target.normalize():f}%)",
+                True,
+            )
+        )
+    return gaps
 
 
 @dataclass
@@ -163,7 +259,7 @@ class ComplianceRecord:
     gaps: ProviderGaps
 
 
-def compliance_record(user, provider: Organisation, today: dt.date) -> ComplianceRecord:
+def compliance_record(user: User, provider: Organisation, today: dt.date) -> ComplianceRecord:
     """One provider's compliance record as the user may see it."""
     current_cert_ids = set(current_certificates().filter(provider=provider).values_list("pk", flat=True))
     current_policy_ids = set(current_policies().filter(provider=provider).values_list("pk", flat=True))
@@ -208,12 +304,9 @@ class CapacityRow:
     missing: list[str]
 
 
-def capacity_overview(user, weeks: list[dt.date]) -> list[CapacityRow]:
+def capacity_overview(user: User, weeks: list[dt.date]) -> list[CapacityRow]:
     """Capacity by lot and week for a council: total hours, who reported and who has not.
     Expected to report: providers admitted to the lot or holding a contract on it. Three queries."""
-    from procurement.models import LotMembership, MembershipStatus
-    from schemes.models import Contract, Lot
-
     lots = list(
         scoped(Lot, user).select_related("framework").order_by("framework__name", "position", "number")
     )
@@ -257,9 +350,7 @@ def capacity_overview(user, weeks: list[dt.date]) -> list[CapacityRow]:
     return rows
 
 
-def capacity_missing_for_provider(provider, week: dt.date) -> list:
+def capacity_missing_for_provider(provider: Organisation, week: dt.date) -> list[Lot]:
     """The lots a provider has not reported capacity for in a week."""
-    from .services import lots_for_capacity
-
     reported = CapacitySnapshot.objects.filter(provider=provider, week_starting=week).values("lot_id")
     return list(lots_for_capacity(provider).exclude(pk__in=reported).select_related("framework"))

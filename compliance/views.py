@@ -3,38 +3,46 @@ policies, insurance requirements and weekly capacity."""
 
 import datetime as dt
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
+from portal.api.filters import ProviderFilter
 from portal.models import Organisation
 from portal.roles import Capability
 from portal.tenancy import scoped
-from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
+from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin, ServiceFormView
 
 from . import selectors, services
-from .forms import CapacityForm, InsuranceForm, NotificationSendForm, PolicyForm, RatingForm, RequirementForm
+from .api.filters import InsuranceRequirementFilter, ProviderDutyFilter
+from .forms import (
+    ActionPlanForm,
+    CapacityForm,
+    ComplianceTermsForm,
+    DutyForm,
+    InsuranceForm,
+    NotificationSendForm,
+    PolicyForm,
+    RatingForm,
+    RequirementForm,
+    TimescaleForm,
+)
 from .models import (
     CapacitySnapshot,
+    ComplianceTerms,
+    DutyKind,
+    DutyStatus,
     InsuranceCertificate,
     InsuranceRequirement,
+    NoticeStatus,
+    ProviderDuty,
     ProviderPolicy,
     RatingChange,
     RatingNotification,
     monday_of,
 )
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "message_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ProviderListView(ScopedListView):
@@ -43,6 +51,8 @@ class ProviderListView(ScopedListView):
     model = Organisation
     template_name = "compliance/provider_list.html"
     paginate_by = 100
+    filterset_class = ProviderFilter
+    filter_fields = ("name", "cqc_rating")
 
     def refine_queryset(self, queryset):
         return queryset.providers().order_by("name")
@@ -81,54 +91,49 @@ class ProviderComplianceView(ScopedViewMixin, DetailView):
         )
 
 
-class ProviderFormView(ScopedViewMixin, FormView):
-    """A provider adds to its own compliance record."""
+class ProviderFormView(ServiceFormView):
+    """A provider adds to its own compliance record; back to the record afterwards."""
 
     model = RatingChange
-    required_capability = Capability.PROVIDER_MANAGE
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
 
-    def record_url(self):
+    def cancel_url(self):
         return reverse("compliance:provider-detail", args=[self.request.user.organisation_id])
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(back_url=self.record_url(), **kwargs)
+    def success_url_for(self, result):
+        return self.cancel_url()
+
+    def perform(self, form):
+        return self.service(
+            actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
+        )
+
+    def service(self, **kwargs):  # pragma: no cover - subclasses implement
+        raise NotImplementedError
 
 
 class RatingCreateView(ProviderFormView):
-    """Record a new CQC or Ofsted rating; below Good starts the 2-working-day notice `[002 §4.3]`."""
+    """Record an inspection's outcome; each council's terms say what notice it is owed
+    `[004 §8.1.7]`, `[002 §4.3]`."""
 
     form_class = RatingForm
-    template_name = "compliance/form.html"
+    title = "Record an inspection's outcome"
+    intro = (
+        "Each council you hold a contract with is owed what its contract says: some every inspection's "
+        "outcome and report within 24 hours of receiving it [004 §8.1.7], some a rating below Good within "
+        "2 working days with an action plan on a timescale they agree [002 §4.3]. The portal sets each "
+        "deadline and tells them."
+    )
+    service = staticmethod(services.rating_record)
 
     def get_initial(self):
         org = self.request.user.organisation
         return {"location_id": org.cqc_location_id, "rated_on": timezone.localdate()}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title="Record a new rating",
-            intro="A rating below Good must be notified to each council you hold a contract with within 2 "
-            "working days, with an action plan [002 §4.3]: the portal sets the deadline and tells them.",
-            **kwargs,
-        )
-
-    def form_valid(self, form):
-        try:
-            change = services.rating_record(
-                actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        if change.notify_by:
-            messages.success(
-                self.request,
-                f"The rating is recorded. Tell each council and send your action plan by {change.notify_by:%A %d %B %Y}.",
-            )
-        else:
-            messages.success(self.request, "The rating is recorded.")
-        return redirect(self.record_url())
+    def get_success_message(self, result):
+        if result.notify_by:
+            return f"The rating is recorded. Your first notice is due by {result.notify_by:%A %d %B %Y}."
+        return "The rating is recorded."
 
 
 class RatingNotificationDetailView(ScopedViewMixin, DetailView):
@@ -141,55 +146,115 @@ class RatingNotificationDetailView(ScopedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         n = self.object
+        manage = user.can(Capability.PROVIDER_MANAGE) and n.provider_id == user.organisation_id
+        council = user.can(Capability.COMMISSION) and n.commissioner_id == user.organisation_id
         return super().get_context_data(
-            page_title="Notice of a rating below Good",
-            can_send=user.can(Capability.PROVIDER_MANAGE) and n.notified_at is None,
-            can_accept=user.can(Capability.COMMISSION)
-            and n.notified_at is not None
-            and n.accepted_at is None,
+            page_title="Notice of an inspection",
+            can_send=manage and n.status == NoticeStatus.DUE,
+            can_send_plan=manage
+            and n.plan_required
+            and n.status in (NoticeStatus.SENT, NoticeStatus.RETURNED),
+            can_agree=council and n.plan_required and n.status != NoticeStatus.ACCEPTED,
+            can_answer=council and n.status == NoticeStatus.PLAN_SENT,
             audit_events=self.audit_events(n),
             **kwargs,
         )
 
 
-class RatingNotificationSendView(ScopedViewMixin, FormView):
-    """The provider tells the council and attaches its action plan."""
+class RatingNotificationSendView(ServiceFormView):
+    """The provider tells the council the outcome, with the report; the plan may follow."""
 
     model = RatingNotification
-    required_capability = Capability.PROVIDER_MANAGE
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
     form_class = NotificationSendForm
-    template_name = "compliance/notification_send.html"
+    title = "Send your notice"
+    submit_label = "Send"
+
+    def caption(self):
+        return f"To {self.object.commissioner.name}"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title="Send your notice and action plan", notification=self.object, **kwargs
+        change, notice = self.object.change, self.object
+        due = timezone.localtime(notice.due_at) if notice.due_at else None
+        intro = (
+            f"Your {change.get_regulator_display()} rating of {change.get_rating_display()} "
+            f"({change.rated_on.day} {change.rated_on:%B %Y}) must be notified by "
+            + (f"{due:%H:%M on %A} {due.day} {due:%B %Y}" if due else f"{notice.due_on:%A %d %B %Y}")
+            + (". Attach the inspection report [004 §8.1.7]." if notice.report_required else ".")
+            + (
+                " Your action plan may follow on the timescale the council agrees [002 §4.3]."
+                if notice.plan_required
+                else ""
+            )
+        )
+        return super().get_context_data(intro=intro, **kwargs)
+
+    def perform(self, form):
+        return services.rating_notification_send(
+            actor=self.request.user,
+            notification=self.object,
+            summary=form.cleaned_data.get("summary", ""),
+            report=form.cleaned_data.get("report"),
+            action_plan=form.cleaned_data.get("action_plan"),
         )
 
-    def form_valid(self, form):
-        try:
-            services.rating_notification_send(
-                actor=self.request.user,
-                notification=self.object,
-                action_plan=form.cleaned_data.get("action_plan"),
-                summary=form.cleaned_data.get("summary", ""),
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{self.object.commissioner.name} has your notice and action plan.")
-        return redirect(self.object.get_absolute_url())
+    def get_success_message(self, result):
+        return f"{result.commissioner.name} has your notice."
+
+
+class ActionPlanSendView(ServiceFormView):
+    """The provider sends its action plan, first or again after the council returned it."""
+
+    model = RatingNotification
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
+    form_class = ActionPlanForm
+    title = "Send your action plan"
+    submit_label = "Send"
+
+    def caption(self):
+        return f"To {self.object.commissioner.name}"
+
+    def perform(self, form):
+        return services.rating_notification_submit_plan(
+            actor=self.request.user, notification=self.object, **form.cleaned_data
+        )
+
+    def get_success_message(self, result):
+        return f"{result.commissioner.name} has your action plan."
+
+
+class TimescaleView(ServiceFormView):
+    """The council agrees when the action plan is due `[002 §4.3]`."""
+
+    model = RatingNotification
+    required_capability = write_capability = Capability.COMMISSION
+    form_class = TimescaleForm
+    title = "Agree the action plan's timescale"
+    submit_label = "Agree"
+    success_message = "The timescale is agreed; the provider is told."
+
+    def perform(self, form):
+        return services.rating_notification_agree_timescale(
+            actor=self.request.user, notification=self.object, **form.cleaned_data
+        )
+
+
+class RatingNotificationReturnView(ScopedActionView):
+    model = RatingNotification
+    write_capability = Capability.COMMISSION
+    success_message = "The action plan is returned with your comments; the provider is told."
+    service = staticmethod(services.rating_notification_return)
+    record_argument = "notification"
+    posted_texts = {"response": 2000}
 
 
 class RatingNotificationAcceptView(ScopedActionView):
     model = RatingNotification
     write_capability = Capability.COMMISSION
     success_message = "The action plan is accepted; the provider is told."
-
-    def perform(self, obj):
-        services.rating_notification_accept(
-            actor=self.request.user, notification=obj, response=self.request.POST.get("response", "")[:2000]
-        )
+    service = staticmethod(services.rating_notification_accept)
+    record_argument = "notification"
+    posted_texts = {"response": 2000}
 
 
 class DocumentView(ScopedViewMixin, DetailView):
@@ -209,6 +274,11 @@ class ActionPlanView(DocumentView):
     field = "action_plan"
 
 
+class InspectionReportView(DocumentView):
+    model = RatingNotification
+    field = "report"
+
+
 class InsuranceDocumentView(DocumentView):
     model = InsuranceCertificate
 
@@ -220,67 +290,40 @@ class PolicyDocumentView(DocumentView):
 class InsuranceCreateView(ProviderFormView):
     model = InsuranceCertificate
     form_class = InsuranceForm
-    template_name = "compliance/form.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title="Add an insurance certificate",
-            intro="A renewal is a new certificate: the latest to expire of each kind is the one in force.",
-            multipart=True,
-            **kwargs,
-        )
-
-    def form_valid(self, form):
-        try:
-            services.insurance_certificate_add(
-                actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, "The certificate is added.")
-        return redirect(self.record_url())
+    title = "Add an insurance certificate"
+    intro = "A renewal is a new certificate: the latest to expire of each kind is the one in force."
+    success_message = "The certificate is added."
+    service = staticmethod(services.insurance_certificate_add)
 
 
 class PolicyCreateView(ProviderFormView):
     model = ProviderPolicy
     form_class = PolicyForm
-    template_name = "compliance/form.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title="Add a policy",
-            intro="A new version of a policy is a new record: the latest approved of each kind is current.",
-            multipart=True,
-            **kwargs,
-        )
-
-    def form_valid(self, form):
-        try:
-            services.policy_add(
-                actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, "The policy is added.")
-        return redirect(self.record_url())
+    title = "Add a policy"
+    intro = "A new version of a policy is a new record: the latest approved of each kind is current."
+    success_message = "The policy is added."
+    service = staticmethod(services.policy_add)
 
 
-class RequirementListView(ScopedListView, FormView):
+class RequirementListView(ScopedListView, ServiceFormView):
     """The insurance each council requires; a council sets its own here."""
 
     model = InsuranceRequirement
     template_name = "compliance/requirement_list.html"
+    required_capability = Capability.VIEW
     write_capability = Capability.COMMISSION
     form_class = RequirementForm
     paginate_by = None
+    filterset_class = InsuranceRequirementFilter
+    filter_fields = ("insurance_kind",)
+    success_message = "The requirement is saved."
+    success_url = reverse_lazy("compliance:requirement-list")
 
     def refine_queryset(self, queryset):
         return queryset.select_related("commissioner")
 
     def get_context_data(self, **kwargs):
-        if not hasattr(self, "object_list"):
+        if not hasattr(self, "object_list"):  # a refused POST shows the list again
             self.object_list = self.get_queryset()
         return super().get_context_data(
             page_title="Insurance requirements",
@@ -288,28 +331,10 @@ class RequirementListView(ScopedListView, FormView):
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        form = self.get_form()
-        if not form.is_valid():
-            return self.form_invalid(form)
-        try:
-            services.insurance_requirement_set(
-                actor=request.user, commissioner=request.user.organisation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(request, "The requirement is saved.")
-        return redirect("compliance:requirement-list")
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs.pop("instance", None)
-        return kwargs
-
-    def form_invalid(self, form):
-        self.object_list = self.get_queryset()
-        return self.render_to_response(self.get_context_data(form=form))
+    def perform(self, form):
+        return services.insurance_requirement_set(
+            actor=self.request.user, commissioner=self.request.user.organisation, **form.cleaned_data
+        )
 
 
 class RequirementRemoveView(ScopedActionView):
@@ -355,36 +380,159 @@ class CapacityView(ScopedViewMixin, TemplateView):
         return super().get_context_data(**context, **kwargs)
 
 
-class CapacityCreateView(ScopedViewMixin, FormView):
+class CapacityCreateView(ServiceFormView):
     model = CapacitySnapshot
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
+    required_capability = write_capability = Capability.PROVIDER_RECORD
     form_class = CapacityForm
-    template_name = "compliance/form.html"
+    title = "Report capacity"
+    intro = (
+        "The care hours you could take on in an area this week, for each lot you are on [003 §4.1]. "
+        "Reporting the same week and area again replaces the figure."
+    )
+    success_url = reverse_lazy("compliance:capacity")
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "lots": selectors.lots_for_capacity(self.request.user.organisation),
+        }
+
+    def cancel_url(self):
+        return str(self.success_url)
+
+    def perform(self, form):
+        return services.capacity_report(
+            actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
+        )
+
+    def get_success_message(self, result):
+        _snapshot, created = result
+        return "Your capacity is reported." if created else "Your capacity is updated."
+
+
+class ComplianceTermsView(ScopedListView, ServiceFormView):
+    """Each council's compliance terms (what its contracts ask of notices, its safeguarding
+    contact, the self-assessment's interval); a council sets its own here."""
+
+    model = ComplianceTerms
+    template_name = "compliance/terms.html"
+    required_capability = Capability.VIEW
+    write_capability = Capability.COMMISSION
+    form_class = ComplianceTermsForm
+    paginate_by = None
+    success_message = "Your compliance terms are saved."
+    success_url = reverse_lazy("compliance:terms")
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("commissioner")
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["lots"] = services.lots_for_capacity(self.request.user.organisation)
+        own = ComplianceTerms.objects.filter(commissioner_id=self.request.user.organisation_id).first()
+        if own is not None and self.request.method == "GET":
+            kwargs["initial"] = {f: getattr(own, f) for f in services.duties.TERMS_FIELDS}
         return kwargs
 
     def get_context_data(self, **kwargs):
+        if not hasattr(self, "object_list"):  # a refused POST shows the list again
+            self.object_list = self.get_queryset()
         return super().get_context_data(
-            page_title="Report capacity",
-            intro="The care hours you could take on in an area this week, for each lot you are on [003 §4.1]. "
-            "Reporting the same week and area again replaces the figure.",
-            back_url=reverse("compliance:capacity"),
+            page_title="Compliance terms",
+            can_edit=self.request.user.can(Capability.COMMISSION),
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            _snapshot, created = services.capacity_report(
-                actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, "Your capacity is reported." if created else "Your capacity is updated."
+    def perform(self, form):
+        return services.compliance_terms_set(
+            actor=self.request.user, commissioner=self.request.user.organisation, **form.cleaned_data
         )
-        return redirect("compliance:capacity")
+
+
+class DutyListView(ScopedListView):
+    """Notices and returns a provider owes its councils, with their due dates."""
+
+    model = ProviderDuty
+    template_name = "compliance/duty_list.html"
+    filterset_class = ProviderDutyFilter
+    filter_fields = ("kind", "status")
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("provider", "commissioner").order_by("status", "due_on", "id")
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            page_title="Notices and returns to councils",
+            can_add=user.is_provider_side and user.can(Capability.PROVIDER_MANAGE),
+            today=timezone.localdate(),
+            **kwargs,
+        )
+
+
+class DutyCreateView(ServiceFormView):
+    model = ProviderDuty
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
+    form_class = DutyForm
+    title = "Record a notice or return to a council"
+    intro = (
+        "A significant change is notified at once [004 §3.4.1]; a serious-harm review's start and outcome "
+        "by the next working day [004 §8.2.2]; the named safeguarding lead and any change of them at once "
+        "[002 §4.8]; the self-assessment yearly [002 §5]; consent to sub-contract before the sub-contractor "
+        "starts [002 §6.4], [003 §11]."
+    )
+    success_message = "It is recorded with its due date."
+
+    def cancel_url(self):
+        return reverse("compliance:duty-list")
+
+    def perform(self, form):
+        return services.duty_record(
+            actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
+        )
+
+
+class DutyDetailView(ScopedViewMixin, DetailView):
+    model = ProviderDuty
+    template_name = "compliance/duty_detail.html"
+
+    def refine_queryset(self, queryset):
+        return queryset.select_related("provider", "commissioner")
+
+    def get_context_data(self, **kwargs):
+        user, duty = self.request.user, self.object
+        return super().get_context_data(
+            page_title=duty.get_kind_display(),
+            can_send=user.can(Capability.PROVIDER_MANAGE)
+            and duty.provider_id == user.organisation_id
+            and duty.status == DutyStatus.DUE,
+            can_decide=user.can(Capability.COMMISSION)
+            and duty.commissioner_id == user.organisation_id
+            and duty.kind == DutyKind.SUBCONTRACTING
+            and duty.status == DutyStatus.DONE,
+            is_late=duty.status == DutyStatus.DUE and duty.due_on < timezone.localdate(),
+            audit_events=self.audit_events(duty),
+            **kwargs,
+        )
+
+
+class DutySendView(ScopedActionView):
+    model = ProviderDuty
+    write_capability = Capability.PROVIDER_MANAGE
+    success_message = "It is sent to the council."
+    service = staticmethod(services.duty_send)
+    record_argument = "duty"
+    posted_texts = {"note": 2000}
+
+
+class DutyDecideView(ScopedActionView):
+    model = ProviderDuty
+    write_capability = Capability.COMMISSION
+    success_message = "Your answer is sent to the provider."
+
+    def perform(self, obj):
+        return services.duty_decide(
+            actor=self.request.user,
+            duty=obj,
+            consent=self.request.POST.get("consent") == "yes",
+            response=self.request.POST.get("response", "")[:2000],
+        )

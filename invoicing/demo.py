@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from packages_of_care.models import IndividualServiceOrder, OrderStatus, OrderVersion, ServiceUser
 from portal.models import User
-from schemes.models import Contract, PaymentModel
+from schemes.models import BlockVolumeSource, Contract, PaymentModel
+from schemes.services import block_volume_set
 
 from . import rules, services
 from .models import (
@@ -37,6 +38,7 @@ from .models import (
 LONDON = ZoneInfo("Europe/London")
 WINDOW_START = dt.date(2026, 4, 1)
 WINDOW_END = dt.date(2026, 9, 30)
+TOLERANCE_AS_OF = dt.date(2026, 10, 1)  # the demo visits over-deliver for some orders from 24 August
 DEMO_CONTRACTS = [
     "NCC-HWC-L1",
     "NCC-HWC-L2",
@@ -49,6 +51,8 @@ DEMO_CONTRACTS = [
     "DOR-S1L9P1-01",
     "DOR-S1L9P2-01",
 ]
+# Derby's block volumes agreed at award (weekly hours) `[002 App. 4]`, recorded if a contract has none.
+AWARD_BLOCK_VOLUMES = {"DCC-EC-L1": D("60.00"), "DCC-EC-L2": D("60.00")}
 # Weekly hours of the fallback demo orders: the Norfolk mix of 13+, 9–12 and under 8 hours.
 FALLBACK_HOURS = ["14.00", "17.50", "10.50", "9.00", "6.00", "3.50"]
 
@@ -216,6 +220,15 @@ def load(out) -> None:
     made = 0
     for number, contract in enumerate(sorted(contracts, key=lambda c: c.reference)):
         _fallback_orders(contract, out)
+        if contract.reference in AWARD_BLOCK_VOLUMES and not contract.block_volumes.exists():
+            block_volume_set(
+                actor=None,
+                contract=contract,
+                effective_from=contract.start_date,
+                weekly_hours=AWARD_BLOCK_VOLUMES[contract.reference],
+                source=BlockVolumeSource.AWARD,
+                note="Agreed at award",
+            )
         manager, commissioner = _people(contract)
         for index, start in enumerate(_periods(contract)):
             result = services.invoice_generate(contract_id=contract.pk, period_start=start)
@@ -228,11 +241,16 @@ def load(out) -> None:
             plan = plans[number % len(plans)]
             _advance(invoice, plan[index] if index < len(plan) else "draft", manager, commissioner, index)
     out.write(f"  {made} invoices generated ({Invoice.objects.count()} in all, with their parts)")
+    raised = services.tolerance_alerts_raise(today=TOLERANCE_AS_OF)
+    out.write(
+        f"  {raised} alerts for orders over the commissioned hours 4 weeks in a row (provider, brokerage)"
+    )
 
 
 def _block(invoice: Invoice, index: int, manager, commissioner) -> None:
-    """Derby: the spring quarter's review is decided (accepted) and the block paid; the summer
-    quarter's block waits on its review if one proposes a change, else it is submitted."""
+    """Derby: the spring quarter's review is decided (accepted: the new volume applies from the
+    summer quarter) and the block paid; the summer quarter's block is submitted unless its review
+    proposes a change, which is left for the council to decide."""
     review = BlockVolumeReview.objects.filter(
         contract=invoice.contract, quarter_start=invoice.period_start
     ).first()

@@ -110,6 +110,23 @@ class ReviewDecisionForm(PortalFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Needed to reject.",
     )
+    effective_from = forms.DateField(
+        label="The updated volume applies from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Accepting: leave empty for the next quarter. A quarter's block follows the volume in "
+        "force on its first day.",
+    )
+
+
+class BlockVolumeForm(PortalFormMixin, forms.Form):
+    """The council records an agreed block volume from a date `[002 App. 4]`."""
+
+    effective_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    weekly_hours = forms.DecimalField(label="Weekly hours", max_digits=10, decimal_places=2, min_value=0)
+    note = forms.CharField(
+        label="Note", required=False, max_length=300, help_text="e.g. agreed in writing on …"
+    )
 
 
 class InvoicingTermsForm(PortalFormMixin, forms.ModelForm):
@@ -127,6 +144,7 @@ class InvoicingTermsForm(PortalFormMixin, forms.ModelForm):
             "block_review_threshold_percent",
             "block_review_months",
             "block_weeks_per_quarter",
+            "payment_follows_monitoring",
         ]
         widgets = {"period_anchor": DateInput()}
         labels = {

@@ -1,16 +1,13 @@
 from django.urls import reverse
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_step, register_nav
+from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_module, register_nav
 from portal.roles import Capability
+from portal.webhooks.events import webhook_event
 
 register_nav("Invoices", "invoicing:index", sides=("commissioner", "provider"), order=60)
 
 
-@demo_step(order=50)
-def load_invoices(out):
-    from . import demo
-
-    demo.load(out)
+demo_module(50, "invoicing.demo")
 
 
 @dashboard_panel(order=40)
@@ -26,17 +23,14 @@ def invoices_panel(user):
         return None
     counts = status_counts(user)
     index = reverse("invoicing:index")
-    items = []
+
+    def by_status(label, status):
+        return DashboardItem(label, f"{index}?status={status.value}", counts.get(status, 0))
+
     if is_council:
-        items += [
-            DashboardItem(
-                "Invoices to approve or dispute",
-                f"{index}?status=submitted",
-                counts.get(InvoiceStatus.SUBMITTED, 0),
-            ),
-            DashboardItem(
-                "Invoices approved, to pay", f"{index}?status=approved", counts.get(InvoiceStatus.APPROVED, 0)
-            ),
+        items = [
+            by_status("Invoices to approve or dispute", InvoiceStatus.SUBMITTED),
+            by_status("Invoices approved, to pay", InvoiceStatus.APPROVED),
             DashboardItem("Disputes to resolve", f"{index}?status=disputed", open_disputes(user)),
         ]
         proposed = block_reviews_for(user).filter(outcome="proposed").count()
@@ -47,24 +41,38 @@ def invoices_panel(user):
                 )
             )
     else:
-        items += [
-            DashboardItem(
-                "Draft invoices to check and submit",
-                f"{index}?status=draft",
-                counts.get(InvoiceStatus.DRAFT, 0),
-            ),
-            DashboardItem(
-                "Submitted, with the council",
-                f"{index}?status=submitted",
-                counts.get(InvoiceStatus.SUBMITTED, 0),
-            ),
-            DashboardItem(
-                "Approved, awaiting payment",
-                f"{index}?status=approved",
-                counts.get(InvoiceStatus.APPROVED, 0),
-            ),
-            DashboardItem(
-                "Disputed by the council", f"{index}?status=disputed", counts.get(InvoiceStatus.DISPUTED, 0)
-            ),
+        items = [
+            by_status("Draft invoices to check and submit", InvoiceStatus.DRAFT),
+            by_status("Submitted, with the council", InvoiceStatus.SUBMITTED),
+            by_status("Approved, awaiting payment", InvoiceStatus.APPROVED),
+            by_status("Disputed by the council", InvoiceStatus.DISPUTED),
         ]
     return DashboardPanel(title="Invoices", items=items)
+
+
+def _invoice_event(invoice):
+    """What an invoice's webhook events say about it (names beside ids)."""
+    return {
+        "number": invoice.number,
+        "status": invoice.status,
+        "contract": invoice.contract_id,
+        "contract_reference": invoice.contract.reference,
+        "commissioner": invoice.commissioner_id,
+        "commissioner_name": invoice.commissioner.name,
+        "provider": invoice.provider_id,
+        "provider_name": invoice.provider.name,
+        "period_start": invoice.period_start,
+        "period_end": invoice.period_end,
+        "net_total": invoice.net_total,
+        "vat_total": invoice.vat_total,
+        "gross_total": invoice.gross_total,
+    }
+
+
+for _name, _label, _actions in (
+    ("invoice.generated", "An invoice was generated", ("generated",)),
+    ("invoice.submitted", "An invoice was submitted", ("submitted", "submitted late")),
+    ("invoice.approved", "An invoice was approved", ("approved",)),
+    ("invoice.paid", "An invoice was paid", ("paid", "paid late")),
+):
+    webhook_event(_name, _label, model="invoicing.Invoice", actions=_actions, describe=_invoice_event)

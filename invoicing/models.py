@@ -19,13 +19,12 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.urls import reverse
 
 from packages_of_care.models import IndividualServiceOrder
+from portal.modelbases import DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation, User
-from portal.tenancy import TenantQuerySet
-from schemes.models import Contract, PaymentModel, Scheme
+from portal.tenancy import PairQuerySet
+from schemes.models import BlockVolume, Contract, PaymentModel, Scheme
 
 
 class VatCode(models.TextChoices):
@@ -54,18 +53,19 @@ class SubmissionDueBasis(models.TextChoices):
 # Defaults per payment model: what the specifications say, where they say it.
 TERMS_DEFAULTS = {
     PaymentModel.HOURLY_4_WEEKLY: {"submission_due_basis": SubmissionDueBasis.PERIOD_END},
-    PaymentModel.BLOCK_QUARTERLY: {"submission_due_basis": SubmissionDueBasis.PERIOD_START},
+    PaymentModel.BLOCK_QUARTERLY: {
+        "submission_due_basis": SubmissionDueBasis.PERIOD_START,
+        "payment_follows_monitoring": True,
+    },
     PaymentModel.WEEKLY_PACKAGE: {"submission_due_basis": SubmissionDueBasis.PERIOD_END},
 }
 
 
-class InvoicingTermsQuerySet(TenantQuerySet):
+class InvoicingTermsQuerySet(PairQuerySet):
     reference_data = True
-    commissioner_lookup = "contract__commissioner"
-    provider_lookup = "contract__provider"
 
 
-class InvoicingTerms(models.Model):
+class InvoicingTerms(PairParties, models.Model):
     """A contract's invoicing settings where councils differ. A contract without a row uses the
     defaults (`InvoicingTerms.for_contract`): VAT exempt; submission within 10 working days of the
     period's end `[004 App. 6 §3.1]` (Derby: of the quarter's start, as its block is paid in
@@ -121,6 +121,12 @@ class InvoicingTerms(models.Model):
         default=6, validators=[MinValueValidator(1), MaxValueValidator(24)]
     )
     block_weeks_per_quarter = models.PositiveSmallIntegerField(default=13)
+    payment_follows_monitoring = models.BooleanField(
+        default=False,
+        help_text="Block payments: a quarter's block falls due at the later of the quarter's start and "
+        "4 weeks after the previous quarter's KPI return is submitted (Derby [002 App. 4 (a)–(b)], "
+        "provisional in the specification).",
+    )
     period_anchor = models.DateField(
         null=True,
         blank=True,
@@ -130,6 +136,7 @@ class InvoicingTerms(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InvoicingTermsQuerySet.as_manager()
+    pair_via = "contract"
 
     class Meta:
         verbose_name = "invoicing terms"
@@ -159,9 +166,6 @@ class InvoicingTerms(models.Model):
         start = self.contract.start_date
         return start + dt.timedelta(days=(7 - start.weekday()) % 7)
 
-    def audit_parties(self):
-        return self.contract.commissioner_id, self.contract.provider_id
-
 
 class InvoiceKind(models.TextChoices):
     HOURLY = "hourly", "4-weekly hourly invoice"
@@ -190,16 +194,13 @@ class InvoiceStatus(models.TextChoices):
 CLOSED_STATUSES = (InvoiceStatus.SPLIT, InvoiceStatus.PAID, InvoiceStatus.NOT_PAYABLE)
 
 
-class InvoiceQuerySet(TenantQuerySet):
-    commissioner_lookup = "commissioner"
-    provider_lookup = "provider"
-
+class InvoiceQuerySet(PairQuerySet):
     def current(self):
         """Invoices still in play: not replaced by a split."""
         return self.exclude(status=InvoiceStatus.SPLIT)
 
 
-class Invoice(models.Model):
+class Invoice(DetailPage, Timestamped):
     """One contract's invoice for one payment period (a 28-day period, or a quarter for a block).
 
     `part` is empty for the invoice the run generated; a dispute replaces an invoice by two
@@ -239,10 +240,9 @@ class Invoice(models.Model):
         max_length=64, blank=True, help_text="Fingerprint of what the lines were worked out from."
     )
     generated_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = InvoiceQuerySet.as_manager()
+    detail_view = "invoicing:invoice-detail"
 
     class Meta:
         ordering = ["-period_start", "number"]
@@ -251,9 +251,7 @@ class Invoice(models.Model):
                 fields=["contract", "period_start", "revision", "part"], name="invoice_unique_period_revision"
             ),
             models.UniqueConstraint(fields=["commissioner", "number"], name="invoice_unique_number"),
-            models.CheckConstraint(
-                name="invoice_period_end_after_start", condition=Q(period_end__gte=models.F("period_start"))
-            ),
+            ends_after_start("invoice_period_end_after_start", start="period_start", end="period_end"),
         ]
         indexes = [
             models.Index(fields=["provider", "status"], name="invoice_provider_status_idx"),
@@ -262,9 +260,6 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return f"Invoice {self.number}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("invoicing:invoice-detail", args=[self.pk])
 
     @property
     def undisputed_total(self) -> Decimal:
@@ -293,12 +288,7 @@ class LineKind(models.TextChoices):
     PACKAGE = "weekly_package", "Weekly package"
 
 
-class InvoiceLineQuerySet(TenantQuerySet):
-    commissioner_lookup = "invoice__commissioner"
-    provider_lookup = "invoice__provider"
-
-
-class InvoiceLine(models.Model):
+class InvoiceLine(DetailPage, models.Model):
     """A line of the invoice detail schedule `[004 App. 6 §3.1 b]`: an order's week (its payable
     and delivered hours), the hours over tolerance for that week (carried as disputed), a scheme's
     unplanned care for the period, a quarter's block payment, or a package's week.
@@ -356,7 +346,9 @@ class InvoiceLine(models.Model):
         help_text="The line of the invoice this one was split from.",
     )
 
-    objects = InvoiceLineQuerySet.as_manager()
+    objects = PairQuerySet.as_manager()
+    pair_via = "invoice"
+    detail_view = "invoicing:line-detail"
 
     class Meta:
         ordering = ["invoice", "position"]
@@ -367,9 +359,6 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
-
-    def get_absolute_url(self) -> str:
-        return reverse("invoicing:line-detail", args=[self.pk])
 
     @property
     def gross_amount(self) -> Decimal:
@@ -382,15 +371,12 @@ class DisputeOutcome(models.TextChoices):
     PAID = "paid", "Resolved for the provider: the disputed lines are paid"
 
 
-class InvoiceDisputeQuerySet(TenantQuerySet):
-    commissioner_lookup = "invoice__commissioner"
-    provider_lookup = "invoice__provider"
-
+class InvoiceDisputeQuerySet(PairQuerySet):
     def open(self):
         return self.filter(outcome=DisputeOutcome.OPEN)
 
 
-class InvoiceDispute(models.Model):
+class InvoiceDispute(PairParties, models.Model):
     """The council's dispute of part of an invoice `[004 App. 6 §4]`: which lines and why, the two
     invoices that replace it, and how it was resolved."""
 
@@ -409,6 +395,7 @@ class InvoiceDispute(models.Model):
     resolution_note = models.TextField(blank=True)
 
     objects = InvoiceDisputeQuerySet.as_manager()
+    pair_via = "invoice"
 
     class Meta:
         ordering = ["-raised_at"]
@@ -419,16 +406,8 @@ class InvoiceDispute(models.Model):
     def get_absolute_url(self) -> str:
         return self.disputed_invoice.get_absolute_url()
 
-    def audit_parties(self):
-        return self.invoice.commissioner_id, self.invoice.provider_id
 
-
-class RemittanceQuerySet(TenantQuerySet):
-    commissioner_lookup = "invoice__commissioner"
-    provider_lookup = "invoice__provider"
-
-
-class Remittance(models.Model):
+class Remittance(DetailPage, PairParties, models.Model):
     """The council's remittance advice for a payment `[004 App. 6 §3.5]`."""
 
     invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="remittance")
@@ -439,19 +418,15 @@ class Remittance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    objects = RemittanceQuerySet.as_manager()
+    objects = PairQuerySet.as_manager()
+    pair_via = "invoice"
+    detail_view = "invoicing:remittance-detail"
 
     class Meta:
         ordering = ["-paid_on", "-id"]
 
     def __str__(self) -> str:
         return f"Remittance advice {self.number}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("invoicing:remittance-detail", args=[self.pk])
-
-    def audit_parties(self):
-        return self.invoice.commissioner_id, self.invoice.provider_id
 
 
 class ReviewOutcome(models.TextChoices):
@@ -461,16 +436,13 @@ class ReviewOutcome(models.TextChoices):
     REJECTED = "rejected", "Updated block rejected"
 
 
-class BlockVolumeReviewQuerySet(TenantQuerySet):
-    commissioner_lookup = "contract__commissioner"
-    provider_lookup = "contract__provider"
-
-
-class BlockVolumeReview(models.Model):
+class BlockVolumeReview(DetailPage, PairParties, Timestamped):
     """Derby's quarterly block-volume review `[002 App. 4]`: the average weekly hours allocated over
-    the previous 6 months (day-weighted) against the weekly hours the quarter's block is based on;
-    more than 5% apart → an updated block payment is proposed, which the council accepts or
-    rejects with a reason."""
+    the previous 6 months (day-weighted) against the block volume in force on the quarter's first
+    day (`current_weekly_hours`); more than 5% apart either way (`difference_percent`, signed) →
+    an updated volume and payment are proposed, which the council accepts (the new volume applies
+    from `effective_from`: the next quarter, or a date the council sets) or rejects with a reason.
+    `breakdown` holds the allocation per scheme."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="block_reviews")
     quarter_start = models.DateField()
@@ -490,11 +462,15 @@ class BlockVolumeReview(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decision_reason = models.TextField(blank=True)
+    effective_from = models.DateField(null=True, blank=True)
+    volume = models.ForeignKey(
+        BlockVolume, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
     breakdown = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    objects = BlockVolumeReviewQuerySet.as_manager()
+    objects = PairQuerySet.as_manager()
+    pair_via = "contract"
+    detail_view = "invoicing:block-review-detail"
 
     class Meta:
         ordering = ["-quarter_start"]
@@ -505,12 +481,14 @@ class BlockVolumeReview(models.Model):
     def __str__(self) -> str:
         return f"Block-volume review, {self.contract.reference}, quarter from {self.quarter_start:%-d %b %Y}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("invoicing:block-review-detail", args=[self.pk])
-
-    def audit_parties(self):
-        return self.contract.commissioner_id, self.contract.provider_id
-
     @property
     def is_pending(self) -> bool:
         return self.outcome == ReviewOutcome.PROPOSED
+
+    @property
+    def signed_difference(self) -> str:
+        """The difference against the block volume, signed: +5.03%, −2.10%, or – on a 0 h block."""
+        if self.difference_percent is None:
+            return "–"
+        sign = "+" if self.difference_percent >= 0 else "\N{MINUS SIGN}"
+        return f"{sign}{abs(self.difference_percent):.2f}%"

@@ -3,24 +3,31 @@
 Norfolk, hourly, 4-weekly `[004 §1.6, App. 3, App. 6]` — for each order and each 7-day week of a
 28-day payment period (weeks start on the period's first day):
 
-- delivered minutes = actual minutes of `completed` and `shortened_by_service_user` visits;
-- paid-not-delivered minutes = scheduled minutes of `aborted` visits, plus scheduled − actual of
-  each `shortened_by_service_user` visit, plus scheduled minutes of each `cancelled_short_notice`
-  visit unless it is the 4th or later in its run of consecutive cancellations (either kind counts
-  towards the run; runs cross week and period boundaries — `visits.selectors.run_positions`);
-  nothing for `cancelled_with_notice` or `missed`;
+- delivered and paid-not-delivered minutes: how each visit status counts is declared once, in
+  `visits.rules.STATUS_RULES` (a week's totals: `visits.rules.WeekVisits`); in short, completed and
+  cut-short visits deliver their actual minutes, a cut-short visit's shortfall, an aborted visit
+  and a short-notice cancellation are paid their scheduled minutes — the cancellation unless it
+  is the 4th or later in its run of consecutive cancellations — and nothing else is paid;
 - commissioned minutes = Σ over the week's days of the weekly hours in force that day × 60 ÷ 7
   (`packages_of_care.rules.commissioned_minutes`; days outside the order's dates carry nothing);
 - absence retainer = for each day of the week inside an absence, that day's commissioned minutes ×
-  1 (days 1–7 of the absence) or × ½ (days 8–14), nothing after. Day 1 is the absence's start
+  1 (days 1–7 of the absence) or × ½ (days 8–14), nothing after; where the social worker agreed in
+  writing to a longer full-pay retainer (to day n), days 1–n × 1, the 7 after × ½ `[004 §1.6.1 b]`. Day 1 is the absence's start
   date, and the count runs on across weeks and periods; a day on which the order is not in force
   has no commissioned minutes and so earns nothing;
-- tolerance: the week's allowance is 120% of its commissioned minutes **plus**, for each approved
-  temporary variation, its extra hours per week × 60 ÷ 7 for each day of the week that the
-  variation covers while the order is in force (so a variation covering 3 days of the week adds
-  3/7 of its weekly extra). Delivered minutes above the allowance are the unauthorised excess:
-  they leave the week's line and go on a line of their own, carried as disputed
-  `[004 App. 6 §3.3]`;
+- tolerance (`tolerance_week`, the one definition the invoice and the 4-week alert both use): the
+  week's allowance is the commissioned minutes × (1 + the contract's tolerance, 20% in Norfolk)
+  **plus**, for each approved temporary variation, its extra hours per week × 60 ÷ 7 for each day
+  of the week that the variation covers while the order is in force (so a variation covering 3
+  days of the week adds 3/7 of its weekly extra). Delivered minutes (each carer's, where the
+  contract counts each carer) above the allowance are the unauthorised excess: they leave the
+  week's line and go on a line of their own, carried as disputed `[004 App. 6 §3.3]`. The +20%
+  holds "for up to four weeks" `[004 App. 3 §4]`: weeks in a row whose delivered plus
+  paid-not-delivered minutes exceed the commissioned minutes plus variations form a run (across
+  periods; a week at or under them ends it); from the 5th week of a run the allowance is the
+  commissioned minutes plus variations, and the delivered plus paid-not-delivered minutes above it
+  (at most those delivered) are unauthorised. A run reaching 4 weeks is raised with the locality
+  worker `[004 §3.2.7]`;
 - payable minutes = delivered + paid-not-delivered + retainer − unauthorised excess; payable hours
   = payable minutes ÷ 60 rounded to the nearest quarter-hour, halves up; delivered hours are shown
   rounded the same way;
@@ -30,12 +37,15 @@ Norfolk, hourly, 4-weekly `[004 §1.6, App. 3, App. 6]` — for each order and e
 - unplanned care (Peace of Mind) = the scheme's unplanned hours per week × 4 × the unplanned rate
   in force on the period's first day: 98 h × 4 × £24.28 = £9,517.76 `[004 App. 3 §5]`.
 
-Derby, quarterly block `[002 §1, App. 4]`: the block = weekly hours of the provider's live
-planned-care orders on the quarter's first day × 13 × the composite hourly rate. The review
-compares the average weekly hours allocated over the previous 6 months (Σ of day-weighted
-commissioned hours ÷ the window's weeks) with the weekly hours of the quarter's block; more than
-5% apart (of the block's figure) → an updated block is proposed on the average, rounded to 2
-decimal places of an hour.
+Derby, quarterly block `[002 §1, App. 4]`: the block = the agreed block volume (weekly hours,
+effective-dated, from the volume agreed at award) in force on the quarter's first day × 13 × the
+composite hourly rate in force that day. It does not follow the live hours of orders. The review,
+each quarter, compares the day-weighted average weekly hours allocated to planned-care orders
+over the previous 6 months (Σ of day-weighted commissioned hours ÷ the window's weeks) with the
+block volume in force; more than 5% of the block volume apart, either way → an updated volume
+(the average, to 2 places of an hour) and payment are proposed. Accepted, the volume applies
+from the next quarter or a date the council sets. Payment follows the previous quarter's
+monitoring return where the contract says so `[002 App. 4 (a)–(b)]` (`block_payment_due`).
 
 Dorset, weekly package `[000 §1.4]`: each week the order is in force pays its weekly price, pro rata
 by day for part weeks (`packages_of_care.rules.package_price`), rounded to the penny per week.
@@ -58,8 +68,11 @@ from fractions import Fraction
 from functools import lru_cache
 
 from packages_of_care.rules import VersionLike, commissioned_minutes, package_price, version_in_force
-from portal.money import pennies, quarter_hours, round_half_up
+from portal.money import PENNY, minutes_to_hours, pennies, quarter_hours, round_half_up
 from portal.workdays import add_working_days
+from visits.rules import UNPAID_FROM_RUN_POSITION, WEEK_VISIT_TOTALS, VisitFact, WeekVisits
+
+__all__ = ["UNPAID_FROM_RUN_POSITION", "WEEK_VISIT_TOTALS", "VisitFact", "WeekVisits"]
 
 PERIOD_DAYS = 28
 WEEKS_PER_PERIOD = 4
@@ -77,17 +90,6 @@ NO_HOURS = Decimal("0.00")
 NO_MONEY = Decimal("0.00")
 FOUR_PLACES = Decimal("0.0001")
 TWO_PLACES = Decimal("0.01")
-
-# Statuses (visits.models.VisitStatus values; kept as strings so the rules need no models).
-COMPLETED = "completed"
-SHORTENED = "shortened_by_service_user"
-ABORTED = "aborted"
-CANCELLED_SHORT_NOTICE = "cancelled_short_notice"
-CANCELLED_WITH_NOTICE = "cancelled_with_notice"
-MISSED = "missed"
-SCHEDULED = "scheduled"
-UNPAID_FROM_RUN_POSITION = 4  # the 4th or later consecutive cancellation is not paid [004 App. 6 §3 c]
-
 
 # Exactness ---------------------------------------------------------------------------------------
 
@@ -188,117 +190,27 @@ def vat_amount(net: Decimal, vat_rate_percent: Decimal) -> Decimal:
     return pennies(net * vat_rate_percent / HUNDRED)
 
 
-# Visits ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VisitFact:
-    """One visit as the rules see it."""
-
-    status: str
-    scheduled_minutes: int
-    actual_minutes: int | None = None
-    run_position: int | None = None  # for cancellations: position in the run of consecutive ones
-
-
-# WeekVisits' whole-number totals, in order (the invoice run's SQL returns them in this order).
-WEEK_VISIT_TOTALS = (
-    "completed_visits",
-    "completed_minutes",
-    "shortened_visits",
-    "shortened_minutes",
-    "shortened_shortfall_minutes",
-    "aborted_visits",
-    "aborted_minutes",
-    "short_notice_visits",
-    "short_notice_minutes",
-    "cancelled_with_notice_visits",
-    "missed_visits",
-    "not_recorded_visits",
-)
-
-
-@dataclass(frozen=True)
-class WeekVisits:
-    """A week of one order's visits, summed by what happened (the run sums them in SQL).
-
-    Whether a short-notice cancellation is paid depends on its place in the run of consecutive
-    cancellations, so those that are 4th or later in their run are also listed one by one, with
-    their positions (`late_in_run`); the rest are paid in full."""
-
-    completed_visits: int = 0
-    completed_minutes: int = 0  # actual
-    shortened_visits: int = 0
-    shortened_minutes: int = 0  # actual
-    shortened_shortfall_minutes: int = 0  # Σ max(0, scheduled − actual)
-    aborted_visits: int = 0
-    aborted_minutes: int = 0  # scheduled
-    short_notice_visits: int = 0
-    short_notice_minutes: int = 0  # scheduled, all short-notice cancellations
-    late_in_run: tuple[tuple[int, int], ...] = ()  # (scheduled minutes, position ≥ 4)
-    cancelled_with_notice_visits: int = 0
-    missed_visits: int = 0
-    not_recorded_visits: int = 0  # still "scheduled": no actuals yet
-
-    @classmethod
-    def from_visits(cls, visits: Iterable[VisitFact]) -> "WeekVisits":
-        sums = dict.fromkeys(WEEK_VISIT_TOTALS, 0)
-        late = []
-        for v in visits:
-            actual = v.actual_minutes or 0
-            if v.status == COMPLETED:
-                sums["completed_visits"] += 1
-                sums["completed_minutes"] += actual
-            elif v.status == SHORTENED:
-                sums["shortened_visits"] += 1
-                sums["shortened_minutes"] += actual
-                sums["shortened_shortfall_minutes"] += max(0, v.scheduled_minutes - actual)
-            elif v.status == ABORTED:
-                sums["aborted_visits"] += 1
-                sums["aborted_minutes"] += v.scheduled_minutes
-            elif v.status == CANCELLED_SHORT_NOTICE:
-                sums["short_notice_visits"] += 1
-                sums["short_notice_minutes"] += v.scheduled_minutes
-                if (v.run_position or 1) >= UNPAID_FROM_RUN_POSITION:
-                    late.append((v.scheduled_minutes, v.run_position))
-            elif v.status == CANCELLED_WITH_NOTICE:
-                sums["cancelled_with_notice_visits"] += 1
-            elif v.status == MISSED:
-                sums["missed_visits"] += 1
-            elif v.status == SCHEDULED:
-                sums["not_recorded_visits"] += 1
-        return cls(**sums, late_in_run=tuple(late))
-
-    @property
-    def delivered_minutes(self) -> int:
-        return self.completed_minutes + self.shortened_minutes
-
-    @property
-    def short_notice_unpaid(self) -> tuple[int, int]:
-        """(visits, scheduled minutes) of the 4th-or-later consecutive cancellations: not paid."""
-        if not self.late_in_run:
-            return 0, 0
-        unpaid = [m for m, position in self.late_in_run if position >= UNPAID_FROM_RUN_POSITION]
-        return len(unpaid), sum(unpaid)
-
-    @property
-    def short_notice_paid(self) -> tuple[int, int]:
-        """(visits, scheduled minutes) of short-notice cancellations that are paid."""
-        visits, minutes = self.short_notice_unpaid
-        return self.short_notice_visits - visits, self.short_notice_minutes - minutes
-
-    @property
-    def paid_not_delivered_minutes(self) -> int:
-        return self.aborted_minutes + self.shortened_shortfall_minutes + self.short_notice_paid[1]
-
-
 # Absences and variations ---------------------------------------------------------------------------
+
+
+#: Days of an absence paid in full unless the social worker agreed a longer period in writing,
+#: then this many more at half `[004 §1.6.1 b, App. 6 §3 d]`.
+FULL_PAY_DAYS = 7
+HALF_PAY_DAYS = 7
 
 
 @dataclass(frozen=True)
 class AbsenceSpan:
     start: dt.date
     end: dt.date | None  # None: still away
+    full_pay_until: dt.date | None = None  # agreed in writing by the social worker: paid in full to then
+
+    @property
+    def full_pay_days(self) -> int:
+        """Days 1 to this are paid in full: 7, or up to the agreed day (never fewer than 7)."""
+        if self.full_pay_until is None:
+            return FULL_PAY_DAYS
+        return max(FULL_PAY_DAYS, (self.full_pay_until - self.start).days + 1)
 
 
 @dataclass(frozen=True)
@@ -310,11 +222,13 @@ class VariationSpan:
     extra_hours_per_week: Decimal
 
 
-def absence_factor(day_number: int) -> Decimal:
-    """Retainer share for the n-th day of an absence: days 1–7 in full, 8–14 at half `[004 App. 6 §3 d]`."""
-    if day_number <= 7:
+def absence_factor(day_number: int, full_pay_days: int = FULL_PAY_DAYS) -> Decimal:
+    """Retainer share for the n-th day of an absence: days 1–7 in full, 8–14 at half, nothing after
+    `[004 App. 6 §3 d]`. Where the social worker agreed in writing to pay in full up to day n
+    (`full_pay_days`), days 1–n in full, the 7 after at half: to day 21, days 22–28 at half."""
+    if day_number <= full_pay_days:
         return ONE
-    if day_number <= 14:
+    if day_number <= full_pay_days + HALF_PAY_DAYS:
         return HALF
     return ZERO
 
@@ -383,6 +297,7 @@ class RetainerDay:
     absence_day: int
     factor: Decimal
     minutes7: Decimal  # the day's retainer minutes × 7
+    full_pay_days: int = FULL_PAY_DAYS  # days paid in full (more if agreed in writing)
 
     @property
     def minutes(self) -> Fraction:
@@ -406,19 +321,20 @@ def retainer7(
     total = ZERO
     days: list[RetainerDay] = []
     for absence in absences:
-        # Days 15 onwards earn nothing, so only the first 14 days of the absence matter.
-        fortnight_end = absence.start + dt.timedelta(days=13)
-        end = fortnight_end if absence.end is None else min(absence.end, fortnight_end)
+        # Days after the half-pay week earn nothing (day 15 onwards unless agreed otherwise).
+        full_days = absence.full_pay_days
+        last_paid = absence.start + dt.timedelta(days=full_days + HALF_PAY_DAYS - 1)
+        end = last_paid if absence.end is None else min(absence.end, last_paid)
         span = clip(absence.start, end, week_start, week_end)
         if span is None:
             continue
         day = span[0]
         while day <= span[1]:
             number = (day - absence.start).days + 1
-            factor = absence_factor(number)
+            factor = absence_factor(number, full_days)
             day7 = commissioned7((day_hours[(day - week_start).days],))
             total += day7 * factor
-            days.append(RetainerDay(day, number, factor, day7 * factor))
+            days.append(RetainerDay(day, number, factor, day7 * factor, full_days))
             day += dt.timedelta(days=1)
     return total, days
 
@@ -442,6 +358,134 @@ def variation_extra7(
         if span is not None:
             extra += variation.extra_hours_per_week * SIXTY_D * ((span[1] - span[0]).days + 1)
     return extra
+
+
+# Tolerance `[004 §3.2.7, App. 3 §4, App. 6 §2.2.3, §3.3]` ------------------------------------------
+
+#: The +20% holds "for up to four weeks" `[004 App. 3 §4]`; a run of weeks over the commissioned
+#: hours reaching this many is raised with the locality worker `[004 §3.2.7]`.
+TOLERANCE_WEEKS = 4
+CONSECUTIVE_WEEKS_OVER = TOLERANCE_WEEKS
+WEEKS_LOOKED_AT = 8  # how far back the daily alert looks for that run of weeks
+#: Only hourly contracts (Norfolk) have the tolerance: Derby's block pays a volume, and Dorset's
+#: packages have their own 5-hour review `[000 §1.4]` (`schemes.models.PaymentModel` values).
+TOLERANCE_PAYMENT_MODELS = frozenset({"hourly_4_weekly"})
+
+
+def has_tolerance(payment_model: str) -> bool:
+    return payment_model in TOLERANCE_PAYMENT_MODELS
+
+
+@dataclass(frozen=True)
+class ToleranceWeek:
+    """An order's week against the tolerance; minute figures × 7 (exact, see the module notes).
+
+    `run_week`: the week's place in a run of consecutive weeks whose delivered plus
+    paid-not-delivered minutes exceed the commissioned minutes plus approved temporary
+    variations (0: not over them, which ends a run). In weeks 1–4 of a run the +20% applies; from
+    the 5th, everything above the commissioned minutes (plus variations) is unauthorised."""
+
+    commissioned7: Decimal
+    extra7: Decimal  # what approved temporary variations add
+    allowance7: Decimal
+    delivered_minutes: int
+    unauthorised7: Decimal
+    paid_not_delivered_minutes: int = 0
+    run_week: int = 0
+
+    @property
+    def is_over(self) -> bool:
+        return self.unauthorised7 > 0
+
+    @property
+    def over_commissioned(self) -> bool:
+        return self.run_week > 0
+
+    @property
+    def beyond_tolerance_weeks(self) -> bool:
+        """The 5th or later week in a row over the commissioned hours: no +20% any more."""
+        return self.run_week > TOLERANCE_WEEKS
+
+    @property
+    def calls_for_review(self) -> bool:
+        """Over the commissioned hours (plus variations) with something commissioned to compare
+        with: a week of a run that is raised with the locality worker at 4 `[004 §3.2.7]`."""
+        return self.over_commissioned
+
+
+def tolerance_week(
+    *,
+    versions: Sequence[VersionLike],
+    week_start: dt.date,
+    week_end: dt.date,
+    order_start: dt.date | None,
+    order_end: dt.date | None,
+    variations: Sequence[VariationSpan],
+    delivered_minutes: int,
+    tolerance_percent: Decimal,
+    paid_not_delivered_minutes: int = 0,
+    weeks_over_before: int = 0,
+    day_hours: Sequence[Decimal | None] | None = None,
+) -> ToleranceWeek:
+    """The week's allowance and what was delivered above it.
+
+    `weeks_over_before`: how many weeks in a row, just before this one, were over the commissioned
+    minutes plus variations (`ToleranceWeek.run_week` of the previous week; runs cross periods).
+    Weeks 1–4 of a run: the allowance is commissioned × (1 + tolerance) + variations and the
+    delivered minutes above it are unauthorised — 10 h/week at 20%: 720 minutes allowed; 840
+    delivered → 120 over. From week 5: the allowance is commissioned + variations and the
+    delivered plus paid-not-delivered minutes above it are unauthorised (at most what was
+    delivered) — 840 delivered → 240 over `[004 App. 3 §4, App. 6 §3.3]`.
+    `day_hours`: the week's `hours_by_day`, if worked out."""
+    if day_hours is None:
+        day_hours = hours_by_day(versions, week_start, week_end, order_start=order_start, order_end=order_end)
+    commissioned = commissioned7(day_hours)
+    extra = (
+        variation_extra7(variations, week_start, week_end, order_start=order_start, order_end=order_end)
+        if variations
+        else ZERO
+    )
+    base = commissioned + extra
+    delivered7 = SEVEN_D * delivered_minutes
+    hours7 = SEVEN_D * (delivered_minutes + paid_not_delivered_minutes)
+    # A week with nothing commissioned is not compared with anything: it ends a run.
+    run_week = weeks_over_before + 1 if commissioned > 0 and hours7 > base else 0
+    if run_week > TOLERANCE_WEEKS:
+        allowance = base
+        unauthorised = min(delivered7, hours7 - base)
+    else:
+        allowance = commissioned * (1 + tolerance_percent / HUNDRED) + extra
+        unauthorised = max(ZERO, delivered7 - allowance)
+    return ToleranceWeek(
+        commissioned, extra, allowance, delivered_minutes, unauthorised, paid_not_delivered_minutes, run_week
+    )
+
+
+def weeks_over_in_a_row(weeks: Sequence[ToleranceWeek]) -> int:
+    """How many weeks, ending with the last, were over the commissioned hours in a row (the
+    last week's `run_week`, as far as the weeks given show)."""
+    run = 0
+    for week in reversed(weeks):
+        if not week.calls_for_review:
+            break
+        run += 1
+    return run
+
+
+def complete_weeks(today: dt.date, first_weekday: int, count: int) -> list[dt.date]:
+    """The starts of the last `count` weeks that ended before `today`, oldest first.
+
+    >>> complete_weeks(dt.date(2026, 10, 28), 0, 2)  # a Wednesday; weeks start on Monday
+    [datetime.date(2026, 10, 12), datetime.date(2026, 10, 19)]
+    """
+    current = today - dt.timedelta(days=(today.weekday() - first_weekday) % 7)
+    return [current - dt.timedelta(days=7 * k) for k in range(count, 0, -1)]
+
+
+def hours_text(minutes: Fraction | Decimal | int) -> str:
+    """Minutes as hours for people, to the hundredth: 860 → "14.33" (display only)."""
+    value = as_decimal(Fraction(minutes)) if not isinstance(minutes, Decimal) else minutes
+    return f"{round_half_up(minutes_to_hours(value), PENNY):f}".rstrip("0").rstrip(".")
 
 
 # Norfolk: an order's week --------------------------------------------------------------------------
@@ -468,6 +512,7 @@ class HourlyWeek:
     unauthorised_hours: Decimal
     unauthorised_amount: Decimal
     visits: WeekVisits = field(repr=False, default_factory=WeekVisits)
+    run_week: int = 0  # its place in a run of weeks over the commissioned hours (`ToleranceWeek`)
 
     commissioned_minutes = property(lambda self: Fraction(self.commissioned7) / 7)
     retainer_minutes = property(lambda self: Fraction(self.retainer7) / 7)
@@ -511,13 +556,26 @@ def hourly_week(
     variations: Sequence[VariationSpan] = (),
     rate: Decimal,
     tolerance_percent: Decimal = Decimal("20"),
+    weeks_over_before: int = 0,
     day_hours: Sequence[Decimal | None] | None = None,
 ) -> HourlyWeek:
     """One order's week on a Norfolk invoice (see the module docstring for each step).
     `day_hours`: the week's `hours_by_day`, if the caller has worked them out for the period."""
     if day_hours is None:
         day_hours = hours_by_day(versions, week_start, week_end, order_start=order_start, order_end=order_end)
-    commissioned = commissioned7(day_hours)
+    tolerance = tolerance_week(
+        versions=versions,
+        week_start=week_start,
+        week_end=week_end,
+        order_start=order_start,
+        order_end=order_end,
+        variations=variations,
+        delivered_minutes=visits.delivered_minutes,
+        paid_not_delivered_minutes=visits.paid_not_delivered_minutes,
+        tolerance_percent=tolerance_percent,
+        weeks_over_before=weeks_over_before,
+        day_hours=day_hours,
+    )
     retained, retainer_days = (
         retainer7(
             versions,
@@ -531,15 +589,10 @@ def hourly_week(
         if absences
         else (ZERO, [])
     )
-    extra = (
-        variation_extra7(variations, week_start, week_end, order_start=order_start, order_end=order_end)
-        if variations
-        else ZERO
-    )
-    allowance = commissioned * (1 + tolerance_percent / HUNDRED) + extra
+    commissioned, extra, allowance = tolerance.commissioned7, tolerance.extra7, tolerance.allowance7
+    unauthorised = tolerance.unauthorised7
     delivered = visits.delivered_minutes
     pnd = visits.paid_not_delivered_minutes
-    unauthorised = max(ZERO, SEVEN_D * delivered - allowance)
     payable = SEVEN_D * (delivered + pnd) + retained - unauthorised
     payable_hours = _hours_from_sevenths(payable)
     unauthorised_hours = _hours_from_sevenths(unauthorised) if unauthorised else NO_HOURS
@@ -560,6 +613,7 @@ def hourly_week(
         unauthorised_hours=unauthorised_hours,
         unauthorised_amount=_amount(unauthorised_hours, rate) if unauthorised else NO_MONEY,
         visits=visits,
+        run_week=tolerance.run_week,
     )
 
 
@@ -619,27 +673,37 @@ class OrderAllocation:
     versions: Sequence[VersionLike]
     order_start: dt.date | None
     order_end: dt.date | None
+    scheme: str = ""  # the scheme the order's care is at, for the review's breakdown
 
 
 def average_weekly_hours(orders: Iterable[OrderAllocation], start: dt.date, end: dt.date) -> Fraction:
     """Average weekly hours allocated from start to end, day-weighted: the sum of every order's
     commissioned hours over the window ÷ the window's length in weeks."""
-    total_minutes = Fraction(0)
+    return sum(average_weekly_hours_by_scheme(orders, start, end).values(), Fraction(0))
+
+
+def average_weekly_hours_by_scheme(
+    orders: Iterable[OrderAllocation], start: dt.date, end: dt.date
+) -> dict[str, Fraction]:
+    """The same average, per scheme: the council and the provider "share their data on the volume
+    of care hours allocated to each scheme" `[002 App. 4]`. 400 h/wk for 91 days then 440 h/wk
+    for 92 days = (400 × 91 + 440 × 92) ÷ 183 = 76,880 ÷ 183 = 420.1093 h/wk."""
+    minutes: dict[str, Fraction] = {}
     for order in orders:
-        total_minutes += exact(
+        minutes[order.scheme] = minutes.get(order.scheme, Fraction(0)) + exact(
             commissioned_minutes(
                 order.versions, start, end, order_start=order.order_start, order_end=order.order_end
             )
         )
     window_days = (end - start).days + 1
-    return total_minutes / SIXTY * SEVEN / window_days
+    return {scheme: total / SIXTY * SEVEN / window_days for scheme, total in sorted(minutes.items())}
 
 
 @dataclass(frozen=True)
 class BlockReview:
     current_weekly_hours: Decimal
     average_weekly_hours: Fraction
-    difference_percent: Fraction | None  # None when the block is based on no hours
+    difference_percent: Fraction | None  # signed: above the block +, below −; None on a 0 h block
     threshold_percent: Decimal
     proposes_change: bool
     current: BlockPayment
@@ -654,23 +718,52 @@ def block_volume_review(
     threshold_percent: Decimal = Decimal("5"),
     weeks: int = 13,
 ) -> BlockReview:
-    """More than `threshold_percent` of the current figure apart → propose a block on the average
-    (rounded to 2 places of an hour). 125 h against an average of 131.125 h is 4.9%: no change;
-    against 131.375 h it is 5.1%: propose 131.38 h × 13 × £22.35 = £38,172.46."""
+    """The difference, signed, as a share of the block volume in force; more than `threshold_percent`
+    either way → propose a volume of the average (2 places of an hour) `[002 App. 4]`.
+    Block 400 h/wk, average 412.5683 h → +3.14%: no change; average 420.1093 h → +5.03%:
+    propose 420.11 h × 13 × £20.50 = £111,959.32 (111,959.315, halves up)."""
     current = block_payment(current_weekly_hours, rate, weeks)
     if current_weekly_hours:
-        difference = abs(average - Fraction(current_weekly_hours)) / Fraction(current_weekly_hours) * 100
-        proposes = difference > Fraction(threshold_percent)
+        difference = (average - Fraction(current_weekly_hours)) / Fraction(current_weekly_hours) * 100
+        proposes = abs(difference) > Fraction(threshold_percent)
     else:
         difference = None
         proposes = average > 0
     proposed = None
     if proposes:
-        proposed_hours = round_half_up(as_decimal(average), TWO_PLACES).quantize(TWO_PLACES)
-        proposed = block_payment(proposed_hours, rate, weeks)
+        proposed = block_payment(two_places(average), rate, weeks)
     return BlockReview(
         current_weekly_hours, average, difference, threshold_percent, proposes, current, proposed
     )
+
+
+def two_places(value: Fraction | Decimal) -> Decimal:
+    """Hours and percentages for display and storage: 2 places, half up (−2.095 → −2.10)."""
+    value = as_decimal(value) if isinstance(value, Fraction) else value
+    return round_half_up(value, TWO_PLACES).quantize(TWO_PLACES)
+
+
+def next_quarter_start(day: dt.date) -> dt.date:
+    """An accepted review's volume applies, unless the council sets a date, from the quarter after
+    the review's: the review held for the quarter from 1 Oct 2026 changes the block from 1 Jan 2027."""
+    return quarter_of(day)[1] + dt.timedelta(days=1)
+
+
+MONITORING_PAYMENT_DAYS = 28
+
+
+def block_payment_due(
+    quarter_start: dt.date, *, monitoring_submitted_on: dt.date | None, first_quarter_from: dt.date | None
+) -> dt.date | None:
+    """When a quarter's block falls due where payment follows monitoring `[002 App. 4 (a)–(b)]`: the
+    later of the quarter's start and 4 weeks after the previous quarter's monitoring return (its
+    KPI return) was submitted; for the contract's first quarter, 4 weeks after the contract's
+    start (`first_quarter_from`). None while that return is not in: the payment is held.
+    Quarter from 1 Oct 2026, return submitted 8 Oct → due 5 Nov; submitted 1 Sep → due 1 Oct."""
+    basis = first_quarter_from if first_quarter_from is not None else monitoring_submitted_on
+    if basis is None:
+        return None
+    return max(quarter_start, basis + dt.timedelta(days=MONITORING_PAYMENT_DAYS))
 
 
 # Dorset: weekly packages ----------------------------------------------------------------------------

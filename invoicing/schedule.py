@@ -61,7 +61,8 @@ class HourlyInputs:
     period_start: dt.date
     period_end: dt.date
     orders: list[OrderInput]
-    week_visits: dict[tuple[int, int], rules.WeekVisits]  # (order id, week index) -> visits
+    # (order id, week index) -> visits; weeks −4 to −1 are the 4 before the period (the tolerance's run)
+    week_visits: dict[tuple[int, int], rules.WeekVisits]
     absences: dict[int, list[rules.AbsenceSpan]]  # service user id -> absences
     variations: dict[int, list[rules.VariationSpan]]  # order id -> approved variations
     rates: list[tuple[dt.date, Decimal, Decimal | None]]  # (from, planned, unplanned)
@@ -111,7 +112,7 @@ def jsonable(value):
 
 
 # Bump when a rule changes, so that drafts are worked out again on their next run.
-RULES_VERSION = "2026-11-23"
+RULES_VERSION = "2026-12-05-tolerance-weeks"
 
 
 def inputs_digest(inputs) -> str:
@@ -173,6 +174,46 @@ def _m(minutes7: Decimal) -> str:
     return str(_minutes(minutes7))
 
 
+def weeks_over_before(
+    order: OrderInput, inputs: HourlyInputs, variations: Sequence[rules.VariationSpan]
+) -> int:
+    """How many weeks in a row, just before the period, the order's delivered plus paid-not-
+    delivered minutes were over its commissioned minutes plus variations (0–4): the tolerance's
+    run crosses the period's start `[004 App. 3 §4]`."""
+    back = rules.TOLERANCE_WEEKS
+    if (order.id, -1) not in inputs.week_visits:
+        return 0  # nothing delivered or paid the week before: no run to carry in
+    first = inputs.period_start - dt.timedelta(days=7 * back)
+    day_hours = rules.hours_by_day(
+        order.versions,
+        first,
+        inputs.period_start - dt.timedelta(days=1),
+        order_start=order.start_date,
+        order_end=order.end_date,
+    )
+    run = 0
+    for index in range(back):
+        visits = inputs.week_visits.get((order.id, index - back))
+        if visits is None:
+            run = 0
+            continue
+        week_start = first + dt.timedelta(days=7 * index)
+        run = rules.tolerance_week(
+            versions=order.versions,
+            week_start=week_start,
+            week_end=week_start + dt.timedelta(days=6),
+            order_start=order.start_date,
+            order_end=order.end_date,
+            variations=variations,
+            delivered_minutes=visits.delivered_minutes,
+            paid_not_delivered_minutes=visits.paid_not_delivered_minutes,
+            tolerance_percent=inputs.terms.tolerance_percent,
+            weeks_over_before=run,
+            day_hours=day_hours[7 * index : 7 * index + 7],
+        ).run_week
+    return run
+
+
 def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
     """Norfolk: a line per order per week (plus its unauthorised excess, if any) and a line per
     scheme for unplanned care."""
@@ -206,11 +247,14 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
             order_end=order.end_date,
         )
         versions_in = _versions_shown(order.versions)
+        run = weeks_over_before(order, inputs, variations)
         for index, (week_start, week_end) in enumerate(weeks):
             if order.start_date > week_end or (order.end_date is not None and order.end_date < week_start):
+                run = 0  # nothing commissioned: the run ends
                 continue
             rate = week_rates[index]
             if rate is None:
+                run = 0
                 continue  # no rate before the contract's first: nothing can be priced
             visits = inputs.week_visits.get((order.id, index), empty)
             first_day, last_day = week_days[index]
@@ -225,34 +269,23 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
                 variations=variations,
                 rate=rate,
                 tolerance_percent=inputs.terms.tolerance_percent,
+                weeks_over_before=run,
                 day_hours=day_hours[first_day:last_day],
             )
-            sn_paid, sn_unpaid = visits.short_notice_paid, visits.short_notice_unpaid
+            run = week.run_week
             rate_from = rates_from[index]
             breakdown = {
                 "rule": "[004 App. 3, App. 6 §2–3]",
                 "rate_from": rate_from,
                 "versions": versions_in(week_start, week_end),
-                "visits": {
-                    "completed": [visits.completed_visits, visits.completed_minutes],
-                    "shortened": [
-                        visits.shortened_visits,
-                        visits.shortened_minutes,
-                        visits.shortened_shortfall_minutes,
-                    ],
-                    "aborted": [visits.aborted_visits, visits.aborted_minutes],
-                    "short_notice_paid": list(sn_paid),
-                    "short_notice_unpaid": list(sn_unpaid),
-                    "with_notice": [visits.cancelled_with_notice_visits],
-                    "missed": [visits.missed_visits],
-                    "not_recorded": [visits.not_recorded_visits],
-                },
+                "visits": visits.by_status(),
                 "retainer_days": [
-                    [d.day.isoformat(), d.absence_day, str(d.factor), _m(d.minutes7)]
+                    [d.day.isoformat(), d.absence_day, str(d.factor), _m(d.minutes7), d.full_pay_days]
                     for d in week.retainer_days
                 ],
                 "variation_extra_minutes": _m(week.extra7),
                 "tolerance_percent": tolerance,
+                "tolerance_run_week": week.run_week,
                 "payable_minutes": _m(week.payable7),
             }
             specs.append(
@@ -301,6 +334,8 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
                                 "rate_from": rate_from,
                                 "variation_extra_minutes": _m(week.extra7),
                                 "tolerance_percent": str(inputs.terms.tolerance_percent),
+                                "tolerance_run_week": week.run_week,
+                                "paid_not_delivered_minutes": week.paid_not_delivered_minutes,
                             },
                         ),
                         inputs.terms,
@@ -344,40 +379,25 @@ def hourly_schedule(inputs: HourlyInputs) -> list[LineSpec]:
 class BlockInputs:
     quarter_start: dt.date
     quarter_end: dt.date
-    orders: list[OrderInput]  # live planned-care orders on the quarter's first day
+    weekly_hours: Decimal  # the agreed block volume in force on the quarter's first day
+    volume_from: dt.date
+    volume_source: str
     rate: Decimal
-    weekly_hours_override: Decimal | None  # an accepted review's figure
-    review_id: int | None
     terms: Terms
 
 
-def block_basis(inputs: BlockInputs) -> list[list]:
-    """[[order id, reference, person, weekly hours on the quarter's first day]] — the block's basis."""
-    rows = []
-    for order in sorted(inputs.orders, key=lambda o: (o.service_user_name, o.reference, o.id)):
-        hours = rules.weekly_hours_on(order.versions, inputs.quarter_start)
-        if hours:
-            rows.append([order.id, order.reference, order.who, hours])
-    return rows
-
-
 def block_schedule(inputs: BlockInputs) -> list[LineSpec]:
-    """Derby: one line, the quarter's block payment `[002 §1]`."""
-    basis = block_basis(inputs)
-    snapshot = sum((row[3] for row in basis), Decimal(0))
-    weekly_hours = inputs.weekly_hours_override if inputs.weekly_hours_override is not None else snapshot
+    """Derby: one line, the quarter's block payment: the agreed block volume × 13 × the composite
+    rate `[002 §1, App. 4]`. The live hours of orders play no part."""
+    weekly_hours = inputs.weekly_hours
     block = rules.block_payment(weekly_hours, inputs.rate, inputs.terms.block_weeks_per_quarter)
-    how = (
-        "agreed at the block-volume review"
-        if inputs.weekly_hours_override is not None
-        else f"allocated on {inputs.quarter_start:%-d %b %Y}"
-    )
     return [
         _with_vat(
             LineSpec(
                 kind=BLOCK,
                 description=f"Block payment, quarter {inputs.quarter_start:%-d %b} – {inputs.quarter_end:%-d %b %Y}: "
-                f"{weekly_hours.normalize():f} h a week ({how}) × {block.weeks} weeks",
+                f"{weekly_hours.normalize():f} h a week (block volume from {inputs.volume_from:%-d %b %Y}) "
+                f"× {block.weeks} weeks",
                 week_start=inputs.quarter_start,
                 week_end=inputs.quarter_end,
                 commissioned_minutes=rules.four_places(Decimal(weekly_hours) * 60),
@@ -388,11 +408,9 @@ def block_schedule(inputs: BlockInputs) -> list[LineSpec]:
                     {
                         "rule": "[002 §1, App. 4]",
                         "weekly_hours": weekly_hours,
-                        "snapshot_weekly_hours": snapshot,
                         "weeks": block.weeks,
-                        "basis": basis,
-                        "review_id": inputs.review_id,
-                        "agreed_at_review": inputs.weekly_hours_override is not None,
+                        "volume_from": inputs.volume_from,
+                        "volume_source": inputs.volume_source,
                     }
                 ),
             ),

@@ -31,3 +31,9 @@ def run_due_invoices(self) -> int:
         runs = group(generate_invoice.s(contract_id, start.isoformat()) for contract_id, start in due)
         runs.apply_async(**({"queue": queue} if queue else {}))
     return len(due)
+
+
+@shared_task(name="invoicing.raise_tolerance_alerts", soft_time_limit=25 * 60, time_limit=30 * 60)
+def raise_tolerance_alerts() -> int:
+    """Daily: orders over the tolerance 4 weeks in a row, for brokerage to review [004 §3.2.7]."""
+    return services.tolerance_alerts_raise()

@@ -28,6 +28,12 @@ urlpatterns = [
     path("block-reviews/", views.BlockReviewListView.as_view(), name="block-review-list"),
     path("block-reviews/<int:pk>/", views.BlockReviewDetailView.as_view(), name="block-review-detail"),
     path("contracts/<int:pk>/terms/", views.InvoicingTermsView.as_view(), name="terms-edit"),
+    path("contracts/<int:pk>/block-volumes/", views.BlockVolumeListView.as_view(), name="block-volume-list"),
+    path(
+        "contracts/<int:pk>/block-volumes/new/",
+        views.BlockVolumeCreateView.as_view(),
+        name="block-volume-create",
+    ),
 ]
 
 urlpatterns += [

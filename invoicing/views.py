@@ -13,18 +13,22 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import DetailView, FormView
+from django.views.generic import DetailView
 
+from portal.models import User
 from portal.roles import Capability, has_capability
 from portal.tenancy import scoped
-from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
+from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin, ServiceFormView
 from schemes.models import Contract, PaymentModel
+from visits import rules as visit_rules
+from visits.models import Visit
 
 from . import documents, rules, selectors, services
+from .api.filters import InvoiceFilter
 from .forms import (
+    BlockVolumeForm,
     GenerateInvoiceForm,
     InvoicingTermsForm,
     PaymentForm,
@@ -40,7 +44,6 @@ from .models import (
     InvoiceDispute,
     InvoiceKind,
     InvoiceLine,
-    InvoiceStatus,
     InvoicingTerms,
     LineKind,
     Remittance,
@@ -49,36 +52,20 @@ from .models import (
 from .tasks import generate_invoice
 
 
-def _form_errors(form, exc: ValidationError):
-    if hasattr(exc, "message_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def manage_capability(user) -> Capability:
+def manage_capability(user: User) -> Capability:
     """Who may run invoices: the council's commissioners and the provider's managers."""
     return Capability.COMMISSION if user.is_commissioner_side else Capability.PROVIDER_MANAGE
 
 
 class InvoiceListView(ScopedListView):
-    """The organisation's invoices, newest period first, filterable by status and contract."""
+    """The organisation's invoices, newest period first, filtered with the API's FilterSet."""
 
     model = Invoice
     template_name = "invoicing/invoice_list.html"
+    filterset_class = InvoiceFilter
+    filter_fields = ("status", "contract")
 
     def refine_queryset(self, queryset):
-        status = self.request.GET.get("status", "")
-        if status == "open":
-            queryset = queryset.exclude(
-                status__in=(InvoiceStatus.PAID, InvoiceStatus.NOT_PAYABLE, InvoiceStatus.SPLIT)
-            )
-        elif status in InvoiceStatus.values:
-            queryset = queryset.filter(status=status)
-        contract = self.request.GET.get("contract", "")
-        if contract.isdigit():
-            queryset = queryset.filter(contract_id=int(contract))
         return queryset.select_related("contract", "commissioner", "provider").order_by(
             "-period_start", "contract__reference", "number"
         )
@@ -87,22 +74,20 @@ class InvoiceListView(ScopedListView):
         user = self.request.user
         return super().get_context_data(
             page_title="Invoices",
-            statuses=InvoiceStatus.choices,
-            status=self.request.GET.get("status", ""),
-            contracts=scoped(Contract, user).order_by("reference"),
-            contract=self.request.GET.get("contract", ""),
             can_generate=has_capability(user, manage_capability(user)),
             has_block_reviews=selectors.block_reviews_for(user).exists(),
             **kwargs,
         )
 
 
-class InvoiceGenerateView(ScopedViewMixin, FormView):
+class InvoiceGenerateView(ServiceFormView):
     """Run an invoice on demand: the same Celery task the nightly run fans out."""
 
     model = Invoice
     form_class = GenerateInvoiceForm
     template_name = "invoicing/invoice_generate.html"
+    title = "Generate an invoice"
+    service_error_fields = {"period_start": "day"}
 
     def capability_for(self, method):
         return manage_capability(self.request.user)
@@ -110,29 +95,21 @@ class InvoiceGenerateView(ScopedViewMixin, FormView):
     def get_initial(self):
         return {"day": timezone.localdate() - dt.timedelta(days=28)}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title="Generate an invoice", **kwargs)
-
-    def form_valid(self, form):
+    def perform(self, form):
         contract = form.cleaned_data["contract"]
         terms = InvoicingTerms.for_contract(contract)
         start, _end = services.period_bounds(contract, terms, form.cleaned_data["day"])
-        try:
-            services._checked_period(contract, terms, start)
-        except ValidationError as exc:
-            form.add_error("day", exc.message_dict.get("period_start", exc.messages))
-            return self.form_invalid(form)
+        services.checked_period(contract, terms, start)
         result = generate_invoice.delay(contract.pk, start.isoformat(), self.request.user.pk)
-        if result.ready():
-            try:
-                invoice = selectors.invoices_for(self.request.user).get(pk=result.get())
-            except ValidationError as exc:  # pragma: no cover - checked above
-                _form_errors(form, exc)
-                return self.form_invalid(form)
-            messages.success(self.request, f"Invoice {invoice.number} is up to date.")
-            return redirect(invoice.get_absolute_url())
-        messages.success(self.request, "The invoice is being generated; it will appear in the list shortly.")
-        return redirect(reverse("invoicing:index"))
+        return selectors.invoices_for(self.request.user).get(pk=result.get()) if result.ready() else None
+
+    def get_success_message(self, invoice):
+        if invoice is None:
+            return "The invoice is being generated; it will appear in the list shortly."
+        return f"Invoice {invoice.number} is up to date."
+
+    def cancel_url(self):
+        return reverse("invoicing:index")
 
 
 class InvoiceMixin(ScopedViewMixin):
@@ -174,6 +151,7 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             can_commission=user.can(Capability.COMMISSION),
             today=timezone.localdate(),
             line_count=lines.count(),
+            payment_hold=selectors.block_payment_hold(invoice),
         )
         return context
 
@@ -187,38 +165,46 @@ def _first_per_order(lines):
     return result
 
 
-class InvoiceScheduleView(InvoiceMixin, DetailView):
+class InvoiceRowsView(InvoiceMixin, DetailView):
+    """One of the invoice's returns, 100 rows a page: `rows()` goes to the page as `rows_name`."""
+
+    heading = ""
+    rows_name = ""
+
+    def rows(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        page = Paginator(self.rows(), 100).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_title=f"{self.heading}, invoice {self.object.number}",
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            **{self.rows_name: page.object_list},
+            **kwargs,
+        )
+
+
+class InvoiceScheduleView(InvoiceRowsView):
     """The invoice detail schedule `[004 App. 6 §3.1 b]`: each line, paged."""
 
     template_name = "invoicing/invoice_schedule.html"
+    heading = "Detail schedule"
+    rows_name = "lines"
 
-    def get_context_data(self, **kwargs):
-        lines = selectors.invoice_lines(self.request.user, self.object)
-        page = Paginator(lines, 100).get_page(self.request.GET.get("page"))
-        return super().get_context_data(
-            page_title=f"Detail schedule, invoice {self.object.number}",
-            page_obj=page,
-            is_paginated=page.has_other_pages(),
-            lines=page.object_list,
-            **kwargs,
-        )
+    def rows(self):
+        return selectors.invoice_lines(self.request.user, self.object)
 
 
-class InvoiceCallMonitoringView(InvoiceMixin, DetailView):
+class InvoiceCallMonitoringView(InvoiceRowsView):
     """The individual call monitoring return `[004 App. 6 §3.1 a]`, paged."""
 
     template_name = "invoicing/invoice_call_monitoring.html"
+    heading = "Call monitoring return"
+    rows_name = "visits"
 
-    def get_context_data(self, **kwargs):
-        visits = selectors.call_monitoring_visits(self.request.user, self.object)
-        page = Paginator(visits, 100).get_page(self.request.GET.get("page"))
-        return super().get_context_data(
-            page_title=f"Call monitoring return, invoice {self.object.number}",
-            page_obj=page,
-            is_paginated=page.has_other_pages(),
-            visits=page.object_list,
-            **kwargs,
-        )
+    def rows(self):
+        return selectors.call_monitoring_visits(self.request.user, self.object)
 
 
 class InvoiceDocumentView(InvoiceMixin, DetailView):
@@ -297,11 +283,14 @@ class LineDetailView(ScopedViewMixin, DetailView):
             visit_rows=[_visit_row(v, position) for v, position in visits],
             b=breakdown,
             visits_now=_visits_changed(line, visits),
+            retainer_agreements=list(selectors.line_retainer_agreements(user, line))
+            if breakdown.get("retainer_days")
+            else [],
             payable_exact_hours=rules.four_places(Decimal(breakdown["payable_minutes"]) / 60)
             if breakdown.get("payable_minutes")
             else None,
-            review=selectors.block_reviews_for(user).filter(pk=breakdown.get("review_id")).first()
-            if breakdown.get("review_id")
+            review=selectors.block_review_for_invoice(user, line.invoice)
+            if line.kind == LineKind.BLOCK
             else None,
             source=scoped(InvoiceLine, user).filter(pk=line.source_line_id).select_related("invoice").first()
             if line.source_line_id
@@ -310,52 +299,43 @@ class LineDetailView(ScopedViewMixin, DetailView):
         return context
 
 
-def _visit_row(visit, position) -> dict:
-    """How the rules counted one visit [004 App. 6 §3]."""
-    actual = visit.actual_minutes or 0
-    status = visit.status
-    if status == "completed":
-        counted = f"Delivered: {actual} min"
-    elif status == "shortened_by_service_user":
-        short = max(0, visit.scheduled_minutes - actual)
-        counted = f"Delivered {actual} min; {short} min paid, not delivered (cut short at the person's wish)"
-    elif status == "aborted":
-        counted = f"Paid, not delivered: {visit.scheduled_minutes} min scheduled (aborted)"
-    elif status == "cancelled_short_notice":
-        n = position or 1
-        if n >= rules.UNPAID_FROM_RUN_POSITION:
-            counted = f"Not paid: cancellation {n} in a row (the 4th or later)"
-        else:
-            counted = f"Paid, not delivered: {visit.scheduled_minutes} min (cancellation {n} in a row)"
-    elif status == "cancelled_with_notice":
-        counted = "Not paid: cancelled with notice" + (
-            f" (cancellation {position} in a row)" if position else ""
-        )
-    elif status == "missed":
-        counted = "Not paid: missed by the provider"
-    else:
-        counted = "Not paid: no actuals recorded"
+def _visit_row(visit: Visit, position: int | None) -> dict:
+    """How the rules counted one visit (the status table's words, `visits.rules.counted_as`)."""
+    counted = visit_rules.counted_as(
+        visit.status,
+        scheduled_minutes=visit.scheduled_minutes,
+        actual_minutes=visit.actual_minutes,
+        run_position=position,
+    )
     return {"visit": visit, "position": position, "counted": counted}
 
 
-def _visits_changed(line: InvoiceLine, visits) -> int | None:
+def _visits_changed(line: InvoiceLine, visits: list[tuple[Visit, int | None]]) -> int | None:
     """The delivered minutes the visits recorded now give, when they differ from the line's."""
     if line.kind not in (LineKind.PLANNED_CARE, LineKind.PACKAGE):
         return None
     per_carer = InvoicingTerms.for_contract(line.invoice.contract).count_each_carer
-    delivered = sum(
-        (v.actual_minutes or 0) * (v.carers if per_carer else 1)
-        for v, _ in visits
-        if v.status in ("completed", "shortened_by_service_user")
-    )
+    delivered = visit_rules.WeekVisits.from_visits(
+        (
+            visit_rules.VisitFact(v.status, v.scheduled_minutes, v.actual_minutes, position, v.carers)
+            for v, position in visits
+        ),
+        per_carer=per_carer,
+    ).delivered_minutes
     return delivered if delivered != line.delivered_minutes else None
 
 
-class InvoiceSubmitView(InvoiceMixin, FormView):
+class InvoiceFormView(InvoiceMixin, ServiceFormView):
+    """A workflow step on one invoice; the page shows the invoice."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(invoice=self.object, **kwargs)
+
+
+class InvoiceSubmitView(InvoiceFormView):
     """The provider submits the invoice documents."""
 
-    required_capability = Capability.PROVIDER_MANAGE
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
     form_class = SubmitInvoiceForm
     template_name = "invoicing/invoice_submit.html"
 
@@ -363,34 +343,27 @@ class InvoiceSubmitView(InvoiceMixin, FormView):
         today = timezone.localdate()
         return super().get_context_data(
             page_title=f"Submit invoice {self.object.number}",
-            invoice=self.object,
             late=today > self.object.submission_due_on,
             today=today,
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            services.invoice_submit(
-                actor=self.request.user, invoice=self.object, late_reason=form.cleaned_data["late_reason"]
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, f"Invoice {self.object.number} is submitted to {self.object.commissioner}."
+    def perform(self, form):
+        return services.invoice_submit(
+            actor=self.request.user, invoice=self.object, late_reason=form.cleaned_data["late_reason"]
         )
-        return redirect(self.object.get_absolute_url())
+
+    def get_success_message(self, invoice):
+        return f"Invoice {invoice.number} is submitted to {invoice.commissioner}."
 
 
 class InvoiceRegenerateView(InvoiceMixin, ScopedActionView):
     success_message = "The draft is up to date with what has been recorded."
+    service = staticmethod(services.invoice_regenerate)
+    record_argument = "invoice"
 
     def capability_for(self, method):
         return manage_capability(self.request.user) if method == "POST" else Capability.VIEW
-
-    def perform(self, obj):
-        services.invoice_regenerate(actor=self.request.user, invoice=obj)
 
 
 class InvoiceApproveView(InvoiceMixin, ScopedActionView):
@@ -406,84 +379,77 @@ class InvoiceApproveView(InvoiceMixin, ScopedActionView):
             )
         messages.success(
             self.request,
-            f"Invoice {self.approved.number} is approved: payment due by {self.approved.payment_due_on:%-d %B %Y}.",
+            f"Invoice {self.approved.number} is approved: "
+            + (
+                f"payment due by {self.approved.payment_due_on:%-d %B %Y}."
+                if self.approved.payment_due_on
+                else "payment is held until the monitoring return is in."
+            ),
         )
 
     def get_success_url(self):
         return getattr(self, "approved", self.object).get_absolute_url()
 
 
-class InvoiceDisputeView(InvoiceMixin, FormView):
+class InvoiceDisputeView(InvoiceFormView):
     """The council chooses lines to dispute, each with a reason; the invoice splits in two."""
 
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     template_name = "invoicing/invoice_dispute.html"
 
     def get_form_class(self):
         return dispute_form_class(selectors.invoice_lines(self.request.user, self.object))
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=f"Dispute lines of invoice {self.object.number}", invoice=self.object, **kwargs
+        return super().get_context_data(page_title=f"Dispute lines of invoice {self.object.number}", **kwargs)
+
+    def perform(self, form):
+        return services.invoice_dispute(
+            actor=self.request.user,
+            invoice=self.object,
+            lines=form.cleaned_data["chosen"],
+            reason=form.cleaned_data["reason"],
         )
 
-    def form_valid(self, form):
-        try:
-            result = services.invoice_dispute(
-                actor=self.request.user,
-                invoice=self.object,
-                lines=form.cleaned_data["chosen"],
-                reason=form.cleaned_data["reason"],
+    def get_success_message(self, result):
+        message = f"Invoice {self.object.number} is replaced by {result.disputed.number} (disputed, £{result.disputed.net_total:,.2f})"
+        if result.undisputed:
+            return (
+                message
+                + f" and {result.undisputed.number} (undisputed, £{result.undisputed.net_total:,.2f})."
             )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            f"Invoice {self.object.number} is replaced by {result.disputed.number} (disputed, "
-            f"£{result.disputed.net_total:,.2f})"
-            + (
-                f" and {result.undisputed.number} (undisputed, £{result.undisputed.net_total:,.2f})."
-                if result.undisputed
-                else "."
-            ),
-        )
-        return redirect((result.undisputed or result.disputed).get_absolute_url())
+        return message + "."
+
+    def success_url_for(self, result):
+        return (result.undisputed or result.disputed).get_absolute_url()
 
 
-class InvoicePayView(InvoiceMixin, FormView):
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+class InvoicePayView(InvoiceFormView):
+    required_capability = write_capability = Capability.COMMISSION
     form_class = PaymentForm
     template_name = "invoicing/invoice_pay.html"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            page_title=f"Record payment of invoice {self.object.number}", invoice=self.object, **kwargs
+            page_title=f"Record payment of invoice {self.object.number}", **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            remittance = services.invoice_record_payment(
-                actor=self.request.user, invoice=self.object, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, f"Payment recorded; remittance advice {remittance.number} is with the provider."
+    def perform(self, form):
+        return services.invoice_record_payment(
+            actor=self.request.user, invoice=self.object, **form.cleaned_data
         )
-        return redirect(remittance.get_absolute_url())
+
+    def get_success_message(self, remittance):
+        return f"Payment recorded; remittance advice {remittance.number} is with the provider."
 
 
-class DisputeResolveView(InvoiceMixin, FormView):
+class DisputeResolveView(InvoiceFormView):
     """Resolve the dispute behind a disputed invoice: upheld (not paid) or paid."""
 
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     form_class = ResolveDisputeForm
     template_name = "invoicing/dispute_resolve.html"
+    success_message = "The dispute is resolved."
 
     def get_dispute(self):
         return scoped(InvoiceDispute, self.request.user).filter(disputed_invoice=self.object).first()
@@ -491,24 +457,17 @@ class DisputeResolveView(InvoiceMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             page_title=f"Resolve the dispute of invoice {self.object.number}",
-            invoice=self.object,
             dispute=self.get_dispute(),
             lines=selectors.invoice_lines(self.request.user, self.object),
             **kwargs,
         )
 
-    def form_valid(self, form):
+    def perform(self, form):
         dispute = self.get_dispute()
         if dispute is None:
-            form.add_error(None, "This invoice is not the disputed part of an invoice.")
-            return self.form_invalid(form)
-        try:
-            services.dispute_resolve(actor=self.request.user, dispute=dispute, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, "The dispute is resolved.")
-        return redirect(self.object.get_absolute_url())
+            raise ValidationError("This invoice is not the disputed part of an invoice.")
+        services.dispute_resolve(actor=self.request.user, dispute=dispute, **form.cleaned_data)
+        return self.object
 
 
 class InvoiceUsageView(InvoiceMixin, DetailView):
@@ -582,7 +541,7 @@ class BlockReviewListView(ScopedListView):
         return super().get_context_data(page_title="Block-volume reviews", **kwargs)
 
 
-class BlockReviewDetailView(ScopedViewMixin, FormView):
+class BlockReviewDetailView(ServiceFormView):
     """A quarter's block-volume review; the council accepts or rejects a proposal here."""
 
     model = BlockVolumeReview
@@ -609,29 +568,77 @@ class BlockReviewDetailView(ScopedViewMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        accept = form.cleaned_data["decision"] == "accept"
-        try:
-            services.block_review_decide(
-                actor=self.request.user, review=self.object, accept=accept, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, "The updated block payment is " + ("accepted." if accept else "rejected.")
+    def perform(self, form):
+        return services.block_review_decide(
+            actor=self.request.user,
+            review=self.object,
+            accept=form.cleaned_data["decision"] == "accept",
+            reason=form.cleaned_data["reason"],
+            effective_from=form.cleaned_data.get("effective_from"),
         )
-        return redirect(self.object.get_absolute_url())
+
+    def get_success_message(self, review):
+        if review.outcome == ReviewOutcome.ACCEPTED:
+            return f"The updated block volume is accepted from {review.effective_from:%-d %B %Y}."
+        return "The updated block payment is rejected."
 
 
-class InvoicingTermsView(ScopedViewMixin, FormView):
+class BlockVolumeListView(ScopedViewMixin, DetailView):
+    """A block contract's agreed volumes, each from a date, and its reviews `[002 App. 4]`."""
+
+    model = Contract
+    template_name = "invoicing/block_volume_list.html"
+
+    def refine_queryset(self, queryset):
+        return queryset.filter(payment_model=PaymentModel.BLOCK_QUARTERLY).select_related("provider")
+
+    def get_context_data(self, **kwargs):
+        contract = self.object
+        user = self.request.user
+        return super().get_context_data(
+            page_title=f"Block volumes, {contract.reference}",
+            contract=contract,
+            volumes=contract.block_volumes.order_by("-effective_from").prefetch_related("reviews"),
+            reviews=selectors.block_reviews_for(user).filter(contract=contract).order_by("-quarter_start"),
+            can_record=user.can(Capability.COMMISSION),
+            **kwargs,
+        )
+
+
+class BlockVolumeCreateView(ServiceFormView):
+    """The council records a block volume agreed at award or in writing, from a date."""
+
+    model = Contract
+    required_capability = write_capability = Capability.COMMISSION
+    form_class = BlockVolumeForm
+    title = "Record a block volume"
+    intro = (
+        "The quarterly block is the volume in force on the quarter's first day × 13 × the composite rate. "
+        "Quarters already invoiced keep theirs; drafts from this date follow the new volume."
+    )
+    submit_label = "Save the block volume"
+    success_message = "The block volume is saved."
+
+    def refine_queryset(self, queryset):
+        return queryset.filter(payment_model=PaymentModel.BLOCK_QUARTERLY)
+
+    def perform(self, form):
+        return services.block_volume_record(
+            actor=self.request.user, contract=self.object, **form.cleaned_data
+        )
+
+    def success_url_for(self, volume):
+        return reverse("invoicing:block-volume-list", args=[self.object.pk])
+
+
+class InvoicingTermsView(ServiceFormView):
     """The council sets a contract's invoicing terms."""
 
     model = Contract
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     form_class = InvoicingTermsForm
     template_name = "invoicing/terms_form.html"
+    success_message = "The invoicing terms are saved; drafts follow them when next generated."
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -646,17 +653,12 @@ class InvoicingTermsView(ScopedViewMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
+    def perform(self, form):
         values = {field: form.cleaned_data[field] for field in form.Meta.fields}
-        try:
-            services.invoicing_terms_set(actor=self.request.user, contract=self.object, **values)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, "The invoicing terms are saved; drafts follow them when next generated."
-        )
-        return redirect(reverse("invoicing:index") + f"?contract={self.object.pk}")
+        return services.invoicing_terms_set(actor=self.request.user, contract=self.object, **values)
+
+    def success_url_for(self, terms):
+        return reverse("invoicing:index") + f"?contract={self.object.pk}"
 
 
 def status_counts(user) -> dict[str, int]:

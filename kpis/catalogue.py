@@ -114,24 +114,12 @@ DORSET_CHILDRENS = [
         C.ACTIVITY_ATTENDANCE,
         description="Children attending the quarter's short-break activities; the breakdown lists each activity.",
     ),
-    Row(
-        "R6",
-        "Response to referrals within week one",
-        Unit.PERCENTAGE,
-        C.RESPONSE_WEEK_ONE,
-        direction=D.AT_LEAST,
-        target="100",
-        target_text="Every referral answered within 7 days",
-    ),
+    replace(_REFERRAL_R5_R8[1], description=""),
     _REFERRAL_R5_R8[2],
-    Row(
-        "R8",
-        "A support solution agreed with the service user and family within 5 working days of the first visit",
-        Unit.PERCENTAGE,
-        C.SUPPORT_SOLUTION_5WD,
-        direction=D.AT_LEAST,
-        target="100",
-        target_text="Every support solution agreed within 5 working days of the first visit",
+    replace(
+        _REFERRAL_R5_R8[3],
+        title="A support solution agreed with the service user and family within 5 working days of the first visit",
+        description="",
     ),
 ]
 

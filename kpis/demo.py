@@ -105,6 +105,11 @@ def _review(out):
     out.write("  KPI returns reviewed: " + ", ".join(f"{r} {q} {o}" for r, q, o in REVIEW))
 
 
+def load_reference(out):
+    """The councils' KPI catalogues on their lots (`load_reference`)."""
+    _definitions(out)
+
+
 def load(out):
     _definitions(out)
     provider_ids = Organisation.objects.filter(name__in=list(MANAGERS)).values_list("pk", flat=True)

@@ -165,3 +165,19 @@ class AnswerForm(PortalFormMixin, DynamicFieldsForm):
 
     def answers(self) -> dict[int, str]:
         return {q.value_id: self.cleaned_data[f"answer_{q.value_id}"] for q in self.queries}
+
+
+class ContractKpisForm(PortalFormMixin, forms.Form):
+    """Which of the lot's KPIs a contract measures; none ticked: all of them."""
+
+    codes = forms.MultipleChoiceField(
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="KPIs this contract reports",
+        help_text="Tick none for every KPI of the lot.",
+    )
+
+    def __init__(self, *args, definitions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["codes"].choices = [(d.code, f"{d.code} {d.title}") for d in definitions]

@@ -18,10 +18,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 
+from portal.modelbases import CommissionerParty, DetailPage, PairParties, Timestamped
 from portal.models import Organisation, User
-from portal.tenancy import TenantQuerySet
+from portal.tenancy import PairQuerySet, TenantQuerySet
 from schemes.models import Contract, Lot, Scheme
 
 from .quarters import Quarter
@@ -101,15 +101,21 @@ class Calculation(models.TextChoices):
 class KpiDefinitionQuerySet(TenantQuerySet):
     reference_data = True
     commissioner_lookup = "commissioner"
-
-    def for_provider(self, organisation):
-        return self.filter(lot__in=Lot.objects.for_provider(organisation))
+    provider_scope_via = "lot"
 
     def active(self):
         return self.filter(is_active=True)
 
+    def applying_to(self, contract: Contract):
+        """The definitions a contract's returns measure: those the council chose for it
+        (`ContractKpi`), or, where it chose none, every one of its lot's. Active ones only."""
+        chosen = ContractKpi.objects.filter(contract=contract)
+        if chosen.exists():
+            return self.active().filter(pk__in=chosen.values("definition"))
+        return self.active().filter(lot_id=contract.lot_id)
 
-class KpiDefinition(models.Model):
+
+class KpiDefinition(CommissionerParty, models.Model):
     """One KPI a commissioner measures on a lot `[000 §5]`, `[001 §7]`, `[002 §3.1, §5]`, `[004 App. 4]`.
 
     `per_scheme` KPIs get a value for each scheme the contract covers; the others one value for the
@@ -168,12 +174,34 @@ class KpiDefinition(models.Model):
         ):
             raise ValidationError({"rule_count": "Give the number and the percentage."})
 
-    def audit_parties(self):
-        return self.commissioner_id, None
-
     @property
     def has_target(self) -> bool:
         return self.direction in (Direction.AT_MOST, Direction.AT_LEAST)
+
+
+class ContractKpiQuerySet(PairQuerySet):
+    reference_data = True
+
+
+class ContractKpi(PairParties, models.Model):
+    """A definition the council chose for one contract. A contract with none takes every
+    definition of its lot; with some, only those (a lot's catalogue may hold KPIs that one call-off
+    does not report, e.g. Dorset's children's lot Part 1 and Part 2 `[001 §7, Part 2 §8]`)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="chosen_kpis")
+    definition = models.ForeignKey(KpiDefinition, on_delete=models.CASCADE, related_name="+")
+
+    objects = ContractKpiQuerySet.as_manager()
+    pair_via = "contract"
+
+    class Meta:
+        verbose_name = "contract KPI"
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "definition"], name="contract_kpi_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.code} on {self.contract.reference}"
 
 
 class ReturnStatus(models.TextChoices):
@@ -188,10 +216,7 @@ AWAITING_REVIEW = (ReturnStatus.SUBMITTED, ReturnStatus.RESUBMITTED)
 PROVIDER_EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.QUERIED)
 
 
-class KpiReturnQuerySet(TenantQuerySet):
-    commissioner_lookup = "commissioner"
-    provider_lookup = "provider"
-
+class KpiReturnQuerySet(PairQuerySet):
     def latest(self):
         return self.filter(is_latest=True)
 
@@ -199,7 +224,7 @@ class KpiReturnQuerySet(TenantQuerySet):
         return self.filter(quarter=str(quarter))
 
 
-class KpiReturn(models.Model):
+class KpiReturn(DetailPage, Timestamped):
     """A provider's quarterly return for one contract: computed values, values the provider enters,
     commentary, and the review. Revisions: recomputing a submitted return adds revision n+1 as a
     draft and leaves what was submitted untouched; `is_latest` marks the newest."""
@@ -220,10 +245,9 @@ class KpiReturn(models.Model):
     submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = KpiReturnQuerySet.as_manager()
+    detail_view = "kpis:return-detail"
 
     class Meta:
         ordering = ["-period_start", "contract_id", "-revision"]
@@ -245,9 +269,6 @@ class KpiReturn(models.Model):
         rev = f" (revision {self.revision})" if self.revision > 1 else ""
         return f"KPI return {self.quarter} – {self.contract.reference}{rev}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("kpis:return-detail", args=[self.pk])
-
     @property
     def quarter_obj(self) -> Quarter:
         return Quarter.parse(self.quarter)
@@ -266,12 +287,13 @@ class KpiReturn(models.Model):
         return self.is_latest and self.status in AWAITING_REVIEW
 
 
-class KpiValueQuerySet(TenantQuerySet):
-    commissioner_lookup = "commissioner"
-    provider_lookup = "provider"
+# What a value shows of its definition and of its figure, in the order every listing of values
+# (the API, the CSV and XLSX export) gives them.
+DEFINITION_COLUMNS = ("code", "title", "unit", "obtained")
+FIGURE_COLUMNS = ("numerator", "denominator", "value", "text", "threshold")
 
 
-class KpiValue(models.Model):
+class KpiValue(DetailPage, models.Model):
     """One KPI's figure in a return. Computed values keep their numerator, denominator, window and a
     breakdown, so a reviewer can see how the figure was made and open the records behind it
     (`kpis:value-records`). `threshold` is the target the RAG was judged against (for Norfolk's
@@ -296,7 +318,8 @@ class KpiValue(models.Model):
     entered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     entered_at = models.DateTimeField(null=True, blank=True)
 
-    objects = KpiValueQuerySet.as_manager()
+    objects = PairQuerySet.as_manager()
+    detail_view = "kpis:value-records"
 
     class Meta:
         ordering = ["kpi_return", "definition__position", "scheme__name"]
@@ -319,9 +342,6 @@ class KpiValue(models.Model):
         where = f" at {self.scheme.name}" if self.scheme_id else ""
         return f"{self.definition.code}{where}, {self.kpi_return.quarter}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("kpis:value-records", args=[self.pk])
-
     def audit_parties(self):
         return self.commissioner_id, self.provider_id
 
@@ -335,12 +355,7 @@ class CommentKind(models.TextChoices):
     ANSWER = "answer", "Answer from the provider"
 
 
-class ReturnCommentQuerySet(TenantQuerySet):
-    commissioner_lookup = "kpi_return__commissioner"
-    provider_lookup = "kpi_return__provider"
-
-
-class ReturnComment(models.Model):
+class ReturnComment(PairParties, models.Model):
     """A commissioner's query on one KPI of a return, or the provider's answer to it."""
 
     kpi_return = models.ForeignKey(KpiReturn, on_delete=models.CASCADE, related_name="comments")
@@ -356,16 +371,14 @@ class ReturnComment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ReturnCommentQuerySet.as_manager()
+    objects = PairQuerySet.as_manager()
+    pair_via = "kpi_return"
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.kpi_return}"
-
-    def audit_parties(self):
-        return self.kpi_return.commissioner_id, self.kpi_return.provider_id
 
 
 class CalendarDay(models.Model):

@@ -2,7 +2,7 @@
 
 from import_export import fields, resources
 
-from .models import KpiValue
+from .models import DEFINITION_COLUMNS, FIGURE_COLUMNS, KpiValue
 
 
 class KpiValueResource(resources.ModelResource):
@@ -31,15 +31,8 @@ class KpiValueResource(resources.ModelResource):
             "quarter",
             "revision",
             "status",
-            "code",
-            "title",
-            "unit",
-            "obtained",
-            "numerator",
-            "denominator",
-            "value",
-            "text",
-            "threshold",
+            *DEFINITION_COLUMNS,
+            *FIGURE_COLUMNS,
             "target",
             "rag",
             "window_start",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal.models import Organisation, User
 
-from . import services
+from . import selectors, services
 from .quarters import Quarter
 
 
@@ -37,7 +37,7 @@ def compute_providers_quarter(provider_ids: list[int], quarter: str) -> dict:
 def compute_quarter(quarter: str) -> int:
     """Fan out a run: a group of tasks, each computing a batch of providers set-based
     (`PORTAL["KPI_RUN_BATCH"]` providers a task, 100 by default; 1 gives one task per provider)."""
-    provider_ids = services.providers_for_quarter(Quarter.parse(quarter))
+    provider_ids = selectors.providers_for_quarter(Quarter.parse(quarter))
     size = max(1, int(settings.PORTAL.get("KPI_RUN_BATCH", 100)))
     batches = [provider_ids[i : i + size] for i in range(0, len(provider_ids), size)]
     group(compute_providers_quarter.s(batch, quarter) for batch in batches).apply_async()

@@ -18,5 +18,6 @@ urlpatterns = [
     path("returns/<int:pk>/accept/", views.ReturnAcceptView.as_view(), name="return-accept"),
     path("returns/<int:pk>/council-figures/", views.CouncilFiguresView.as_view(), name="return-council"),
     path("returns/<int:pk>/recompute/", views.ReturnRecomputeView.as_view(), name="return-recompute"),
+    path("contracts/<int:pk>/", views.ContractKpisView.as_view(), name="contract-kpis"),
     path("values/<int:pk>/records/", views.ValueRecordsView.as_view(), name="value-records"),
 ]

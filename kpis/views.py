@@ -16,7 +16,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 
 from portal.roles import Capability
 from portal.tenancy import scoped
-from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
+from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin, ServiceFormView
 from schemes.models import Contract, Scheme
 
 from . import charts, forms, selectors, services
@@ -219,13 +219,26 @@ class ReturnDetailView(ScopedViewMixin, DetailView):
         )
 
 
-class ProviderReturnFormView(ScopedViewMixin, FormView):
+class ReturnFormView(ScopedViewMixin, FormView):
+    """A form on one return (kpis/return_form.html): the page's title, what it asks, its button."""
+
     model = KpiReturn
-    required_capability = Capability.PROVIDER_MANAGE
-    write_capability = Capability.PROVIDER_MANAGE
+    template_name = "kpis/return_form.html"
+    page_title = ""
+    intro = ""
+    submit_label = "Save"
 
     def values(self):
         return selectors.return_values(self.request.user, self.object)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            kpi_return=self.object,
+            page_title=self.page_title,
+            intro=self.intro,
+            submit_label=self.submit_label,
+            **kwargs,
+        )
 
     def form_invalid_with(self, form, exc):
         for message in exc.messages:
@@ -233,19 +246,20 @@ class ProviderReturnFormView(ScopedViewMixin, FormView):
         return self.form_invalid(form)
 
 
+class ProviderReturnFormView(ReturnFormView):
+    required_capability = Capability.PROVIDER_MANAGE
+    write_capability = Capability.PROVIDER_MANAGE
+
+
 class ReturnEditView(ProviderReturnFormView):
     """The provider enters its figures and commentary (draft, or answering a query)."""
 
-    template_name = "kpis/return_edit.html"
     form_class = forms.ReturnEditForm
+    page_title = "Enter figures and commentary"
+    intro = "The figures computed from records cannot be changed here; add commentary to explain them."
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "kpi_return": self.object, "values": self.values()}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            kpi_return=self.object, page_title="Enter figures and commentary", **kwargs
-        )
 
     def form_valid(self, form):
         user = self.request.user
@@ -269,16 +283,13 @@ class ReturnEditView(ProviderReturnFormView):
 class ReturnAnswerView(ProviderReturnFormView):
     """The provider answers each of the council's queries and resubmits."""
 
-    template_name = "kpis/return_answer.html"
     form_class = forms.AnswerForm
+    page_title = "Answer the council's queries"
+    intro = "Answer each query. The return goes back to the council when you send your answers."
+    submit_label = "Send the answers and resubmit"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "queries": services.open_queries(self.object)}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            kpi_return=self.object, page_title="Answer the council's queries", **kwargs
-        )
+        return {**super().get_form_kwargs(), "queries": selectors.open_queries(self.object)}
 
     def form_valid(self, form):
         try:
@@ -289,31 +300,23 @@ class ReturnAnswerView(ProviderReturnFormView):
         return redirect(self.object.get_absolute_url())
 
 
-class CouncilReturnFormView(ScopedViewMixin, FormView):
-    model = KpiReturn
+class CouncilReturnFormView(ReturnFormView):
     required_capability = Capability.COMMISSION
     write_capability = Capability.COMMISSION
-
-    def form_invalid_with(self, form, exc):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return self.form_invalid(form)
 
 
 class ReturnQueryView(CouncilReturnFormView):
     """The council queries a submitted return, with a comment on each KPI it queries."""
 
-    template_name = "kpis/return_query.html"
     form_class = forms.QueryForm
+    page_title = "Query the return"
+    intro = (
+        "Write a query against each KPI you want the provider to explain or correct. Leave the others empty."
+    )
+    submit_label = "Send the queries"
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "values": selectors.return_values(self.request.user, self.object),
-        }
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(kpi_return=self.object, page_title="Query the return", **kwargs)
+        return {**super().get_form_kwargs(), "values": self.values()}
 
     def form_valid(self, form):
         try:
@@ -327,19 +330,12 @@ class ReturnQueryView(CouncilReturnFormView):
 class CouncilFiguresView(CouncilReturnFormView):
     """The council enters its own figures (e.g. Norfolk's PAMMS rating)."""
 
-    template_name = "kpis/return_council.html"
     form_class = forms.CouncilFiguresForm
+    page_title = "Enter the council's figures"
+    intro = "Figures the council provides, such as its own quality rating."
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "values": selectors.return_values(self.request.user, self.object),
-        }
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            kpi_return=self.object, page_title="Enter the council's figures", **kwargs
-        )
+        return {**super().get_form_kwargs(), "values": self.values()}
 
     def form_valid(self, form):
         try:
@@ -357,20 +353,17 @@ class ReturnSubmitView(ScopedActionView):
     model = KpiReturn
     write_capability = Capability.PROVIDER_MANAGE
     success_message = "The return is submitted to the council."
-
-    def perform(self, obj):
-        services.return_submit(actor=self.request.user, kpi_return=obj)
+    service = staticmethod(services.return_submit)
+    record_argument = "kpi_return"
 
 
 class ReturnAcceptView(ScopedActionView):
     model = KpiReturn
     write_capability = Capability.COMMISSION
     success_message = "The return is accepted."
-
-    def perform(self, obj):
-        services.return_accept(
-            actor=self.request.user, kpi_return=obj, note=self.request.POST.get("note", "")[:1000]
-        )
+    service = staticmethod(services.return_accept)
+    record_argument = "kpi_return"
+    posted_texts = {"note": 1000}
 
 
 class ReturnRecomputeView(ScopedActionView):
@@ -537,6 +530,13 @@ _COLUMNS = {
         ("From", lambda v: _d(v.effective_from)),
         ("Weekly hours", lambda v: str(v.weekly_hours)),
     ],
+    "packages_of_care.IndividualServiceOrder": [
+        ("Person", lambda o: o.service_user.name),
+        ("Order", lambda o: o.reference),
+        ("From", lambda o: _d(o.start_date)),
+        ("To", lambda o: _d(o.end_date)),
+        ("Status", lambda o: o.get_status_display()),
+    ],
     "packages_of_care.Absence": [
         ("Person", lambda a: a.service_user.name),
         ("Kind", lambda a: a.get_kind_display()),
@@ -599,3 +599,34 @@ class ExportView(ScopedListView):
             response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="kpi-values-{stamp}.{fmt}"'
         return response
+
+
+class ContractKpisView(ServiceFormView):
+    """A commissioner chooses which of the lot's KPIs a contract's returns measure."""
+
+    model = Contract
+    required_capability = write_capability = Capability.COMMISSION
+    form_class = forms.ContractKpisForm
+    title = "Choose the contract's KPIs"
+    intro = "Returns computed from now on measure the KPIs ticked; with none ticked, every KPI of the lot."
+    submit_label = "Save the KPIs"
+    success_message = "The contract's KPIs are saved."
+
+    def caption(self):
+        return f"Contract {self.object.reference}"
+
+    def get_form_kwargs(self):
+        definitions = (
+            KpiDefinition.objects.active().filter(lot_id=self.object.lot_id).order_by("position", "code")
+        )
+        return {**super().get_form_kwargs(), "definitions": definitions}
+
+    def get_initial(self):
+        chosen = self.object.chosen_kpis.values_list("definition__code", flat=True)
+        return {"codes": list(chosen)}
+
+    def perform(self, form):
+        return services.contract_kpis_set(actor=self.request.user, contract=self.object, **form.cleaned_data)
+
+    def success_url_for(self, result):
+        return self.object.get_absolute_url()

@@ -1,7 +1,7 @@
 """Demo people and packages of care, loaded by `load_demo` after the schemes' reference data.
 
 Deterministic (a fixed seed, fixed dates) and idempotent (loaded once, in one transaction).
-The bulk is written with bulk_create so the embedded SQLite loads it in well under a second;
+The bulk is written with bulk_create (a few INSERTs per table) so the demo loads in well under a second;
 the few records that show the workflow (orders awaiting acceptance, one declined, a request
 for extra hours) go through the services so their alerts and audit trail are real.
 
@@ -190,13 +190,9 @@ class Builder:
         for order, order_versions in self.orders:
             for number, (effective_from, hours, price, reason) in enumerate(order_versions, start=1):
                 version = OrderVersion(
-                    order=order,
-                    number=number,
-                    effective_from=effective_from,
-                    weekly_hours=hours,
-                    weekly_price=price,
-                    reason=reason,
-                )
+                    order=order, number=number, effective_from=effective_from, weekly_hours=hours,
+                    weekly_price=price, reason=reason,
+                )  # fmt: skip
                 version._schedule = weekly_schedule(hours, time_critical_morning=order.pk % 4 == 0)
                 version._outcomes = [
                     OUTCOMES[(order.pk + k) % len(OUTCOMES)] for k in range(2 if hours < 9 else 3)
@@ -470,6 +466,13 @@ def _plans_absences_and_variations(b: Builder):
         Absence(service_user=o.service_user, kind=kind, start_date=s, end_date=e, notes=note, recorded_by_organisation_id=o.provider_id)
         for o, kind, s, e, note in absences
     )  # fmt: skip
+    # A longer full-pay retainer agreed in writing by the social worker [004 §1.6.1 b]: to day 21.
+    Absence.objects.filter(service_user=orders[120].service_user, start_date=dt.date(2026, 9, 14)).update(
+        retainer_full_pay_until=dt.date(2026, 10, 4),
+        retainer_agreed_by="Priya Shah, social worker",
+        retainer_agreed_on=dt.date(2026, 9, 16),
+        retainer_note="Email on the person's file: keep the team ready for discharge.",
+    )
     approved = [
         (
             orders[3],

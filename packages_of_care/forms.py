@@ -7,13 +7,11 @@ from django import forms
 from django.utils import timezone
 
 from portal.forms import DateInput, DateTimeInput, PortalFormMixin
-from portal.models import Organisation
 from schemes.models import Contract
 
 from .models import (
     AbsenceKind,
     DeclineReason,
-    OrderStatus,
     OutcomeCategory,
     Referral,
     ReferralDecision,
@@ -41,6 +39,18 @@ def price_field(**kwargs):
         required=False,
         help_text="Weekly-package contracts (Dorset) only.",
         **kwargs,
+    )
+
+
+def reason_field(choices, label: str, **kwargs):
+    return forms.ChoiceField(choices=[("", "Choose a reason"), *choices], label=label, **kwargs)
+
+
+def details_field(*, rows: int = 3, for_other: bool = False):
+    """Free text beside a reason; needed when the reason is “Other” (the service says so)."""
+    help_text = "Needed for “Other”." if for_other else ""
+    return forms.CharField(
+        label="Details", required=False, widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text
     )
 
 
@@ -106,17 +116,8 @@ class ReferralDecideForm(PortalFormMixin, forms.Form):
         widget=forms.RadioSelect,
         label="Decision",
     )
-    decline_reason = forms.ChoiceField(
-        choices=[("", "Choose a reason")] + DeclineReason.choices,
-        required=False,
-        label="Reason for declining",
-    )
-    decline_detail = forms.CharField(
-        label="Details",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed for “Other”.",
-    )
+    decline_reason = reason_field(DeclineReason.choices, "Reason for declining", required=False)
+    decline_detail = details_field(for_other=True)
 
 
 class ReferralProgressForm(PortalFormMixin, forms.Form):
@@ -128,10 +129,8 @@ class ReferralProgressForm(PortalFormMixin, forms.Form):
 
 class ReferralEndForm(PortalFormMixin, forms.Form):
     ended_on = forms.DateField(label="Service ended on", widget=DateInput())
-    reason = forms.ChoiceField(
-        choices=[("", "Choose a reason")] + ServiceEndReason.choices, label="Why it ended"
-    )
-    detail = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = reason_field(ServiceEndReason.choices, "Why it ended")
+    detail = details_field()
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -268,6 +267,29 @@ def schedule_lines(rows: list[dict]) -> list[dict]:
     ]
 
 
+def outcome_rows(outcomes) -> list[dict]:
+    """A version's outcomes as rows of the form."""
+    return [
+        {"service_element": o.service_element, "category": o.category, "description": o.description}
+        for o in outcomes
+    ]
+
+
+def content_formsets(version, data=None) -> tuple[BaseRowFormSet, BaseRowFormSet]:
+    """The order form's schedule rows and outcome rows, starting from a version's (None: empty)."""
+    schedule = schedule_rows(version.schedule.all()) if version is not None else []
+    outcomes = outcome_rows(version.outcomes.all()) if version is not None else []
+    return (
+        schedule_formset(max(2, 6 - len(schedule)))(data, initial=schedule, prefix="schedule"),
+        outcome_formset(max(1, 3 - len(outcomes)))(data, initial=outcomes, prefix="outcomes"),
+    )
+
+
+def content_lines(schedule: BaseRowFormSet, outcomes: BaseRowFormSet) -> dict[str, list[dict]]:
+    """The rows filled in, as the service's `schedule` and `outcomes`."""
+    return {"schedule": schedule_lines(schedule.rows()), "outcomes": outcome_lines(outcomes.rows())}
+
+
 def outcome_lines(rows: list[dict]) -> list[dict]:
     return [
         {"service_element": r["service_element"], "category": r["category"], "description": r["description"]}
@@ -276,15 +298,8 @@ def outcome_lines(rows: list[dict]) -> list[dict]:
 
 
 class OrderDeclineForm(PortalFormMixin, forms.Form):
-    reason = forms.ChoiceField(
-        choices=[("", "Choose a reason")] + DeclineReason.choices, label="Why you are declining"
-    )
-    detail = forms.CharField(
-        label="Details",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Needed for “Other”.",
-    )
+    reason = reason_field(DeclineReason.choices, "Why you are declining")
+    detail = details_field(rows=4, for_other=True)
 
 
 class OrderSuspendForm(PortalFormMixin, forms.Form):
@@ -293,10 +308,8 @@ class OrderSuspendForm(PortalFormMixin, forms.Form):
 
 class OrderEndForm(PortalFormMixin, forms.Form):
     end_date = forms.DateField(label="Last day of care", widget=DateInput())
-    reason = forms.ChoiceField(
-        choices=[("", "Choose a reason")] + ServiceEndReason.choices, label="Why it ends"
-    )
-    detail = forms.CharField(label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = reason_field(ServiceEndReason.choices, "Why it ends")
+    detail = details_field()
 
 
 class TemporaryVariationForm(PortalFormMixin, forms.Form):
@@ -327,6 +340,17 @@ class AbsenceEndForm(PortalFormMixin, forms.Form):
     end_date = forms.DateField(label="Last day away", widget=DateInput())
 
 
+class AbsenceRetainerForm(PortalFormMixin, forms.Form):
+    full_pay_until = forms.DateField(
+        label="Paid in full up to and including",
+        widget=DateInput(),
+        help_text="Later than day 7 of the absence.",
+    )
+    agreed_by = forms.CharField(label="Social worker who agreed", max_length=200)
+    agreed_on = forms.DateField(label="Agreed in writing on", widget=DateInput())
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class CarePlanForm(PortalFormMixin, forms.Form):
     agreed_on = forms.DateField(label="Agreed on", widget=DateInput())
     next_review_due = forms.DateField(
@@ -341,54 +365,10 @@ class CarePlanForm(PortalFormMixin, forms.Form):
     summary = forms.CharField(label="Summary", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class CarePlanReviewForm(PortalFormMixin, forms.Form):
+class CarePlanReviewForm(CarePlanForm):
     reviewed_on = forms.DateField(label="Reviewed on", widget=DateInput())
-    next_review_due = forms.DateField(
-        label="Next review due",
-        widget=DateInput(),
-        required=False,
-        help_text="At most a year after; left empty, a year.",
-    )
-    potential_for_greater_independence = forms.BooleanField(
-        label="Potential for greater independence", required=False
-    )
-    summary = forms.CharField(label="Summary", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    field_order = ["reviewed_on", "next_review_due", "potential_for_greater_independence", "summary"]
 
-
-# --- list filters -----------------------------------------------------------------------------------
-
-
-class OrderFilterForm(PortalFormMixin, forms.Form):
-    q = forms.CharField(label="Order, person or reference", required=False)
-    status = forms.ChoiceField(
-        choices=[("", "Any status")] + OrderStatus.choices, required=False, label="Status"
-    )
-    provider = forms.ModelChoiceField(
-        queryset=Organisation.objects.providers(),
-        required=False,
-        label="Provider",
-        empty_label="Any provider",
-    )
-    live_on = forms.DateField(label="In force on", widget=DateInput(), required=False)
-
-
-def apply_order_filters(queryset, form: OrderFilterForm):
-    from django.db.models import Q
-
-    if not form.is_valid():
-        return queryset
-    data = form.cleaned_data
-    if data.get("q"):
-        q = data["q"].strip()
-        queryset = queryset.filter(
-            Q(reference__icontains=q)
-            | Q(service_user__name__icontains=q)
-            | Q(service_user__reference__icontains=q)
-        )
-    if data.get("status"):
-        queryset = queryset.filter(status=data["status"])
-    if data.get("provider"):
-        queryset = queryset.filter(provider=data["provider"])
-    if data.get("live_on"):
-        queryset = queryset.live_on(data["live_on"])
-    return queryset
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["agreed_on"]

@@ -1,13 +1,15 @@
 """Packages of care in the shell: navigation, dashboard panels and demo data."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_step, register_nav
+from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_module, register_nav
 from portal.roles import Capability, Role
+from portal.webhooks.events import webhook_event
 
 from . import selectors
 from .models import OrderStatus, TemporaryVariationStatus
@@ -20,24 +22,16 @@ HUMAN_ROLES = (Role.COMMISSIONER, Role.BROKERAGE, Role.PROVIDER_MANAGER, Role.PR
 SHOWN = 5
 
 
-@demo_step(order=20)
-def load_packages_of_care(out):
-    from . import demo
-
-    demo.load(out)
+demo_module(20, "packages_of_care.demo")
 
 
 def _order_url(**query) -> str:
-    from urllib.parse import urlencode
-
     return reverse("packages_of_care:order-list") + ("?" + urlencode(query) if query else "")
 
 
-@dashboard_panel(order=20)
+@dashboard_panel(order=20, roles=(Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF))
 def provider_orders_panel(user):
     """Provider side: orders awaiting acceptance first, then what is in force."""
-    if user.role not in (Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF):
-        return None
     orders = selectors.orders_for(user)
     awaiting = orders.filter(status=OrderStatus.ISSUED).order_by("start_date")
     counts = selectors.order_counts(user)
@@ -71,9 +65,11 @@ def provider_orders_panel(user):
                 "Suspended orders", _order_url(status=OrderStatus.SUSPENDED), counts[OrderStatus.SUSPENDED]
             )
         )
-    away = selectors.open_absences(user, today).count()
+    away = selectors.away_on(user, today).count()
     items.append(
-        DashboardItem("People away today", reverse("packages_of_care:absence-list") + "?show=current", away)
+        DashboardItem(
+            "People away today", reverse("packages_of_care:absence-list") + f"?on={today.isoformat()}", away
+        )
     )
     pending = (
         selectors.temporary_variations_for(user).filter(status=TemporaryVariationStatus.REQUESTED).count()
@@ -93,11 +89,9 @@ def provider_orders_panel(user):
     )
 
 
-@dashboard_panel(order=20)
+@dashboard_panel(order=20, roles=(Role.BROKERAGE,))
 def brokerage_orders_panel(user):
     """Brokerage: declined orders to deal with, requests for extra hours to decide, drafts."""
-    if user.role != Role.BROKERAGE:
-        return None
     counts = selectors.order_counts(user)
     declined = selectors.orders_for(user).filter(status=OrderStatus.DECLINED).order_by("-responded_at")
     requests = (
@@ -151,18 +145,12 @@ def brokerage_orders_panel(user):
     )
 
 
-@dashboard_panel(order=21)
+@dashboard_panel(order=21, roles=(Role.COMMISSIONER,))
 def commissioner_packages_panel(user):
     """Commissioner: what is in force, and the hours it commissions, in two queries."""
-    if user.role != Role.COMMISSIONER:
-        return None
     today = timezone.localdate()
-    live = (
-        selectors.orders_for(user, today)
-        .filter(status__in=(OrderStatus.ACTIVE, OrderStatus.SUSPENDED))
-        .live_on(today)
-    )
-    totals = live.aggregate(hours=Sum("current_weekly_hours"))
+    in_force = selectors.orders_for(user, today).in_force(today)
+    totals = in_force.aggregate(orders=Count("pk"), hours=Sum("current_weekly_hours"))
     hours = totals["hours"] or 0
     counts = selectors.order_counts(user)
     return DashboardPanel(
@@ -171,7 +159,7 @@ def commissioner_packages_panel(user):
             DashboardItem(
                 "Orders in force",
                 _order_url(live_on=today.isoformat()),
-                counts[OrderStatus.ACTIVE] + counts[OrderStatus.SUSPENDED],
+                totals["orders"],
             ),
             DashboardItem(f"Commissioned hours a week: {hours:,.2f}", _order_url(status=OrderStatus.ACTIVE)),
             DashboardItem(
@@ -184,11 +172,9 @@ def commissioner_packages_panel(user):
     )
 
 
-@dashboard_panel(order=22)
+@dashboard_panel(order=22, roles=HUMAN_ROLES)
 def care_plan_reviews_panel(user):
     """Both sides: care plan reviews overdue and due in the next 30 days [002 §3.4], [004 §3.8.3]."""
-    if user.role not in HUMAN_ROLES:
-        return None
     today = timezone.localdate()
     plans = selectors.care_plans_for(user).filter(is_current=True)
     overdue = plans.filter(next_review_due__lt=today).order_by("next_review_due")
@@ -216,3 +202,35 @@ def care_plan_reviews_panel(user):
         items=items,
         urgent=bool(overdue_count),
     )
+
+
+def _order_event(order):
+    """What an order's webhook events say about it: its reference and terms, not the person's details."""
+    return {
+        "reference": order.reference,
+        "status": order.status,
+        "contract": order.contract_id,
+        "contract_reference": order.contract.reference,
+        "commissioner": order.commissioner_id,
+        "commissioner_name": order.commissioner.name,
+        "provider": order.provider_id,
+        "provider_name": order.provider.name,
+        "start_date": order.start_date,
+        "end_date": order.end_date,
+    }
+
+
+webhook_event(
+    "order.issued",
+    "An order was issued to a provider",
+    model="packages_of_care.IndividualServiceOrder",
+    actions=("issued",),
+    describe=_order_event,
+)
+webhook_event(
+    "order.accepted",
+    "An order was accepted by the provider",
+    model="packages_of_care.IndividualServiceOrder",
+    actions=("accepted",),
+    describe=_order_event,
+)

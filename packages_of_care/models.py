@@ -11,14 +11,16 @@ hours over a date range (Norfolk's ±20% tolerance `[004 §3.2.7]`).
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
+from django.db.models import Exists, Func, OuterRef, Q
 
+from portal.modelbases import CommissionerParty, DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation, User
-from portal.tenancy import TenantQuerySet
+from portal.tenancy import PairQuerySet, TenantQuerySet
 from schemes.models import Contract, Scheme
 
 QUARTER_HOUR = Decimal("0.25")
@@ -47,21 +49,38 @@ class OrderStatus(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
-# A provider holding an order in one of these states may see the person it is for.
+# Live orders: issued and not yet ended. A provider holding one may see the person it is for and
+# record their absences (who may see whom, not what is paid: that is `in_force`).
 LIVE_ORDER_STATUSES = (OrderStatus.ISSUED, OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED)
+# An order is in force (paid for, measured, its visits expected) once accepted, until it ends.
+IN_FORCE_ORDER_STATUSES = (OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED, OrderStatus.ENDED)
+
+
+def dates_overlap(start: dt.date, end: dt.date | None) -> Q:
+    """Records whose days (`start_date` to `end_date` inclusive, no end date: still going) share
+    a day with `start` to `end` (no end: from `start` on)."""
+    q = Q(end_date__isnull=True) | Q(end_date__gte=start)
+    return q if end is None else q & Q(start_date__lte=end)
+
+
+class DateRange(Func):
+    """PostgreSQL's daterange(start, end, '[]'): both days included, a NULL end open-ended."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 class ServiceUserQuerySet(TenantQuerySet):
     commissioner_lookup = "commissioner"
 
     def for_provider(self, organisation):
-        live = IndividualServiceOrder.objects.filter(
-            service_user=OuterRef("pk"), provider=organisation, status__in=LIVE_ORDER_STATUSES
+        live = IndividualServiceOrder.objects.live().filter(
+            service_user=OuterRef("pk"), provider=organisation
         )
         return self.filter(Exists(live))
 
 
-class ServiceUser(models.Model):
+class ServiceUser(DetailPage, CommissionerParty, Timestamped):
     """A person whose care the council funds or arranges. Only what the rules use is kept:
     the council's reference, a name to recognise them by, date of birth (age rules: nominations
     over 55 `[004 App. 5]`, children's services `[001]`), where they live, how care is funded,
@@ -83,10 +102,9 @@ class ServiceUser(models.Model):
         default=True,
         help_text="Derby: customers receive planned care and the wellbeing service; non-customers only the 24/7 response.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ServiceUserQuerySet.as_manager()
+    detail_view = "packages_of_care:service-user-detail"
 
     class Meta:
         ordering = ["name", "reference"]
@@ -98,12 +116,6 @@ class ServiceUser(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.reference})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("packages_of_care:service-user-detail", args=[self.pk])
-
-    def audit_parties(self):
-        return self.commissioner_id, None
 
     def age_on(self, day: dt.date) -> int | None:
         if self.date_of_birth is None:
@@ -139,12 +151,7 @@ class ServiceEndReason(models.TextChoices):
     OTHER = "other", "Other (give details)"
 
 
-class ReferralQuerySet(TenantQuerySet):
-    commissioner_lookup = "commissioner"
-    provider_lookup = "provider"
-
-
-class Referral(models.Model):
+class Referral(DetailPage, Timestamped):
     """A referral to a provider, carrying the timestamps Dorset's KPIs R1–R8 are computed from
     `[000 §5]`, `[001 §7]`: received, emergency or not, responded, accepted or declined (and why),
     first visit, support solution with outcomes agreed, and how the service ended."""
@@ -172,10 +179,9 @@ class Referral(models.Model):
     service_ended_on = models.DateField(null=True, blank=True)
     service_end_reason = models.CharField(max_length=20, choices=ServiceEndReason.choices, blank=True)
     service_end_detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ReferralQuerySet.as_manager()
+    objects = PairQuerySet.as_manager()
+    detail_view = "packages_of_care:referral-detail"
 
     class Meta:
         ordering = ["-received_at"]
@@ -187,9 +193,6 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"Referral {self.reference}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("packages_of_care:referral-detail", args=[self.pk])
-
 
 class IndividualServiceOrderQuerySet(TenantQuerySet):
     commissioner_lookup = "commissioner"
@@ -198,15 +201,25 @@ class IndividualServiceOrderQuerySet(TenantQuerySet):
         # Drafts are the council's working papers: the provider sees an order once it is issued.
         return self.filter(provider=organisation).exclude(status=OrderStatus.DRAFT)
 
-    def live_on(self, day: dt.date):
-        """Orders in force on a day: accepted/active/suspended and within their dates."""
+    def in_force(self, start: dt.date, end: dt.date | None = None):
+        """Orders in force on some day from `start` to `end` (on `start` alone if no end): accepted
+        onwards — accepted, active, suspended or ended, not drafts, orders still awaiting the
+        provider or declined ones — and within their dates. The one definition invoicing, KPIs and
+        visit alerts read."""
         return self.filter(
-            status__in=(OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED, OrderStatus.ENDED),
-            start_date__lte=day,
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+            dates_overlap(start, start if end is None else end), status__in=IN_FORCE_ORDER_STATUSES
+        )
+
+    def live_on(self, day: dt.date):
+        """Orders in force on a day (`in_force`)."""
+        return self.in_force(day)
+
+    def live(self):
+        """Issued and not yet ended (`LIVE_ORDER_STATUSES`): who may see whom."""
+        return self.filter(status__in=LIVE_ORDER_STATUSES)
 
 
-class IndividualServiceOrder(models.Model):
+class IndividualServiceOrder(DetailPage, Timestamped):
     """The council's order for one person's care under a contract.
 
     Lifecycle: draft → issued (brokerage) → accepted or declined with a reason (provider) →
@@ -241,20 +254,16 @@ class IndividualServiceOrder(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=ServiceEndReason.choices, blank=True)
     end_detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = IndividualServiceOrderQuerySet.as_manager()
+    detail_view = "packages_of_care:order-detail"
 
     class Meta:
         ordering = ["-start_date", "reference"]
         verbose_name = "Individual Service Order"
         constraints = [
             models.UniqueConstraint(fields=["commissioner", "reference"], name="order_unique_reference"),
-            models.CheckConstraint(
-                name="order_end_after_start",
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-            ),
+            ends_after_start("order_end_after_start", open_ended=True),
         ]
         indexes = [
             models.Index(fields=["provider", "status"], name="order_provider_status_idx"),
@@ -263,9 +272,6 @@ class IndividualServiceOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} – {self.service_user.name}" if self.service_user_id else self.reference
-
-    def get_absolute_url(self) -> str:
-        return reverse("packages_of_care:order-detail", args=[self.pk])
 
     def clean(self):
         errors = {}
@@ -294,12 +300,23 @@ class IndividualServiceOrder(models.Model):
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
-class OrderVersionQuerySet(TenantQuerySet):
-    commissioner_lookup = "order__commissioner"
+class OrderPartQuerySet(TenantQuerySet):
+    """A part of an order, reached by `order_path`: seen by the order's council, and by its
+    provider once the order is issued (drafts are the council's working papers)."""
+
+    order_path = "order"
+
+    def for_commissioner(self, organisation):
+        return self.filter(**{f"{self.order_path}__commissioner": organisation})
 
     def for_provider(self, organisation):
-        return self.filter(order__provider=organisation).exclude(order__status=OrderStatus.DRAFT)
+        path = self.order_path
+        return self.filter(**{f"{path}__provider": organisation}).exclude(
+            **{f"{path}__status": OrderStatus.DRAFT}
+        )
 
+
+class OrderVersionQuerySet(OrderPartQuerySet):
     def in_force_on(self, day: dt.date):
         """For each order, the version in force on `day` (latest effective_from on or before it)."""
         latest = (
@@ -310,7 +327,7 @@ class OrderVersionQuerySet(TenantQuerySet):
         return self.filter(pk=models.Subquery(latest))
 
 
-class OrderVersion(models.Model):
+class OrderVersion(PairParties, models.Model):
     """What an order commissions from a date: weekly hours (in quarter-hours), for Dorset a weekly
     package price, the weekly visit schedule and the outcomes. A permanent variation adds a
     version; earlier versions keep pricing the days before it."""
@@ -337,6 +354,7 @@ class OrderVersion(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     objects = OrderVersionQuerySet.as_manager()
+    pair_via = "order"
 
     class Meta:
         ordering = ["order", "effective_from", "number"]
@@ -347,9 +365,6 @@ class OrderVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.reference} v{self.number}: {self.weekly_hours} h/week from {self.effective_from:%d %b %Y}"
-
-    def audit_parties(self):
-        return self.order.commissioner_id, self.order.provider_id
 
 
 class Weekday(models.IntegerChoices):
@@ -362,13 +377,10 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
-class ScheduledVisitQuerySet(TenantQuerySet):
-    commissioner_lookup = "version__order__commissioner"
+class VersionPartQuerySet(OrderPartQuerySet):
+    """A part of an order version (its schedule, its outcomes): seen as the order is."""
 
-    def for_provider(self, organisation):
-        return self.filter(version__order__provider=organisation).exclude(
-            version__order__status=OrderStatus.DRAFT
-        )
+    order_path = "version__order"
 
 
 class ScheduledVisit(models.Model):
@@ -388,7 +400,7 @@ class ScheduledVisit(models.Model):
     )
     tasks = models.CharField(max_length=300, blank=True)
 
-    objects = ScheduledVisitQuerySet.as_manager()
+    objects = VersionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["version", "weekday", "start_time"]
@@ -417,15 +429,6 @@ class OutcomeCategory(models.TextChoices):
     COMMUNITY = "community", "Making use of necessary facilities or services in the local community"
 
 
-class OrderOutcomeQuerySet(TenantQuerySet):
-    commissioner_lookup = "version__order__commissioner"
-
-    def for_provider(self, organisation):
-        return self.filter(version__order__provider=organisation).exclude(
-            version__order__status=OrderStatus.DRAFT
-        )
-
-
 class OrderOutcome(models.Model):
     """A person-centred outcome the order is bought to achieve, under a category heading."""
 
@@ -434,7 +437,7 @@ class OrderOutcome(models.Model):
     category = models.CharField(max_length=30, choices=OutcomeCategory.choices)
     description = models.TextField()
 
-    objects = OrderOutcomeQuerySet.as_manager()
+    objects = VersionPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["version", "category"]
@@ -450,15 +453,12 @@ class TemporaryVariationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class TemporaryVariationQuerySet(TenantQuerySet):
-    commissioner_lookup = "order__commissioner"
-    provider_lookup = "order__provider"
-
+class TemporaryVariationQuerySet(PairQuerySet):
     def approved_covering(self, start: dt.date, end: dt.date):
         return self.filter(status=TemporaryVariationStatus.APPROVED, start_date__lte=end, end_date__gte=start)
 
 
-class TemporaryVariation(models.Model):
+class TemporaryVariation(DetailPage, PairParties, models.Model):
     """Brokerage's authorisation of extra hours per week over a date range, so delivered hours
     above the +20% tolerance are paid `[004 §3.2.7, App. 3 §4, App. 6 §3.3]`. A provider may
     request one; brokerage approves or refuses, or records one directly."""
@@ -484,23 +484,15 @@ class TemporaryVariation(models.Model):
     decision_note = models.TextField(blank=True)
 
     objects = TemporaryVariationQuerySet.as_manager()
+    pair_via = "order"
+    detail_view = "packages_of_care:temporary-variation-detail"
 
     class Meta:
         ordering = ["-start_date"]
-        constraints = [
-            models.CheckConstraint(
-                name="temporary_variation_end_after_start", condition=Q(end_date__gte=models.F("start_date"))
-            )
-        ]
+        constraints = [ends_after_start("temporary_variation_end_after_start")]
 
     def __str__(self) -> str:
         return f"+{self.extra_hours_per_week} h/week, {self.start_date:%d %b} – {self.end_date:%d %b %Y} ({self.get_status_display()})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("packages_of_care:temporary-variation-detail", args=[self.pk])
-
-    def audit_parties(self):
-        return self.order.commissioner_id, self.order.provider_id
 
 
 class AbsenceKind(models.TextChoices):
@@ -519,11 +511,14 @@ class AbsenceQuerySet(TenantQuerySet):
         return self.filter(Exists(held))
 
     def overlapping(self, start: dt.date, end: dt.date | None):
-        qs = self.filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
-        return qs if end is None else qs.filter(start_date__lte=end)
+        return self.filter(dates_overlap(start, end))
+
+    def away_on(self, day: dt.date):
+        """The absences a person is away on `day`."""
+        return self.overlapping(day, day)
 
 
-class Absence(models.Model):
+class Absence(DetailPage, Timestamped):
     """A person away from home (hospital, holiday, other). Norfolk pays a retainer: days 1–7 at
     the commissioned hours, days 8–14 at 50%, nothing after `[004 App. 3 §3]`. One person's
     absences never overlap; an open-ended absence has no end date yet."""
@@ -539,26 +534,50 @@ class Absence(models.Model):
     recorded_by_organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # A longer full-pay retainer, agreed in writing by the social worker `[004 §1.6.1 b]`: days up
+    # to `retainer_full_pay_until` are paid in full, the 7 after at half, then nothing.
+    retainer_full_pay_until = models.DateField(
+        null=True, blank=True, help_text="Paid in full up to and including this day, as agreed in writing."
+    )
+    retainer_agreed_by = models.CharField(
+        max_length=200, blank=True, help_text="The social worker who agreed."
+    )
+    retainer_agreed_on = models.DateField(null=True, blank=True, help_text="When they agreed in writing.")
+    retainer_note = models.TextField(blank=True)
+    retainer_recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = AbsenceQuerySet.as_manager()
+    detail_view = "packages_of_care:absence-detail"
 
     class Meta:
         ordering = ["-start_date"]
         constraints = [
-            models.CheckConstraint(
-                name="absence_end_after_start",
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-            )
+            ends_after_start("absence_end_after_start", open_ended=True),
+            # One person's absences never overlap, whatever writes them (btree_gist for the person).
+            ExclusionConstraint(
+                name="absence_no_overlap",
+                expressions=[
+                    ("service_user", RangeOperators.EQUAL),
+                    (
+                        DateRange("start_date", "end_date", RangeBoundary(inclusive_upper=True)),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
         ]
 
     def __str__(self) -> str:
         end = f"{self.end_date:%d %b %Y}" if self.end_date else "ongoing"
         return f"{self.get_kind_display()} absence {self.start_date:%d %b %Y} – {end}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("packages_of_care:absence-detail", args=[self.pk])
+    @property
+    def retainer_full_pay_days(self) -> int | None:
+        """The agreed last full-pay day as a day of the absence (day 1 is its start)."""
+        if self.retainer_full_pay_until is None:
+            return None
+        return (self.retainer_full_pay_until - self.start_date).days + 1
 
     def audit_parties(self):
         # A provider that recorded the absence reads its trail too.
@@ -575,7 +594,7 @@ class CarePlanQuerySet(TenantQuerySet):
         return self.filter(next_review_due__lt=day, is_current=True)
 
 
-class CarePlan(models.Model):
+class CarePlan(DetailPage, Timestamped):
     """A person-centred care and support plan, agreed face to face before the service starts (or
     within 48 hours in an emergency) `[004 §3.2.9]`, reviewed at least every year
     `[002 §3.4]`, `[004 §3.8.3]`: the next review is never more than a year after the last."""
@@ -591,19 +610,15 @@ class CarePlan(models.Model):
     potential_for_greater_independence = models.BooleanField(default=False)
     summary = models.TextField(blank=True)
     is_current = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CarePlanQuerySet.as_manager()
+    detail_view = "packages_of_care:care-plan-detail"
 
     class Meta:
         ordering = ["next_review_due"]
 
     def __str__(self) -> str:
         return f"Care plan for {self.service_user.name}, review due {self.next_review_due:%d %b %Y}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("packages_of_care:care-plan-detail", args=[self.pk])
 
     def clean(self):
         base = self.last_reviewed_on or self.agreed_on

@@ -22,9 +22,12 @@ LONDON = ZoneInfo("Europe/London")
 
 
 class VersionLike(Protocol):
-    effective_from: dt.date
-    weekly_hours: Decimal
-    weekly_price: Decimal | None
+    @property
+    def effective_from(self) -> dt.date: ...
+    @property
+    def weekly_hours(self) -> Decimal: ...
+    @property
+    def weekly_price(self) -> Decimal | None: ...
 
 
 @dataclass(frozen=True)
@@ -313,8 +316,8 @@ class Measure:
         return "met" if self.met else "not met"
 
 
-def _local_date(moment: dt.datetime | None) -> dt.date | None:
-    return None if moment is None else _london(moment).date()
+def _local_date(moment: dt.datetime) -> dt.date:
+    return _london(moment).date()
 
 
 def r5_emergency_response(
@@ -351,28 +354,42 @@ def r6_response_within_week_one(
     )
 
 
+def _within_working_days(
+    code: str, title: str, *, since: dt.date | None, done: dt.date | None, within: int, today: dt.date
+) -> Measure:
+    """Something done within `within` working days of `since` (not applicable without `since`;
+    in progress until done or late)."""
+    if since is None:
+        return Measure(code, title, applies=False)
+    due = add_working_days(since, within)
+    if done is None:
+        return Measure(
+            code, title, applies=True, met=False if today > due else None, due=due, unit="working days"
+        )
+    return Measure(
+        code,
+        title,
+        applies=True,
+        met=done <= due,
+        due=due,
+        taken=working_days_between(since, done),
+        unit="working days",
+    )
+
+
 def r7_first_visit(
     *, accepted_on: dt.date | None, first_visit_date: dt.date | None, today: dt.date
 ) -> Measure:
     """First visit within 7 working days of the referral's acceptance: accepted on Thursday
     21 August 2025, the 7th working day after is Tuesday 2 September (Monday 25th is the August
     bank holiday), so a first visit that Tuesday meets it."""
-    title = "First visit within 7 working days of acceptance"
-    if accepted_on is None:
-        return Measure("R7", title, applies=False)
-    due = add_working_days(accepted_on, FIRST_VISIT_WITHIN_WORKING_DAYS)
-    if first_visit_date is None:
-        return Measure(
-            "R7", title, applies=True, met=False if today > due else None, due=due, unit="working days"
-        )
-    return Measure(
+    return _within_working_days(
         "R7",
-        title,
-        applies=True,
-        met=first_visit_date <= due,
-        due=due,
-        taken=working_days_between(accepted_on, first_visit_date),
-        unit="working days",
+        "First visit within 7 working days of acceptance",
+        since=accepted_on,
+        done=first_visit_date,
+        within=FIRST_VISIT_WITHIN_WORKING_DAYS,
+        today=today,
     )
 
 
@@ -380,22 +397,13 @@ def r8_support_solution(
     *, first_visit_date: dt.date | None, agreed_on: dt.date | None, today: dt.date
 ) -> Measure:
     """Support solution with outcomes agreed within 5 working days of the first visit."""
-    title = "Support solution agreed within 5 working days of the first visit"
-    if first_visit_date is None:
-        return Measure("R8", title, applies=False)
-    due = add_working_days(first_visit_date, SUPPORT_SOLUTION_WITHIN_WORKING_DAYS)
-    if agreed_on is None:
-        return Measure(
-            "R8", title, applies=True, met=False if today > due else None, due=due, unit="working days"
-        )
-    return Measure(
+    return _within_working_days(
         "R8",
-        title,
-        applies=True,
-        met=agreed_on <= due,
-        due=due,
-        taken=working_days_between(first_visit_date, agreed_on),
-        unit="working days",
+        "Support solution agreed within 5 working days of the first visit",
+        since=first_visit_date,
+        done=agreed_on,
+        within=SUPPORT_SOLUTION_WITHIN_WORKING_DAYS,
+        today=today,
     )
 
 
@@ -412,7 +420,8 @@ class ReferralLike(Protocol):
 def referral_measures(referral: ReferralLike, *, now: dt.datetime) -> list[Measure]:
     """R5–R8 for one referral, as of `now`. A declined referral has no first visit to measure."""
     today = _london(now).date()
-    accepted_on = _local_date(referral.decided_at) if referral.decision == "accepted" else None
+    decided_at = referral.decided_at if referral.decision == "accepted" else None
+    accepted_on = _local_date(decided_at) if decided_at is not None else None
     first_visit = referral.first_visit_date if accepted_on is not None else None
     return [
         r5_emergency_response(

@@ -1,16 +1,19 @@
 """Reads for packages of care, already scoped to the user; sums and 'current version' in SQL."""
 
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from portal.models import User
 from portal.tenancy import scoped
 
 from . import rules
 from .models import (
     Absence,
+    AbsenceQuerySet,
     CarePlan,
     IndividualServiceOrder,
     OrderStatus,
@@ -23,15 +26,17 @@ from .models import (
 )
 
 
-def service_users_for(user):
+def service_users_for(user: User) -> QuerySet[ServiceUser]:
     return scoped(ServiceUser, user).select_related("scheme", "commissioner")
 
 
-def referrals_for(user):
+def referrals_for(user: User) -> QuerySet[Referral]:
     return scoped(Referral, user).select_related("service_user", "provider", "commissioner", "contract")
 
 
-def with_current_version(orders, day: dt.date | None = None):
+def with_current_version(
+    orders: QuerySet[IndividualServiceOrder], day: dt.date | None = None
+) -> QuerySet[IndividualServiceOrder]:
     """Annotate each order with the weekly hours and price of the version in force on `day`
     (today), or on its start date if it has not started: one subquery, no query per order."""
     day = day or timezone.localdate()
@@ -51,7 +56,7 @@ def with_current_version(orders, day: dt.date | None = None):
     )
 
 
-def orders_for(user, day: dt.date | None = None):
+def orders_for(user: User, day: dt.date | None = None) -> QuerySet[IndividualServiceOrder]:
     return with_current_version(
         scoped(IndividualServiceOrder, user).select_related(
             "service_user", "service_user__scheme", "provider", "commissioner", "contract"
@@ -60,7 +65,7 @@ def orders_for(user, day: dt.date | None = None):
     )
 
 
-def order_versions(user, order):
+def order_versions(user: User, order: IndividualServiceOrder) -> QuerySet[OrderVersion]:
     """The order's versions, newest first, each with its schedule and outcomes (three queries)."""
     return (
         scoped(OrderVersion, user)
@@ -74,7 +79,14 @@ def order_versions(user, order):
     )
 
 
-def order_weeks(order, versions, variations, *, first_monday: dt.date, weeks: int = 8):
+def order_weeks(
+    order: IndividualServiceOrder,
+    versions: Iterable[OrderVersion],
+    variations: Iterable[TemporaryVariation],
+    *,
+    first_monday: dt.date,
+    weeks: int = 8,
+) -> list[rules.WeekOfHours]:
     """Commissioned hours week by week (see `rules.weeks_of_hours`), with approved temporary
     variations' authorised extra hours."""
     approved = [v for v in variations if v.status == TemporaryVariationStatus.APPROVED]
@@ -88,32 +100,28 @@ def order_weeks(order, versions, variations, *, first_monday: dt.date, weeks: in
     )
 
 
-def default_first_monday(order, versions, today: dt.date | None = None) -> dt.date:
+def default_first_monday(order: IndividualServiceOrder, versions: Iterable[OrderVersion]) -> dt.date:
     """The week-by-week view opens three weeks before the latest variation (or the start), so
     the change shows with weeks either side."""
     latest = max((v.effective_from for v in versions), default=order.start_date)
     return rules.monday_of(max(order.start_date, latest - dt.timedelta(days=21)))
 
 
-def temporary_variations_for(user):
+def temporary_variations_for(user: User) -> QuerySet[TemporaryVariation]:
     return scoped(TemporaryVariation, user).select_related(
         "order", "order__service_user", "order__provider", "requested_by", "decided_by"
     )
 
 
-def absences_for(user):
+def absences_for(user: User) -> AbsenceQuerySet:
     return scoped(Absence, user).select_related("service_user", "recorded_by", "recorded_by_organisation")
 
 
-def care_plans_for(user):
+def care_plans_for(user: User) -> QuerySet[CarePlan]:
     return scoped(CarePlan, user).select_related("service_user", "provider", "order")
 
 
-def overdue_reviews(user, today: dt.date | None = None):
-    return care_plans_for(user).overdue_on(today or timezone.localdate())
-
-
-def order_counts(user) -> dict[str, int]:
+def order_counts(user: User) -> dict[str, int]:
     """Orders by status, in one query."""
     rows = scoped(IndividualServiceOrder, user).order_by().values("status").annotate(n=Count("pk"))
     counts = {status: 0 for status in OrderStatus.values}
@@ -121,27 +129,6 @@ def order_counts(user) -> dict[str, int]:
     return counts
 
 
-def orders_ending_soon(user, today: dt.date, days: int = 28):
-    return orders_for(user).filter(
-        status__in=(OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED),
-        end_date__gte=today,
-        end_date__lte=today + dt.timedelta(days=days),
-    )
-
-
-def open_absences(user, today: dt.date):
-    return (
-        absences_for(user)
-        .filter(start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-    )
-
-
-def with_absent_today(service_users, today: dt.date):
-    return service_users.annotate(
-        absent_today=Count(
-            "absences",
-            filter=Q(absences__start_date__lte=today)
-            & (Q(absences__end_date__isnull=True) | Q(absences__end_date__gte=today)),
-        )
-    )
+def away_on(user: User, day: dt.date) -> AbsenceQuerySet:
+    """The absences of people away on `day`."""
+    return absences_for(user).away_on(day)

@@ -1,74 +1,101 @@
-from django.urls import path
+"""The packages' pages. Each kind of record has the same routes: its list (`/people/`), a new one
+(`/people/new/`), its page (`/people/12/`) and the actions on it (`/people/12/edit/`), named
+`service-user-list`, `-create`, `-detail` and `-edit`."""
+
+from django.urls import URLPattern, path
+from django.views import View
 
 from . import views
 
 app_name = "packages_of_care"
 
+
+def record_routes(
+    prefix: str,
+    name: str,
+    *,
+    listing: type[View] | None = None,
+    create: type[View] | None = None,
+    detail: type[View],
+    **actions: type[View],
+) -> list[URLPattern]:
+    routes = [path(f"{prefix}/<int:pk>/", detail.as_view(), name=f"{name}-detail")]
+    if listing is not None:
+        routes.append(path(f"{prefix}/", listing.as_view(), name=f"{name}-list"))
+    if create is not None:
+        routes.append(path(f"{prefix}/new/", create.as_view(), name=f"{name}-create"))
+    for action, view in actions.items():
+        routes.append(path(f"{prefix}/<int:pk>/{action}/", view.as_view(), name=f"{name}-{action}"))
+    return routes
+
+
 urlpatterns = [
-    # People
-    path("people/", views.ServiceUserListView.as_view(), name="service-user-list"),
-    path("people/new/", views.ServiceUserCreateView.as_view(), name="service-user-create"),
-    path("people/<int:pk>/", views.ServiceUserDetailView.as_view(), name="service-user-detail"),
-    path("people/<int:pk>/edit/", views.ServiceUserEditView.as_view(), name="service-user-edit"),
-    # Referrals
-    path("referrals/", views.ReferralListView.as_view(), name="referral-list"),
-    path("referrals/new/", views.ReferralCreateView.as_view(), name="referral-create"),
-    path("referrals/<int:pk>/", views.ReferralDetailView.as_view(), name="referral-detail"),
-    path("referrals/<int:pk>/respond/", views.ReferralRespondView.as_view(), name="referral-respond"),
-    path("referrals/<int:pk>/decide/", views.ReferralDecideView.as_view(), name="referral-decide"),
-    path("referrals/<int:pk>/progress/", views.ReferralProgressView.as_view(), name="referral-progress"),
-    path("referrals/<int:pk>/end/", views.ReferralEndView.as_view(), name="referral-end"),
-    # Orders
-    path("orders/", views.OrderListView.as_view(), name="order-list"),
+    *record_routes(
+        "people",
+        "service-user",
+        listing=views.ServiceUserListView,
+        create=views.ServiceUserCreateView,
+        detail=views.ServiceUserDetailView,
+        edit=views.ServiceUserEditView,
+    ),
+    *record_routes(
+        "referrals",
+        "referral",
+        listing=views.ReferralListView,
+        create=views.ReferralCreateView,
+        detail=views.ReferralDetailView,
+        respond=views.ReferralRespondView,
+        decide=views.ReferralDecideView,
+        progress=views.ReferralProgressView,
+        end=views.ReferralEndView,
+    ),
     path("orders/export/", views.OrderExportView.as_view(), name="order-export"),
-    path("orders/new/", views.OrderCreateView.as_view(), name="order-create"),
-    path("orders/<int:pk>/", views.OrderDetailView.as_view(), name="order-detail"),
-    path("orders/<int:pk>/edit/", views.OrderEditView.as_view(), name="order-edit"),
-    path("orders/<int:pk>/issue/", views.OrderIssueView.as_view(), name="order-issue"),
-    path("orders/<int:pk>/withdraw/", views.OrderWithdrawView.as_view(), name="order-withdraw"),
-    path("orders/<int:pk>/accept/", views.OrderAcceptView.as_view(), name="order-accept"),
-    path("orders/<int:pk>/decline/", views.OrderDeclineView.as_view(), name="order-decline"),
-    path("orders/<int:pk>/suspend/", views.OrderSuspendView.as_view(), name="order-suspend"),
-    path("orders/<int:pk>/resume/", views.OrderResumeView.as_view(), name="order-resume"),
-    path("orders/<int:pk>/end/", views.OrderEndView.as_view(), name="order-end"),
-    path("orders/<int:pk>/vary/", views.OrderVaryView.as_view(), name="order-vary"),
+    *record_routes(
+        "orders",
+        "order",
+        listing=views.OrderListView,
+        create=views.OrderCreateView,
+        detail=views.OrderDetailView,
+        edit=views.OrderEditView,
+        issue=views.OrderIssueView,
+        withdraw=views.OrderWithdrawView,
+        accept=views.OrderAcceptView,
+        decline=views.OrderDeclineView,
+        suspend=views.OrderSuspendView,
+        resume=views.OrderResumeView,
+        end=views.OrderEndView,
+        vary=views.OrderVaryView,
+    ),
+    # Made from an order's page.
     path(
         "orders/<int:pk>/temporary-variations/new/",
         views.TemporaryVariationCreateView.as_view(),
         name="temporary-variation-create",
     ),
     path("orders/<int:pk>/care-plans/new/", views.CarePlanCreateView.as_view(), name="care-plan-create"),
-    # Temporary variations
-    path(
-        "temporary-variations/", views.TemporaryVariationListView.as_view(), name="temporary-variation-list"
+    *record_routes(
+        "temporary-variations",
+        "temporary-variation",
+        listing=views.TemporaryVariationListView,
+        detail=views.TemporaryVariationDetailView,
+        approve=views.TemporaryVariationApproveView,
+        refuse=views.TemporaryVariationRefuseView,
+        withdraw=views.TemporaryVariationWithdrawView,
     ),
-    path(
-        "temporary-variations/<int:pk>/",
-        views.TemporaryVariationDetailView.as_view(),
-        name="temporary-variation-detail",
+    *record_routes(
+        "absences",
+        "absence",
+        listing=views.AbsenceListView,
+        create=views.AbsenceCreateView,
+        detail=views.AbsenceDetailView,
+        end=views.AbsenceEndView,
+        retainer=views.AbsenceRetainerView,
     ),
-    path(
-        "temporary-variations/<int:pk>/approve/",
-        views.TemporaryVariationApproveView.as_view(),
-        name="temporary-variation-approve",
+    *record_routes(
+        "care-plans",
+        "care-plan",
+        listing=views.CarePlanListView,
+        detail=views.CarePlanDetailView,
+        review=views.CarePlanReviewView,
     ),
-    path(
-        "temporary-variations/<int:pk>/refuse/",
-        views.TemporaryVariationRefuseView.as_view(),
-        name="temporary-variation-refuse",
-    ),
-    path(
-        "temporary-variations/<int:pk>/withdraw/",
-        views.TemporaryVariationWithdrawView.as_view(),
-        name="temporary-variation-withdraw",
-    ),
-    # Absences
-    path("absences/", views.AbsenceListView.as_view(), name="absence-list"),
-    path("absences/new/", views.AbsenceCreateView.as_view(), name="absence-create"),
-    path("absences/<int:pk>/", views.AbsenceDetailView.as_view(), name="absence-detail"),
-    path("absences/<int:pk>/end/", views.AbsenceEndView.as_view(), name="absence-end"),
-    # Care and support plans
-    path("care-plans/", views.CarePlanListView.as_view(), name="care-plan-list"),
-    path("care-plans/<int:pk>/", views.CarePlanDetailView.as_view(), name="care-plan-detail"),
-    path("care-plans/<int:pk>/review/", views.CarePlanReviewView.as_view(), name="care-plan-review"),
 ]

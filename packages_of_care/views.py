@@ -1,157 +1,170 @@
 """The browser side of packages of care. Views find records through the user's scope (404),
 check the capability (403), collect input with a form and call one service; a refused move
-comes back as an error message and changes nothing."""
+comes back on the form (or as an error message) and changes nothing. List pages filter with the
+FilterSets of the API's list endpoints (`api/filters.py`).
+
+The pages are made of four view classes: a form whose input goes to one service, a button that
+applies one, a record's page, and a list filtered by its API FilterSet."""
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views import View
-from django.views.generic import DetailView, FormView
+from django.views.generic import DetailView
 
 from portal.forms import ConfirmPasswordForm
-from portal.roles import Capability, OrganisationKind, has_capability
+from portal.roles import Capability, CapabilityNeed, OrganisationKind, has_any_capability
 from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
+from portal.views import ServiceFormView as PortalServiceFormView
 
 from . import forms, rules, selectors, services
+from .api import filters
 from .models import (
     Absence,
     CarePlan,
     IndividualServiceOrder,
     OrderStatus,
     Referral,
-    ReferralDecision,
     ServiceUser,
     TemporaryVariation,
-    TemporaryVariationStatus,
 )
 from .resources import export_orders
+from .services import RECORD_ARGUMENTS
+from .workflows import PROVIDER_SIDE, order_actions, referral_actions, variation_actions
 
-PROVIDER_SIDE = (Capability.PROVIDER_RECORD, Capability.PROVIDER_MANAGE)
 RECORDERS = (Capability.PROVIDER_RECORD, Capability.BROKER)
-WEEKS_SHOWN = 8
+Service = Callable[..., Any]
 
 
-def apply_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names if the form has one,
-    else at the top of the error summary."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-class AnyOfCapabilities:
-    """`write_capabilities`: any one of them lets the user see the form and post it."""
-
-    write_capabilities: tuple = ()
-
-    def capability_for(self, method):
-        if self.write_capabilities:
-            user = self.request.user
-            return next(
-                (c for c in self.write_capabilities if has_capability(user, c)), self.write_capabilities[0]
-            )
-        return super().capability_for(method)
-
-
-class ServiceFormView(AnyOfCapabilities, ScopedViewMixin, FormView):
-    """A form whose valid input goes to one service. Subclasses implement `service(form)`,
-    returning the record to show next."""
+class ServiceFormView(PortalServiceFormView):
+    """A packages form: the record's breadcrumbs on the page, one `capability` for showing and
+    sending it, and the form's input going to `service` (with the record the page is about, under
+    its name in `RECORD_ARGUMENTS`, e.g. `order=`)."""
 
     template_name = "packages_of_care/form.html"
-    title = ""
-    intro = ""
-    submit_label = "Save"
-    success_message = "Saved."
-    warning = ""
+    capability: CapabilityNeed = Capability.BROKER
+    service: Service | None = None
+    submit_label = ""  # the title's words unless said
 
-    def service(self, form):  # pragma: no cover - subclasses implement
-        raise NotImplementedError
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("submit_label", self.submit_label or self.title)
+        return super().get_context_data(**kwargs)
 
-    def form_valid(self, form):
-        try:
-            record = self.service(form)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-            return self.form_invalid(form)
-        if self.success_message:
-            messages.success(self.request, self.success_message)
-        return redirect(record.get_absolute_url())
+    def capability_for(self, method: str) -> CapabilityNeed:
+        return self.capability
 
-    def caption(self) -> str:
-        return str(getattr(self, "object", "") or "")
+    def service_arguments(self, form: Any) -> dict[str, Any]:
+        return dict(form.cleaned_data)
 
-    def cancel_url(self) -> str:
-        obj = getattr(self, "object", None)
-        return obj.get_absolute_url() if obj is not None else reverse("portal:dashboard")
+    def call(self, service: Service, form: Any) -> Any:
+        arguments = self.service_arguments(form)
+        if getattr(self, "object", None) is not None:
+            arguments[RECORD_ARGUMENTS[self.model]] = self.object
+        return service(actor=self.request.user, **arguments)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=self.title,
-            caption=self.caption(),
-            intro=self.intro,
-            warning=self.warning,
-            submit_label=self.submit_label,
-            cancel_url=self.cancel_url(),
-            **kwargs,
-        )
+    def perform(self, form: Any) -> Any:
+        assert self.service is not None, f"{type(self).__name__} names no service"
+        return self.call(self.service, form)
 
 
-def _actor(view):
-    return view.request.user
+class ActionView(ScopedActionView):
+    """A button that applies one `service` to the record, passed under its name in `RECORD_ARGUMENTS`."""
+
+    @property
+    def record_argument(self) -> str:
+        return RECORD_ARGUMENTS[self.model]
+
+
+class RecordView(ScopedViewMixin, DetailView):
+    """A record's page: its related rows in one query, its title and its audit trail."""
+
+    related: tuple[str, ...] = ()
+
+    def refine_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.select_related(*self.related)
+
+    def page_title(self) -> str:
+        return str(self.object)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("page_title", self.page_title())
+        kwargs.setdefault("audit_events", self.audit_events(self.object))
+        return super().get_context_data(**kwargs)
+
+
+class PackagesListView(ScopedListView):
+    """A list page filtered by its API endpoint's FilterSet; `filter_fields` are the filters the
+    page offers (the API takes them all)."""
+
+    page_title = ""
+    filter_fields: tuple[str, ...] = ()
+    filter_label = "Filter"
+    related: tuple[str, ...] = ()
+
+    def refine_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.select_related(*self.related)
+
+    def offered_filters(self) -> tuple[str, ...]:
+        return self.filter_fields
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = context.get("filter_form")
+        context.setdefault("page_title", self.page_title)
+        context["filter_fields"] = [form[name] for name in self.offered_filters()] if form is not None else []
+        context["filter_label"] = self.filter_label
+        return context
+
+
+def now_to_the_minute() -> dt.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+def ids_from_query(request: HttpRequest, *names: str) -> dict[str, str]:
+    """Initial choices given in the query string (`?service_user=12`), digits only."""
+    return {name: request.GET[name] for name in names if request.GET.get(name, "").isdigit()}
 
 
 # --- people ---------------------------------------------------------------------------------------
 
 
-class ServiceUserListView(ScopedListView):
+class ServiceUserListView(PackagesListView):
     model = ServiceUser
+    filterset_class = filters.ServiceUserFilter
     template_name = "packages_of_care/service_user_list.html"
+    page_title = "People"
+    related = ("scheme",)
+    filter_fields = ("q",)
+    filter_label = "Search"
 
-    def refine_queryset(self, queryset):
-        queryset = queryset.select_related("scheme")
-        q = self.request.GET.get("q", "").strip()
-        if q:
-            queryset = queryset.filter(
-                Q(name__icontains=q) | Q(reference__icontains=q) | Q(scheme__name__icontains=q)
-            )
-        return queryset
-
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
-            page_title="People",
-            q=self.request.GET.get("q", ""),
-            can_create=self.request.user.can(Capability.BROKER),
-            **kwargs,
+            q=self.request.GET.get("q", ""), can_create=self.request.user.can(Capability.BROKER), **kwargs
         )
 
 
-class ServiceUserDetailView(ScopedViewMixin, DetailView):
+class ServiceUserDetailView(RecordView):
     model = ServiceUser
     template_name = "packages_of_care/service_user_detail.html"
+    related = ("scheme", "commissioner")
 
-    def refine_queryset(self, queryset):
-        return queryset.select_related("scheme", "commissioner")
+    def page_title(self) -> str:
+        return self.object.name
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user, person = self.request.user, self.object
         return super().get_context_data(
-            page_title=person.name,
             orders=selectors.orders_for(user).filter(service_user=person),
             referrals=selectors.referrals_for(user).filter(service_user=person),
             absences=selectors.absences_for(user).filter(service_user=person),
             care_plans=selectors.care_plans_for(user).filter(service_user=person),
             age=person.age_on(timezone.localdate()),
             can_edit=user.can(Capability.BROKER),
-            can_record_absence=any(user.can(c) for c in RECORDERS),
-            audit_events=self.audit_events(person),
+            can_record_absence=has_any_capability(user, RECORDERS),
             **kwargs,
         )
 
@@ -159,7 +172,7 @@ class ServiceUserDetailView(ScopedViewMixin, DetailView):
 class ServiceUserCreateView(ServiceFormView):
     model = ServiceUser
     form_class = forms.ServiceUserForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.service_user_create)
     title = "Add a person"
     intro = (
         "Record only what the rules need: the council's reference, a name, and where and how care is funded."
@@ -167,80 +180,51 @@ class ServiceUserCreateView(ServiceFormView):
     submit_label = "Add the person"
     success_message = "The person is added."
 
-    def cancel_url(self):
+    def cancel_url(self) -> str:
         return reverse("packages_of_care:service-user-list")
-
-    def service(self, form):
-        return services.service_user_create(actor=_actor(self), **form.cleaned_data)
 
 
 class ServiceUserEditView(ServiceFormView):
     model = ServiceUser
     form_class = forms.ServiceUserForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.service_user_update)
     title = "Change the person's details"
+    submit_label = "Save"
     success_message = "The details are saved."
 
-    def get_form_kwargs(self):
+    def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "instance": self.object}
-
-    def service(self, form):
-        return services.service_user_update(actor=_actor(self), service_user=self.object, **form.cleaned_data)
 
 
 # --- referrals ------------------------------------------------------------------------------------
 
 
-class ReferralListView(ScopedListView):
+class ReferralListView(PackagesListView):
     model = Referral
-    template_name = "packages_of_care/referral_list.html"
+    filterset_class = filters.ReferralFilter
+    page_title = "Referrals"
+    related = ("service_user", "provider")
+    filter_fields = ("decision",)
+    filter_label = "Show referrals"
 
-    def refine_queryset(self, queryset):
-        queryset = queryset.select_related("service_user", "provider")
-        decision = self.request.GET.get("decision", "")
-        if decision in ReferralDecision.values:
-            queryset = queryset.filter(decision=decision)
-        return queryset
-
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         now = timezone.now()
-        context.update(
-            page_title="Referrals",
-            decision=self.request.GET.get("decision", ""),
-            decisions=ReferralDecision.choices,
-            rows=[(r, rules.referral_measures(r, now=now)) for r in context["object_list"]],
-            can_create=self.request.user.can(Capability.BROKER),
-        )
+        context["rows"] = [(r, rules.referral_measures(r, now=now)) for r in context["object_list"]]
+        context["can_create"] = self.request.user.can(Capability.BROKER)
         return context
 
 
-class ReferralDetailView(ScopedViewMixin, DetailView):
+class ReferralDetailView(RecordView):
     model = Referral
-    template_name = "packages_of_care/referral_detail.html"
+    related = ("service_user", "provider", "commissioner", "contract", "decided_by")
 
-    def refine_queryset(self, queryset):
-        return queryset.select_related("service_user", "provider", "commissioner", "contract", "decided_by")
-
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user, referral = self.request.user, self.object
-        is_provider = user.organisation_id == referral.provider_id
         return super().get_context_data(
-            page_title=f"Referral {referral.reference}",
             measures=rules.referral_measures(referral, now=timezone.now()),
             orders=selectors.orders_for(user).filter(referral=referral),
-            can_respond=is_provider and user.can(Capability.PROVIDER_RECORD),
-            can_decide=is_provider
-            and user.can(Capability.PROVIDER_MANAGE)
-            and referral.decision == ReferralDecision.PENDING,
-            can_progress=is_provider
-            and user.can(Capability.PROVIDER_RECORD)
-            and referral.decision == ReferralDecision.ACCEPTED,
-            can_end=(user.can(Capability.PROVIDER_MANAGE) or user.can(Capability.BROKER))
-            and referral.decision == ReferralDecision.ACCEPTED
-            and referral.service_ended_on is None,
-            can_order=user.can(Capability.BROKER),
-            audit_events=self.audit_events(referral),
+            **{f"can_{name}": may for name, may in referral_actions(user, referral).items()},
             **kwargs,
         )
 
@@ -248,230 +232,190 @@ class ReferralDetailView(ScopedViewMixin, DetailView):
 class ReferralCreateView(ServiceFormView):
     model = Referral
     form_class = forms.ReferralForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.referral_create)
     title = "Refer a person to a provider"
     submit_label = "Send the referral"
     success_message = "The referral is sent to the provider."
 
-    def get_initial(self):
-        initial = {"received_at": timezone.localtime().replace(second=0, microsecond=0)}
-        person = self.request.GET.get("service_user", "")
-        if person.isdigit():
-            initial["service_user"] = person
-        return initial
+    def get_initial(self) -> dict[str, Any]:
+        return {"received_at": now_to_the_minute(), **ids_from_query(self.request, "service_user")}
 
-    def cancel_url(self):
+    def cancel_url(self) -> str:
         return reverse("packages_of_care:referral-list")
 
-    def service(self, form):
-        return services.referral_create(actor=_actor(self), **form.cleaned_data)
 
+class ReferralFormView(ServiceFormView):
+    """A provider's answer on a referral."""
 
-class ReferralRespondView(ServiceFormView):
     model = Referral
+    capability = Capability.PROVIDER_RECORD
+
+
+class ReferralRespondView(ReferralFormView):
     form_class = forms.ReferralRespondForm
-    write_capabilities = (Capability.PROVIDER_RECORD,)
+    service = staticmethod(services.referral_respond)
     title = "Record your response"
     intro = "When you first answered the referral (R5: emergencies within 24 working hours; R6: all within a week)."
     submit_label = "Record the response"
     success_message = "Your response is recorded."
 
-    def get_initial(self):
-        return {
-            "responded_at": self.object.responded_at or timezone.localtime().replace(second=0, microsecond=0)
-        }
-
-    def service(self, form):
-        return services.referral_respond(actor=_actor(self), referral=self.object, **form.cleaned_data)
+    def get_initial(self) -> dict[str, Any]:
+        return {"responded_at": self.object.responded_at or now_to_the_minute()}
 
 
-class ReferralDecideView(ServiceFormView):
-    model = Referral
+class ReferralDecideView(ReferralFormView):
     form_class = forms.ReferralDecideForm
-    write_capabilities = (Capability.PROVIDER_MANAGE,)
+    service = staticmethod(services.referral_decide)
+    capability = Capability.PROVIDER_MANAGE
     title = "Accept or decline the referral"
     submit_label = "Record the decision"
     success_message = "Your decision is recorded."
 
-    def service(self, form):
-        data = form.cleaned_data
-        return services.referral_decide(
-            actor=_actor(self),
-            referral=self.object,
-            decision=data["decision"],
-            decline_reason=data.get("decline_reason", ""),
-            decline_detail=data.get("decline_detail", ""),
-        )
 
-
-class ReferralProgressView(ServiceFormView):
-    model = Referral
+class ReferralProgressView(ReferralFormView):
     form_class = forms.ReferralProgressForm
-    write_capabilities = (Capability.PROVIDER_RECORD,)
+    service = staticmethod(services.referral_record_progress)
     title = "Record the first visit and support solution"
     intro = "R7: first visit within 7 working days of acceptance. R8: support solution agreed within 5 working days of the first visit."
     submit_label = "Save the dates"
     success_message = "The dates are saved."
 
-    def get_initial(self):
+    def get_initial(self) -> dict[str, Any]:
         return {
             "first_visit_date": self.object.first_visit_date,
             "support_solution_agreed_date": self.object.support_solution_agreed_date,
         }
 
-    def service(self, form):
-        return services.referral_record_progress(
-            actor=_actor(self), referral=self.object, **form.cleaned_data
-        )
 
-
-class ReferralEndView(ServiceFormView):
-    model = Referral
+class ReferralEndView(ReferralFormView):
     form_class = forms.ReferralEndForm
-    write_capabilities = (Capability.PROVIDER_MANAGE, Capability.BROKER)
+    service = staticmethod(services.referral_end_service)
+    capability = (Capability.PROVIDER_MANAGE, Capability.BROKER)
+    service_error_fields = {
+        "service_ended_on": "ended_on",
+        "service_end_reason": "reason",
+        "service_end_detail": "detail",
+    }
     title = "Record the end of the service"
     intro = "R3 counts people completing the service; R4 those leaving before completion, and why."
     submit_label = "Record the end"
     success_message = "The end of the service is recorded."
 
-    def service(self, form):
-        return services.referral_end_service(actor=_actor(self), referral=self.object, **form.cleaned_data)
-
 
 # --- orders ---------------------------------------------------------------------------------------
 
 
-class OrderListView(ScopedListView):
+WEEKS_SHOWN = 8
+
+
+class OrderListView(PackagesListView):
     model = IndividualServiceOrder
+    filterset_class = filters.OrderFilter
     template_name = "packages_of_care/order_list.html"
+    page_title = "Individual Service Orders"
 
-    def filter_form(self):
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = forms.OrderFilterForm(self.request.GET or None, user=self.request.user)
-        return self._filter_form
+    def refine_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return selectors.with_current_version(queryset.select_related("service_user", "provider"))
 
-    def refine_queryset(self, queryset):
-        return forms.apply_order_filters(
-            selectors.with_current_version(queryset.select_related("service_user", "provider")),
-            self.filter_form(),
-        )
+    def offered_filters(self) -> tuple[str, ...]:
+        # A provider sees only its own orders: choosing a provider is the council's filter.
+        if self.request.user.organisation.kind == OrganisationKind.COMMISSIONER:
+            return ("q", "status", "provider", "live_on")
+        return ("q", "status", "live_on")
 
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        counts = selectors.order_counts(user)
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        counts = selectors.order_counts(self.request.user)
         return super().get_context_data(
-            page_title="Individual Service Orders",
-            filter_form=self.filter_form(),
             status_counts=[(value, label, counts[value]) for value, label in OrderStatus.choices],
-            is_commissioner=user.organisation.kind == OrganisationKind.COMMISSIONER,
-            can_create=user.can(Capability.BROKER),
+            can_create=self.request.user.can(Capability.BROKER),
             **kwargs,
         )
 
 
-class OrderExportView(ScopedViewMixin, View):
-    """The orders the user sees (with the list's filters) as CSV or XLSX."""
+class OrderExportView(PackagesListView):
+    """The orders the user sees, with the list's filters, as CSV or XLSX."""
 
     model = IndividualServiceOrder
+    filterset_class = filters.OrderFilter
     http_method_names = ["get", "head"]
 
-    def get(self, request, *args, **kwargs):
-        form = forms.OrderFilterForm(request.GET or None, user=request.user)
-        queryset = forms.apply_order_filters(self.get_queryset(), form)
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-        content, content_type = export_orders(queryset, fmt)
+        content, content_type = export_orders(self.get_queryset(), fmt)
         response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="orders-{timezone.localdate():%Y-%m-%d}.{fmt}"'
-        )
+        filename = f"orders-{timezone.localdate():%Y-%m-%d}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
 
-class OrderDetailView(ScopedViewMixin, DetailView):
+class OrderDetailView(RecordView):
     model = IndividualServiceOrder
     template_name = "packages_of_care/order_detail.html"
 
-    def refine_queryset(self, queryset):
+    def refine_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return selectors.with_current_version(
             queryset.select_related(
                 "service_user", "service_user__scheme", "provider", "commissioner", "contract", "referral"
             )
         )
 
-    def first_monday(self, versions) -> dt.date:
-        value = self.request.GET.get("weeks_from", "")
+    def page_title(self) -> str:
+        return f"Order {self.object.reference}"
+
+    def first_monday(self, versions: list[Any]) -> dt.date:
         try:
-            return rules.monday_of(dt.date.fromisoformat(value))
+            return rules.monday_of(dt.date.fromisoformat(self.request.GET.get("weeks_from", "")))
         except ValueError:
             return selectors.default_first_monday(self.object, versions)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user, order = self.request.user, self.object
         today = timezone.localdate()
         versions = list(selectors.order_versions(user, order))
         variations = list(selectors.temporary_variations_for(user).filter(order=order))
         first_monday = self.first_monday(versions)
-        weeks = selectors.order_weeks(
-            order, versions, variations, first_monday=first_monday, weeks=WEEKS_SHOWN
-        )
         current = rules.version_in_force(versions, max(today, order.start_date))
-        allowed = services.allowed_order_actions(order)
-        is_council = user.organisation_id == order.commissioner_id
-        is_provider = user.organisation_id == order.provider_id
-        brokerage = is_council and user.can(Capability.BROKER)
-        manager = is_provider and user.can(Capability.PROVIDER_MANAGE)
         return super().get_context_data(
-            page_title=f"Order {order.reference}",
             versions=versions,
             current=current,
             current_schedule=forms.schedule_rows(current.schedule.all()) if current else [],
-            weeks=weeks,
+            weeks=selectors.order_weeks(
+                order, versions, variations, first_monday=first_monday, weeks=WEEKS_SHOWN
+            ),
             weeks_prev=first_monday - dt.timedelta(days=7 * WEEKS_SHOWN),
             weeks_next=first_monday + dt.timedelta(days=7 * WEEKS_SHOWN),
             variations=variations,
             absences=selectors.absences_for(user).filter(service_user=order.service_user)[:20],
             care_plans=selectors.care_plans_for(user).filter(order=order),
             today=today,
-            can={
-                "edit": brokerage and "edit" in allowed,
-                "issue": brokerage and "issue" in allowed,
-                "withdraw": brokerage and "withdraw" in allowed,
-                "suspend": brokerage and "suspend" in allowed,
-                "resume": brokerage and "resume" in allowed,
-                "end": brokerage and "end" in allowed,
-                "vary": brokerage and "vary" in allowed,
-                "accept": manager and "accept" in allowed,
-                "decline": manager and "decline" in allowed,
-                "request_variation": "request_variation" in allowed
-                and ((is_provider and any(user.can(c) for c in PROVIDER_SIDE)) or brokerage),
-                "care_plan": order.status not in (OrderStatus.DRAFT, OrderStatus.DECLINED)
-                and ((is_provider and user.can(Capability.PROVIDER_RECORD)) or brokerage),
-            },
-            is_provider=is_provider,
-            audit_events=self.audit_events(order),
+            can=order_actions(user, order),
+            is_provider=user.organisation_id == order.provider_id,
             **kwargs,
         )
 
 
-class OrderFormMixin:
-    """The order form plus its schedule rows and outcome rows."""
+class OrderPageForm(ServiceFormView):
+    """A form about one order."""
+
+    model = IndividualServiceOrder
+
+
+class OrderFormView(OrderPageForm):
+    """The order form plus its schedule rows and outcome rows (formsets)."""
 
     template_name = "packages_of_care/order_form.html"
 
-    def initial_rows(self):
-        return [], []
+    def content(self) -> Any:
+        """The version whose schedule and outcomes the rows start from (None: empty rows)."""
+        return None
 
-    def formsets(self):
+    def formsets(self) -> tuple[Any, Any]:
         if not hasattr(self, "_formsets"):
-            schedule, outcomes = self.initial_rows()
             data = self.request.POST if self.request.method == "POST" else None
-            self._formsets = (
-                forms.schedule_formset(max(2, 6 - len(schedule)))(data, initial=schedule, prefix="schedule"),
-                forms.outcome_formset(max(1, 3 - len(outcomes)))(data, initial=outcomes, prefix="outcomes"),
-            )
+            self._formsets = forms.content_formsets(self.content(), data)
         return self._formsets
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = self.get_form()
         schedule, outcomes = self.formsets()
         if form.is_valid() and schedule.is_valid() and outcomes.is_valid():
@@ -480,56 +424,45 @@ class OrderFormMixin:
             form.add_error(None, "Check the visit schedule and outcomes below.")
         return self.form_invalid(form)
 
-    def rows(self):
-        schedule, outcomes = self.formsets()
-        return forms.schedule_lines(schedule.rows()), forms.outcome_lines(outcomes.rows())
+    def service_arguments(self, form: Any) -> dict[str, Any]:
+        return {**form.cleaned_data, **forms.content_lines(*self.formsets())}
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         schedule, outcomes = self.formsets()
         return super().get_context_data(schedule_formset=schedule, outcome_formset=outcomes, **kwargs)
 
 
-class OrderCreateView(OrderFormMixin, ServiceFormView):
-    model = IndividualServiceOrder
+class OrderCreateView(OrderFormView):
     form_class = forms.OrderForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.order_create)
     title = "Draft an Individual Service Order"
     intro = "The order is a draft until you issue it to the provider."
     submit_label = "Save the draft"
     success_message = "The draft order is saved. Issue it when it is ready."
 
-    def get_initial(self):
-        initial = {"is_planned_care": True}
-        for field in ("service_user", "referral", "contract"):
-            value = self.request.GET.get(field, "")
-            if value.isdigit():
-                initial[field] = value
-        return initial
+    def get_initial(self) -> dict[str, Any]:
+        return {
+            "is_planned_care": True,
+            **ids_from_query(self.request, "service_user", "referral", "contract"),
+        }
 
-    def cancel_url(self):
+    def cancel_url(self) -> str:
         return reverse("packages_of_care:order-list")
 
-    def service(self, form):
-        schedule, outcomes = self.rows()
-        return services.order_create(
-            actor=_actor(self), schedule=schedule, outcomes=outcomes, **form.cleaned_data
-        )
 
-
-class OrderEditView(OrderFormMixin, ServiceFormView):
-    model = IndividualServiceOrder
+class OrderEditView(OrderFormView):
     form_class = forms.OrderForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.order_update)
     title = "Change the order"
     intro = "A draft or declined order changes in place; once issued, orders change by variation."
     submit_label = "Save the changes"
     success_message = "The order is saved."
 
-    def version(self):
+    def content(self) -> Any:
         return self.object.versions.order_by("number").prefetch_related("schedule", "outcomes").first()
 
-    def get_initial(self):
-        order, version = self.object, self.version()
+    def get_initial(self) -> dict[str, Any]:
+        order, version = self.object, self.content()
         return {
             "service_user": order.service_user_id,
             "contract": order.contract_id,
@@ -542,104 +475,65 @@ class OrderEditView(OrderFormMixin, ServiceFormView):
             "weekly_price": version.weekly_price if version else None,
         }
 
-    def initial_rows(self):
-        version = self.version()
-        if version is None:
-            return [], []
-        outcomes = [
-            {"service_element": o.service_element, "category": o.category, "description": o.description}
-            for o in version.outcomes.all()
-        ]
-        return forms.schedule_rows(version.schedule.all()), outcomes
 
-    def service(self, form):
-        schedule, outcomes = self.rows()
-        return services.order_update(
-            actor=_actor(self), order=self.object, schedule=schedule, outcomes=outcomes, **form.cleaned_data
-        )
-
-
-class OrderVaryView(OrderFormMixin, ServiceFormView):
-    model = IndividualServiceOrder
+class OrderVaryView(OrderFormView):
     form_class = forms.OrderVaryForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.order_vary)
     title = "Vary the order"
     intro = "A permanent variation: a new version of the order from a date. The weeks before keep the current hours."
     submit_label = "Save the variation"
     success_message = "The variation is saved."
 
-    def latest(self):
+    def content(self) -> Any:
         return (
             self.object.versions.order_by("-effective_from", "-number")
             .prefetch_related("schedule", "outcomes")
             .first()
         )
 
-    def get_initial(self):
-        latest = self.latest()
+    def get_initial(self) -> dict[str, Any]:
+        latest = self.content()
         return {"weekly_hours": latest.weekly_hours, "weekly_price": latest.weekly_price} if latest else {}
 
-    def initial_rows(self):
-        latest = self.latest()
-        if latest is None:
-            return [], []
-        outcomes = [
-            {"service_element": o.service_element, "category": o.category, "description": o.description}
-            for o in latest.outcomes.all()
-        ]
-        return forms.schedule_rows(latest.schedule.all()), outcomes
-
-    def service(self, form):
-        schedule, outcomes = self.rows()
-        services.order_vary(
-            actor=_actor(self), order=self.object, schedule=schedule, outcomes=outcomes, **form.cleaned_data
-        )
-        return self.object
+    def success_url_for(self, result: Any) -> str:
+        return self.object.get_absolute_url()  # the new version shows on the order's page
 
 
-class OrderActionView(ScopedActionView):
+class OrderIssueView(ActionView):
     model = IndividualServiceOrder
     write_capability = Capability.BROKER
-
-
-class OrderIssueView(OrderActionView):
+    service = staticmethod(services.order_issue)
     success_message = "The order is issued. The provider is asked to accept or decline it."
 
-    def perform(self, obj):
-        services.order_issue(actor=self.request.user, order=obj)
 
-
-class OrderWithdrawView(OrderActionView):
+class OrderWithdrawView(OrderIssueView):
+    service = staticmethod(services.order_withdraw)
     success_message = "The order is withdrawn and is a draft again."
 
-    def perform(self, obj):
-        services.order_withdraw(actor=self.request.user, order=obj)
 
-
-class OrderResumeView(OrderActionView):
+class OrderResumeView(OrderIssueView):
+    service = staticmethod(services.order_resume)
     success_message = "The order is active again."
 
-    def perform(self, obj):
-        services.order_resume(actor=self.request.user, order=obj)
 
-
-class OrderAcceptView(ServiceFormView):
+class OrderAcceptView(OrderPageForm):
     """Accepting asks for the user's password again, as the incumbents' portals do."""
 
-    model = IndividualServiceOrder
     form_class = ConfirmPasswordForm
-    write_capabilities = (Capability.PROVIDER_MANAGE,)
+    capability = Capability.PROVIDER_MANAGE
     template_name = "packages_of_care/order_accept.html"
     title = "Accept the order"
-    submit_label = "Accept the order"
     success_message = "You have accepted the order."
 
-    def refine_queryset(self, queryset):
+    def refine_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return selectors.with_current_version(
             queryset.select_related("service_user", "contract", "commissioner")
         )
 
-    def get_context_data(self, **kwargs):
+    def caption(self) -> str:
+        return f"Order {self.object.reference} from {self.object.commissioner.name}"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         current = rules.version_in_force(list(self.object.versions.all()), self.object.start_date)
         return super().get_context_data(
             order=self.object,
@@ -648,214 +542,160 @@ class OrderAcceptView(ServiceFormView):
             **kwargs,
         )
 
-    def service(self, form):
-        return services.order_accept(actor=_actor(self), order=self.object)
+    def perform(self, form: Any) -> Any:
+        return services.order_accept(actor=self.request.user, order=self.object)
 
 
-class OrderDeclineView(ServiceFormView):
-    model = IndividualServiceOrder
+class OrderDeclineView(OrderPageForm):
     form_class = forms.OrderDeclineForm
-    write_capabilities = (Capability.PROVIDER_MANAGE,)
+    service = staticmethod(services.order_decline)
+    capability = Capability.PROVIDER_MANAGE
+    service_error_fields = {"decline_reason": "reason", "decline_detail": "detail"}
     title = "Decline the order"
     intro = "The order goes back to the council's brokerage with your reason."
-    submit_label = "Decline the order"
     success_message = "You have declined the order. Brokerage has been told why."
 
-    def service(self, form):
-        return services.order_decline(actor=_actor(self), order=self.object, **form.cleaned_data)
 
-
-class OrderSuspendView(ServiceFormView):
-    model = IndividualServiceOrder
+class OrderSuspendView(OrderPageForm):
     form_class = forms.OrderSuspendForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.order_suspend)
     title = "Suspend the order"
-    submit_label = "Suspend the order"
     success_message = "The order is suspended."
 
-    def service(self, form):
-        return services.order_suspend(actor=_actor(self), order=self.object, **form.cleaned_data)
 
-
-class OrderEndView(ServiceFormView):
-    model = IndividualServiceOrder
+class OrderEndView(OrderPageForm):
     form_class = forms.OrderEndForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.order_end)
     title = "End the order"
     intro = "Care continues up to and including the last day; the order ends the day after."
-    submit_label = "End the order"
     success_message = "The end date is saved."
 
-    def get_initial(self):
-        return {
-            "end_date": self.object.end_date,
-            "reason": self.object.end_reason,
-            "detail": self.object.end_detail,
-        }
-
-    def service(self, form):
-        return services.order_end(actor=_actor(self), order=self.object, **form.cleaned_data)
+    def get_initial(self) -> dict[str, Any]:
+        order = self.object
+        return {"end_date": order.end_date, "reason": order.end_reason, "detail": order.end_detail}
 
 
 # --- temporary variations -------------------------------------------------------------------------
 
 
-class TemporaryVariationListView(ScopedListView):
+class TemporaryVariationListView(PackagesListView):
     model = TemporaryVariation
+    filterset_class = filters.TemporaryVariationFilter
     template_name = "packages_of_care/temporary_variation_list.html"
-
-    def refine_queryset(self, queryset):
-        queryset = queryset.select_related("order", "order__service_user", "order__provider")
-        status = self.request.GET.get("status", "")
-        if status in TemporaryVariationStatus.values:
-            queryset = queryset.filter(status=status)
-        return queryset
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title="Temporary variations",
-            status=self.request.GET.get("status", ""),
-            statuses=TemporaryVariationStatus.choices,
-            **kwargs,
-        )
+    page_title = "Temporary variations"
+    related = ("order", "order__service_user", "order__provider")
+    filter_fields = ("status",)
+    filter_label = "Show"
 
 
-class TemporaryVariationDetailView(ScopedViewMixin, DetailView):
+class TemporaryVariationDetailView(RecordView):
     model = TemporaryVariation
     template_name = "packages_of_care/temporary_variation_detail.html"
+    related = ("order", "order__service_user", "order__provider", "requested_by", "decided_by")
 
-    def refine_queryset(self, queryset):
-        return queryset.select_related(
-            "order", "order__service_user", "order__provider", "requested_by", "decided_by"
-        )
+    def page_title(self) -> str:
+        return "Temporary variation"
 
-    def get_context_data(self, **kwargs):
-        user, variation = self.request.user, self.object
-        open_request = variation.status == TemporaryVariationStatus.REQUESTED
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        actions = variation_actions(self.request.user, self.object)
         return super().get_context_data(
-            page_title="Temporary variation",
-            can_decide=open_request and user.can(Capability.BROKER),
-            can_withdraw=open_request
-            and user.organisation_id == variation.order.provider_id
-            and any(user.can(c) for c in PROVIDER_SIDE),
-            audit_events=self.audit_events(variation),
-            **kwargs,
+            can_decide=actions["approve"], can_withdraw=actions["withdraw"], **kwargs
         )
 
 
-class TemporaryVariationCreateView(ServiceFormView):
+class TemporaryVariationCreateView(OrderPageForm):
     """The provider asks for extra hours; brokerage records an authorisation already given."""
 
-    model = IndividualServiceOrder
     form_class = forms.TemporaryVariationForm
-    write_capabilities = (*PROVIDER_SIDE, Capability.BROKER)
+    capability = (*PROVIDER_SIDE, Capability.BROKER)
+
+    WORDING = {  # the provider asks; brokerage records what it has already authorised
+        OrganisationKind.PROVIDER: (
+            "Ask for extra hours",
+            "Brokerage approves or refuses. Hours above the +20% tolerance are paid only when authorised.",
+            "Send the request",
+        ),
+        OrganisationKind.COMMISSIONER: (
+            "Authorise extra hours",
+            "Record a temporary variation you have authorised: extra hours per week over a date range.",
+            "Authorise the hours",
+        ),
+    }
 
     @property
-    def is_provider(self):
+    def is_provider(self) -> bool:
         return self.request.user.organisation.kind == OrganisationKind.PROVIDER
 
-    @property
-    def title(self):
-        return "Ask for extra hours" if self.is_provider else "Authorise extra hours"
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        title, intro, submit = self.WORDING[self.request.user.organisation.kind]
+        return super().get_context_data(page_title=title, intro=intro, submit_label=submit, **kwargs)
 
-    @property
-    def intro(self):
-        if self.is_provider:
-            return (
-                "Brokerage approves or refuses. Hours above the +20% tolerance are paid only when authorised."
-            )
-        return "Record a temporary variation you have authorised: extra hours per week over a date range."
-
-    @property
-    def submit_label(self):
-        return "Send the request" if self.is_provider else "Authorise the hours"
-
-    def service(self, form):
-        fn = services.temporary_variation_request if self.is_provider else services.temporary_variation_record
-        return fn(actor=_actor(self), order=self.object, **form.cleaned_data)
+    def perform(self, form: Any) -> Any:
+        side = (
+            services.temporary_variation_request if self.is_provider else services.temporary_variation_record
+        )
+        return self.call(side, form)
 
 
-class TemporaryVariationApproveView(ScopedActionView):
+class TemporaryVariationApproveView(ActionView):
     model = TemporaryVariation
     write_capability = Capability.BROKER
+    service = staticmethod(services.temporary_variation_approve)
+    posted_texts = {"note": 2000}
     success_message = "The extra hours are approved."
 
-    def perform(self, obj):
-        services.temporary_variation_approve(
-            actor=self.request.user, variation=obj, note=self.request.POST.get("note", "")[:2000]
-        )
 
-
-class TemporaryVariationWithdrawView(AnyOfCapabilities, ScopedActionView):
+class TemporaryVariationWithdrawView(ActionView):
     model = TemporaryVariation
-    write_capabilities = PROVIDER_SIDE
+    required_capability = write_capability = PROVIDER_SIDE
+    service = staticmethod(services.temporary_variation_withdraw)
     success_message = "Your request is withdrawn."
-
-    def perform(self, obj):
-        services.temporary_variation_withdraw(actor=self.request.user, variation=obj)
 
 
 class TemporaryVariationRefuseView(ServiceFormView):
     model = TemporaryVariation
     form_class = forms.DecisionNoteForm
-    write_capabilities = (Capability.BROKER,)
+    service = staticmethod(services.temporary_variation_refuse)
+    service_error_fields = {"decision_note": "note"}
     title = "Refuse the request"
-    submit_label = "Refuse the request"
     success_message = "The request is refused; the provider can see why."
-
-    def service(self, form):
-        return services.temporary_variation_refuse(
-            actor=_actor(self), variation=self.object, note=form.cleaned_data["note"]
-        )
 
 
 # --- absences -------------------------------------------------------------------------------------
 
 
-class AbsenceListView(ScopedListView):
+class AbsenceListView(PackagesListView):
     model = Absence
-    template_name = "packages_of_care/absence_list.html"
+    filterset_class = filters.AbsenceFilter
+    page_title = "Absences"
+    related = ("service_user", "recorded_by_organisation")
+    filter_fields = ("kind", "on")
 
-    def refine_queryset(self, queryset):
-        queryset = queryset.select_related("service_user", "recorded_by_organisation")
-        if self.request.GET.get("show") == "current":
-            today = timezone.localdate()
-            queryset = queryset.filter(start_date__lte=today).filter(
-                Q(end_date__isnull=True) | Q(end_date__gte=today)
-            )
-        return queryset
-
-    def get_context_data(self, **kwargs):
-        user = self.request.user
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        today = timezone.localdate().isoformat()
         return super().get_context_data(
-            page_title="Absences",
-            show=self.request.GET.get("show", ""),
-            can_record=any(user.can(c) for c in RECORDERS),
+            today=today,
+            away_today=self.request.GET.get("on") == today,
+            can_record=has_any_capability(self.request.user, RECORDERS),
             **kwargs,
         )
 
 
-class AbsenceDetailView(ScopedViewMixin, DetailView):
+class AbsenceDetailView(RecordView):
     model = Absence
-    template_name = "packages_of_care/absence_detail.html"
+    related = ("service_user", "recorded_by", "recorded_by_organisation")
 
-    def refine_queryset(self, queryset):
-        return queryset.select_related("service_user", "recorded_by", "recorded_by_organisation")
-
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        return super().get_context_data(
-            page_title=str(self.object),
-            can_end=self.object.end_date is None and any(user.can(c) for c in RECORDERS),
-            audit_events=self.audit_events(self.object),
-            **kwargs,
-        )
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        can_end = self.object.end_date is None and has_any_capability(self.request.user, RECORDERS)
+        can_agree_retainer = has_any_capability(self.request.user, (Capability.BROKER,))
+        return super().get_context_data(can_end=can_end, can_agree_retainer=can_agree_retainer, **kwargs)
 
 
 class AbsenceCreateView(ServiceFormView):
     model = Absence
     form_class = forms.AbsenceForm
-    write_capabilities = RECORDERS
+    service = staticmethod(services.absence_record)
+    capability = RECORDERS
     title = "Record an absence"
     intro = (
         "A person away from home: in hospital, on holiday or otherwise. One person's absences cannot overlap."
@@ -863,102 +703,96 @@ class AbsenceCreateView(ServiceFormView):
     submit_label = "Record the absence"
     success_message = "The absence is recorded."
 
-    def get_initial(self):
-        person = self.request.GET.get("service_user", "")
-        return {"service_user": person} if person.isdigit() else {}
+    def get_initial(self) -> dict[str, Any]:
+        return ids_from_query(self.request, "service_user")
 
-    def cancel_url(self):
+    def cancel_url(self) -> str:
         return reverse("packages_of_care:absence-list")
 
-    def service(self, form):
-        return services.absence_record(actor=_actor(self), **form.cleaned_data)
+
+class AbsenceRetainerView(ServiceFormView):
+    model = Absence
+    form_class = forms.AbsenceRetainerForm
+    service = staticmethod(services.absence_retainer_agree)
+    capability = Capability.BROKER
+    title = "Record a longer retainer agreed by the social worker"
+    intro = "Paid in full to the day agreed in writing, the 7 days after at half, then nothing."
+    success_message = "The longer retainer is recorded."
 
 
 class AbsenceEndView(ServiceFormView):
     model = Absence
     form_class = forms.AbsenceEndForm
-    write_capabilities = RECORDERS
+    service = staticmethod(services.absence_end)
+    capability = RECORDERS
     title = "The person is home"
     submit_label = "Save the last day"
     success_message = "The absence has its last day."
-
-    def service(self, form):
-        return services.absence_end(actor=_actor(self), absence=self.object, **form.cleaned_data)
 
 
 # --- care plans -----------------------------------------------------------------------------------
 
 
-class CarePlanListView(ScopedListView):
+class CarePlanListView(PackagesListView):
+    """Current plans unless the page is asked for others (`show`)."""
+
     model = CarePlan
+    filterset_class = filters.CarePlanFilter
     template_name = "packages_of_care/care_plan_list.html"
+    page_title = "Care and support plans"
+    related = ("service_user", "provider", "order")
 
-    def refine_queryset(self, queryset):
-        queryset = queryset.select_related("service_user", "provider", "order")
-        show = self.request.GET.get("show", "current")
-        if show == "overdue":
-            queryset = queryset.overdue_on(timezone.localdate())
-        elif show == "current":
-            queryset = queryset.filter(is_current=True)
-        return queryset
+    def refine_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().refine_queryset(queryset)
+        return queryset if "show" in self.request.GET else queryset.filter(is_current=True)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title="Care and support plans",
-            show=self.request.GET.get("show", "current"),
-            today=timezone.localdate(),
-            **kwargs,
-        )
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        show = self.request.GET.get("show", filters.CarePlanFilter.CURRENT)
+        shows = filters.CarePlanFilter.SHOWS
+        return super().get_context_data(show=show, shows=shows, today=timezone.localdate(), **kwargs)
 
 
-class CarePlanDetailView(ScopedViewMixin, DetailView):
+class CarePlanDetailView(RecordView):
     model = CarePlan
     template_name = "packages_of_care/care_plan_detail.html"
+    related = ("service_user", "provider", "order")
 
-    def refine_queryset(self, queryset):
-        return queryset.select_related("service_user", "provider", "order")
+    def page_title(self) -> str:
+        return f"Care and support plan for {self.object.service_user.name}"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user, plan = self.request.user, self.object
         writer = (
             user.organisation_id == plan.provider_id and user.can(Capability.PROVIDER_RECORD)
         ) or user.can(Capability.BROKER)
         return super().get_context_data(
-            page_title=f"Care and support plan for {plan.service_user.name}",
-            today=timezone.localdate(),
-            can_review=plan.is_current and writer,
-            audit_events=self.audit_events(plan),
-            **kwargs,
+            today=timezone.localdate(), can_review=plan.is_current and writer, **kwargs
         )
 
 
-class CarePlanCreateView(ServiceFormView):
-    model = IndividualServiceOrder
+class CarePlanCreateView(OrderPageForm):
     form_class = forms.CarePlanForm
-    write_capabilities = RECORDERS
+    service = staticmethod(services.care_plan_create)
+    capability = RECORDERS
     title = "Record the care and support plan"
     intro = "Agreed face to face before the service starts (within 48 hours in an emergency); reviewed at least once a year."
     submit_label = "Save the plan"
     success_message = "The plan is saved."
 
-    def service(self, form):
-        return services.care_plan_create(actor=_actor(self), order=self.object, **form.cleaned_data)
-
 
 class CarePlanReviewView(ServiceFormView):
     model = CarePlan
     form_class = forms.CarePlanReviewForm
-    write_capabilities = RECORDERS
+    service = staticmethod(services.care_plan_review)
+    capability = RECORDERS
     title = "Record a review"
     submit_label = "Save the review"
     success_message = "The review is recorded."
 
-    def get_initial(self):
+    def get_initial(self) -> dict[str, Any]:
+        plan = self.object
         return {
             "reviewed_on": timezone.localdate(),
-            "summary": self.object.summary,
-            "potential_for_greater_independence": self.object.potential_for_greater_independence,
+            "summary": plan.summary,
+            "potential_for_greater_independence": plan.potential_for_greater_independence,
         }
-
-    def service(self, form):
-        return services.care_plan_review(actor=_actor(self), plan=self.object, **form.cleaned_data)

@@ -1,7 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
 
-from .models import ApiToken, AuditEvent, Organisation, User
+from .forms import scope_choices
+from .models import ApiToken, AuditEvent, Organisation, UploadJob, User
 from .tenancy import scoped
 
 
@@ -9,14 +17,21 @@ class TenantModelAdmin(admin.ModelAdmin):
     """Admin pages reach records through the same `visible_to` as every other view: the portal
     operator administers reference data and sees no care records."""
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         return scoped(super().get_queryset(request), request.user)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field.queryset, "visible_to"):
-            field.queryset = field.queryset.visible_to(request.user)
+        if field is not None:
+            scope_choices(field, request.user)
         return field
+
+
+def tabular_inline(model: type[models.Model]) -> type[admin.TabularInline[Any, Any]]:
+    """An admin inline listing `model`'s rows in a table, with no blank rows offered."""
+    return type(f"{model.__name__}Inline", (admin.TabularInline,), {"model": model, "extra": 0})
 
 
 @admin.register(Organisation)
@@ -31,7 +46,7 @@ class PortalUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "organisation", "role", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
     fieldsets = [
-        *UserAdmin.fieldsets[:2],
+        *(UserAdmin.fieldsets or ())[:2],  # Django's: username and password, personal info
         ("Organisation and role", {"fields": ["organisation", "role", "is_active"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
@@ -45,7 +60,7 @@ class PortalUserAdmin(UserAdmin):
         ),
     ]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[User]:
         return scoped(super().get_queryset(request), request.user)
 
 
@@ -55,7 +70,7 @@ class ApiTokenAdmin(TenantModelAdmin):
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
     list_filter = ["revoked_at"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # keys are issued with `manage.py issue_api_token`, which shows the key once
 
 
@@ -64,11 +79,18 @@ class AuditEventAdmin(TenantModelAdmin):
     list_display = ["at", "action", "object_repr", "actor", "actor_organisation"]
     list_filter = ["action"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
+
+
+@admin.register(UploadJob)
+class UploadJobAdmin(TenantModelAdmin):
+    list_display = ["created_at", "original_name", "kind", "status", "rows_read", "rows_rejected"]
+    list_filter = ["kind", "status"]
+    readonly_fields = ["errors"]

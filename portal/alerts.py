@@ -1,21 +1,70 @@
-"""Raising and resolving alerts (see `portal.models.Alert`). Idempotent by (recipient, kind, key)."""
+"""Raising and resolving alerts (see `portal.models.Alert`). Idempotent by (recipient, kind, key).
+
+Alert kinds live in one registry: each app declares its kinds once (`alert_kind(...)`, in its
+`alerts.py`) with the label people see and the capability that acts on them, and passes the kind
+object around — never the code as a string literal — so a kind cannot be misspelt in one place
+and the alert list can name every kind.
+"""
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
 from . import audit
-from .models import Alert, Organisation
+from .models import Actor, Alert, Organisation
 from .roles import Capability
+
+
+@dataclass(frozen=True)
+class AlertKind:
+    code: str  # stored in Alert.kind
+    label: str  # what the alert list calls this kind
+    capability: Capability  # who in the recipient organisation acts on it
+
+    def __str__(self) -> str:
+        return self.code
+
+
+_KINDS: dict[str, AlertKind] = {}
+
+
+def alert_kind(code: str, label: str, capability: Capability) -> AlertKind:
+    """Declare an alert kind (once, at import of the app's alerts module)."""
+    kind = AlertKind(code, label, capability)
+    existing = _KINDS.setdefault(code, kind)
+    if existing != kind:
+        raise ValueError(f"Alert kind {code!r} is declared twice, differently")
+    return kind
+
+
+def kind_of(code: str | AlertKind) -> AlertKind:
+    """The registered kind for a code; an unknown code is an error, not a silent new kind."""
+    if isinstance(code, AlertKind):
+        return code
+    try:
+        return _KINDS[code]
+    except KeyError:
+        raise ValueError(f"Unknown alert kind {code!r}: declare it with portal.alerts.alert_kind") from None
+
+
+def registered_kinds() -> list[AlertKind]:
+    return sorted(_KINDS.values(), key=lambda k: k.label)
+
+
+def kind_label(code: str) -> str:
+    kind = _KINDS.get(code)
+    return kind.label if kind is not None else code.replace("_", " ").capitalize()
 
 
 def raise_alert(
     *,
     recipient: Organisation,
-    capability: Capability,
-    kind: str,
+    kind: AlertKind,
     key: str,
     title: str,
     detail: str = "",
@@ -23,11 +72,14 @@ def raise_alert(
     severity: str = Alert.Severity.ACTION,
     due_at: dt.datetime | None = None,
     obj: models.Model | None = None,
+    capability: Capability | None = None,
 ) -> tuple[Alert, bool]:
     """Raise an alert unless the same condition (recipient, kind, key) is already raised.
-    Returns (alert, created). A resolved alert is not reopened: the condition was dealt with."""
-    defaults = {
-        "capability": capability,
+    Returns (alert, created). A resolved alert is not reopened: the condition was dealt with.
+    `capability` overrides the kind's own (who acts) where it differs by case."""
+    kind = kind_of(kind)
+    defaults: dict[str, Any] = {
+        "capability": capability or kind.capability,
         "title": title[:300],
         "detail": detail,
         "url": url,
@@ -37,13 +89,21 @@ def raise_alert(
     if obj is not None:
         defaults["content_type"] = ContentType.objects.get_for_model(obj, for_concrete_model=False)
         defaults["object_id"] = str(obj.pk)
-    return Alert.objects.get_or_create(recipient=recipient, kind=kind, key=key, defaults=defaults)
+    return Alert.objects.get_or_create(recipient=recipient, kind=kind.code, key=key, defaults=defaults)
+
+
+def new_alert(*, kind: AlertKind, capability: Capability | None = None, **fields: Any) -> Alert:
+    """An unsaved alert of a registered kind, for `raise_alerts` (bulk paths)."""
+    kind = kind_of(kind)
+    return Alert(kind=kind.code, capability=capability or kind.capability, **fields)
 
 
 def raise_alerts(alerts: list[Alert]) -> int:
     """Raise many at once (one INSERT), skipping conditions already raised. Returns how many were new."""
     if not alerts:
         return 0
+    for alert in alerts:
+        alert.kind = kind_of(alert.kind).code
     existing = set(
         Alert.objects.filter(
             recipient__in={a.recipient_id for a in alerts},
@@ -57,7 +117,7 @@ def raise_alerts(alerts: list[Alert]) -> int:
 
 
 @transaction.atomic
-def resolve(*, alert: Alert, actor=None, resolution: str = "") -> Alert:
+def resolve(*, alert: Alert, actor: Actor = None, resolution: str = "") -> Alert:
     if alert.resolved_at is None:
         alert.resolved_at = timezone.now()
         alert.resolved_by = actor if actor is not None and actor.is_authenticated else None
@@ -67,9 +127,19 @@ def resolve(*, alert: Alert, actor=None, resolution: str = "") -> Alert:
     return alert
 
 
-def resolve_matching(*, kind: str, key: str, actor=None, resolution: str = "", recipient=None) -> int:
-    """Resolve open alerts for a condition that no longer holds (e.g. the order was accepted)."""
-    qs = Alert.objects.open().filter(kind=kind, key=key)
+def resolve_matching(
+    *,
+    kind: AlertKind,
+    key: str | Iterable[str],
+    actor: Actor = None,
+    resolution: str = "",
+    recipient: Organisation | None = None,
+) -> int:
+    """Resolve open alerts for a condition that no longer holds (e.g. the order was accepted).
+    `key` may be several keys (one UPDATE)."""
+    code = kind_of(kind).code
+    qs = Alert.objects.open().filter(kind=code)
+    qs = qs.filter(key=key) if isinstance(key, str) else qs.filter(key__in=list(key))
     if recipient is not None:
         qs = qs.filter(recipient=recipient)
     return qs.update(

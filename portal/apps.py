@@ -6,6 +6,10 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal (organisations, people, audit)"
 
-    def ready(self):
+    def ready(self) -> None:
         # Each app's hooks.py registers its navigation, dashboard panels and demo data.
         autodiscover_modules("hooks")
+        from . import panels  # noqa: F401 - the shell's own navigation and panels
+
+        # Each app's alerts.py declares the alert kinds it raises (portal.alerts registry).
+        autodiscover_modules("alerts")

@@ -1,8 +1,38 @@
-"""Form helpers: GOV.UK classes on every widget, and choices scoped to the user's organisation."""
+"""Form helpers: GOV.UK classes on every widget, choices scoped to the user's organisation, and
+one way to put a service's refusal on a form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from .models import Actor
 from .tenancy import scoped
+
+
+def apply_service_errors(
+    form: forms.BaseForm, exc: ValidationError, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's ValidationError on the form: each message on the field it names (renamed by
+    `field_map` where the service's argument and the form's field differ), else at the top of the
+    error summary."""
+    field_map = field_map or {}
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            field = field_map.get(name, name)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def scope_choices(field: forms.ModelChoiceField[Any], user: Actor) -> None:
+    """Narrow a model choice field to the records `user` may see, if its model has tenancy."""
+    if field.queryset is not None and hasattr(field.queryset, "visible_to"):
+        field.queryset = scoped(field.queryset, user)
+
 
 _WIDGET_CLASSES = {
     forms.Select: "govuk-select",
@@ -15,21 +45,26 @@ _WIDGET_CLASSES = {
 }
 
 
-class PortalFormMixin:
+if TYPE_CHECKING:
+    # The mixin goes before a Form or ModelForm class; to the checker it is one.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class PortalFormMixin(_FormBase):
     """Adds GOV.UK classes and ARIA links to errors and hints; scopes every model choice.
 
     Pass `user=` to the form. Every ModelChoiceField's queryset is narrowed to what that user may
     see, so a form can never offer (or accept) another organisation's record.
     """
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args: Any, user: Actor = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
-                qs = field.queryset
-                if hasattr(qs, "visible_to"):
-                    field.queryset = scoped(qs, user)
+                scope_choices(field, user)
             widget = field.widget
             css = next((c for cls, c in _WIDGET_CLASSES.items() if type(widget) is cls), None)
             if css is None:
@@ -40,7 +75,7 @@ class PortalFormMixin:
             if field.help_text:
                 widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}_helptext"
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         """Validate, then link each field in error to its message (and mark it in error).
         Done here, not in __init__, so subclasses may still add fields after super().__init__()."""
         super().full_clean()
@@ -66,14 +101,14 @@ class DateInput(forms.DateInput):
 
     input_type = "date"
 
-    def __init__(self, attrs=None, format="%Y-%m-%d"):
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str = "%Y-%m-%d") -> None:
         super().__init__(attrs=attrs, format=format)
 
 
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> str | None:
         if hasattr(value, "strftime"):
             return value.strftime("%Y-%m-%dT%H:%M")
         return value
@@ -88,7 +123,7 @@ class ConfirmPasswordForm(PortalFormMixin, forms.Form):
         help_text="Enter your password again to confirm.",
     )
 
-    def clean_password(self):
+    def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if self.user is None or not self.user.check_password(password):
             raise forms.ValidationError("The password is not right.")

@@ -1,16 +1,28 @@
 """Registries that let each app add to the shared shell without the shell importing the apps.
 
-Each app may have a `hooks.py` that calls `register_nav`, `dashboard_panel` and `demo_step`;
-PortalConfig.ready() imports them all. Dependencies still point one way: portal knows nothing of
+Each app may have a `hooks.py` that calls `register_nav`, `dashboard_panel`, `demo_step` (or
+`demo_module`) and `register_upload`; PortalConfig.ready() imports them all. Dependencies still point one way: portal knows nothing of
 the domain apps, the apps register themselves.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import OutputWrapper
 from django.urls import reverse
 
 from .roles import Capability, has_capability
+
+if TYPE_CHECKING:
+    from .models import User
+    from .uploads.specs import UploadSpec
 
 
 @dataclass(frozen=True)
@@ -40,16 +52,26 @@ class DashboardPanel:
     empty_text: str = "Nothing needs your attention."
 
 
+#: `fn(user) -> DashboardPanel | None`: a panel on the home dashboard, or None to show nothing.
+PanelFn: TypeAlias = Callable[["User"], "DashboardPanel | None"]
+#: `fn(out) -> None`: one step of `load_demo`, writing its progress to the command's output.
+DemoStepFn: TypeAlias = Callable[[OutputWrapper], None]
+_Panel = TypeVar("_Panel", bound=PanelFn)
+_DemoStep = TypeVar("_DemoStep", bound=DemoStepFn)
+
 _NAV: list[NavItem] = []
-_PANELS: list[tuple[int, Callable]] = []
-_DEMO_STEPS: list[tuple[int, str, Callable]] = []
+_PANELS: list[tuple[int, PanelFn]] = []
+_DEMO_STEPS: list[tuple[int, str, DemoStepFn]] = []
+_REFERENCE_STEPS: list[tuple[int, str, DemoStepFn]] = []
+_UPLOADS: dict[str, UploadSpec] = {}
+_UPLOAD_PAGES: list[str] = []
 
 
 def register_nav(
     label: str,
     url_name: str,
     *,
-    sides=("commissioner", "provider"),
+    sides: Iterable[str] = ("commissioner", "provider"),
     capability: Capability = Capability.VIEW,
     order: int = 50,
 ) -> None:
@@ -58,33 +80,109 @@ def register_nav(
         _NAV.append(item)
 
 
-def dashboard_panel(order: int = 50):
-    """Decorate `fn(user) -> DashboardPanel | None`; it is shown on the home dashboard."""
+def dashboard_panel(order: int = 50, *, roles: Iterable[str] | None = None) -> Callable[[_Panel], _Panel]:
+    """Decorate `fn(user) -> DashboardPanel | None`; it is shown on the home dashboard.
 
-    def decorator(fn):
-        if all(f is not fn for _, f in _PANELS):
-            _PANELS.append((order, fn))
-        return fn
+    With `roles`, users of any other role see nothing and `fn` is not called for them.
+    """
+    allowed = None if roles is None else frozenset(roles)
+
+    def decorator(fn: _Panel) -> _Panel:
+        panel = fn
+        if allowed is not None:
+
+            @functools.wraps(fn)
+            def for_roles(user: User) -> DashboardPanel | None:
+                return fn(user) if user.role in allowed else None
+
+            panel = cast(_Panel, for_roles)
+        if all(getattr(f, "__wrapped__", f) is not fn for _, f in _PANELS):
+            _PANELS.append((order, panel))
+        return panel
 
     return decorator
 
 
-def demo_step(order: int):
+def _add_demo_step(order: int, name: str, fn: DemoStepFn) -> None:
+    if all(n != name for _, n, _f in _DEMO_STEPS):
+        _DEMO_STEPS.append((order, name, fn))
+
+
+def demo_step(order: int) -> Callable[[_DemoStep], _DemoStep]:
     """Decorate `fn(out) -> None`, run by `load_demo` in `order`; each step must be idempotent."""
 
-    def decorator(fn):
-        name = f"{fn.__module__}.{fn.__name__}"
-        if all(n != name for _, n, _f in _DEMO_STEPS):
-            _DEMO_STEPS.append((order, name, fn))
+    def decorator(fn: _DemoStep) -> _DemoStep:
+        _add_demo_step(order, f"{fn.__module__}.{fn.__name__}", fn)
         return fn
 
     return decorator
 
 
-def nav_for(user, request_path: str = "") -> list[dict]:
+def demo_module(order: int, module: str) -> None:
+    """Run `module.load(out)` as a step of `load_demo` in `order`; the module is imported only then."""
+
+    def step(out: OutputWrapper) -> None:
+        import_module(module).load(out)
+
+    _add_demo_step(order, f"{module}.load", step)
+
+
+def reference_module(order: int, module: str) -> None:
+    """Run `module.load_reference(out)` as a step of `load_reference` (and so first in
+    `load_demo`) in `order`: reference data from the specifications (councils, frameworks, lots,
+    schemes, KPI catalogues), no demo people. Each step must be idempotent."""
+
+    def step(out: OutputWrapper) -> None:
+        import_module(module).load_reference(out)
+
+    name = f"{module}.load_reference"
+    if all(n != name for _, n, _f in _REFERENCE_STEPS):
+        _REFERENCE_STEPS.append((order, name, step))
+
+
+def reference_steps() -> list[tuple[str, DemoStepFn]]:
+    return [(name, fn) for _, name, fn in sorted(_REFERENCE_STEPS, key=lambda s: (s[0], s[1]))]
+
+
+def register_upload(spec: UploadSpec) -> UploadSpec:
+    """A kind of spreadsheet upload (and bulk API submission): see `portal.uploads`."""
+    _UPLOADS[spec.kind] = spec
+    return spec
+
+
+def register_upload_pages(namespace: str) -> None:
+    """The URL namespace that mounts the upload pages (`portal.uploads.urls`)."""
+    if namespace not in _UPLOAD_PAGES:
+        _UPLOAD_PAGES.append(namespace)
+
+
+def upload_spec(kind: str) -> UploadSpec:
+    try:
+        return _UPLOADS[kind]
+    except KeyError:
+        raise LookupError(f"No upload of kind {kind!r} is registered (hooks.register_upload).") from None
+
+
+def upload_specs() -> list[UploadSpec]:
+    return list(_UPLOADS.values())
+
+
+def upload_kinds() -> list[tuple[str, str]]:
+    """The choices of UploadJob.kind: every registered kind."""
+    return [(spec.kind, spec.label) for spec in _UPLOADS.values()]
+
+
+def upload_page(name: str) -> str:
+    """The URL name of an upload page, e.g. upload_page("upload-detail")."""
+    if not _UPLOAD_PAGES:
+        raise ImproperlyConfigured("No app mounts the upload pages (hooks.register_upload_pages).")
+    return f"{_UPLOAD_PAGES[0]}:{name}"
+
+
+def nav_for(user: User | AnonymousUser, request_path: str = "") -> list[dict[str, str | bool]]:
     if not user.is_authenticated:
         return []
-    items = []
+    items: list[dict[str, str | bool]] = []
     for item in sorted(_NAV, key=lambda i: (i.order, i.label)):
         if user.organisation.kind not in item.sides or not has_capability(user, item.capability):
             continue
@@ -94,7 +192,7 @@ def nav_for(user, request_path: str = "") -> list[dict]:
     return items
 
 
-def panels_for(user) -> list[DashboardPanel]:
+def panels_for(user: User) -> list[DashboardPanel]:
     panels = []
     for order, fn in sorted(_PANELS, key=lambda p: p[0]):
         panel = fn(user)
@@ -104,99 +202,5 @@ def panels_for(user) -> list[DashboardPanel]:
     return panels
 
 
-def demo_steps() -> list[tuple[str, Callable]]:
+def demo_steps() -> list[tuple[str, DemoStepFn]]:
     return [(name, fn) for _, name, fn in sorted(_DEMO_STEPS, key=lambda s: (s[0], s[1]))]
-
-
-# The shell's own entries -------------------------------------------------------------------
-
-register_nav("Home", "portal:dashboard", sides=("commissioner", "provider", "operator"), order=0)
-register_nav("Alerts", "portal:alert-list", sides=("commissioner", "provider"), order=85)
-register_nav("API access", "portal:api-access", sides=("commissioner", "provider"), order=90)
-
-
-@dashboard_panel(order=1)
-def alerts_panel(user):
-    """Open alerts the user's role can act on, most pressing first."""
-    from .models import Alert
-    from .roles import Role, capabilities_of
-    from .tenancy import scoped
-
-    if user.role in (Role.SITE_ADMIN, Role.API_CLIENT):
-        return None
-    caps = [c.value for c in capabilities_of(user)]
-    alerts = scoped(Alert, user).open().filter(capability__in=caps)
-    total = alerts.count()
-    shown = list(alerts.order_by("-severity", "due_at", "-raised_at")[:8])
-    items = [
-        DashboardItem(
-            a.title,
-            a.url or reverse("portal:alert-list"),
-            detail=(f"Due {a.due_at:%d %b %Y %H:%M}" if a.due_at else "")
-            + (" — overdue" if a.is_overdue else ""),
-        )
-        for a in shown
-    ]
-    if total > len(shown):
-        items.append(DashboardItem(f"All {total} alerts", reverse("portal:alert-list")))
-    return DashboardPanel(
-        title="Alerts",
-        items=items,
-        urgent=any(a.is_overdue or a.severity == "urgent" for a in shown),
-        empty_text="No alerts for you.",
-    )
-
-
-@dashboard_panel(order=5)
-def api_client_panel(user):
-    from .models import ApiToken
-    from .roles import Role
-    from .tenancy import scoped
-
-    if user.role != Role.API_CLIENT:
-        return None
-    tokens = scoped(ApiToken, user).active().filter(user=user)
-    return DashboardPanel(
-        title="Your API keys",
-        description="This account is for a system that calls the portal's API. Send the key in the "
-        "Authorization header; what it sees is what your organisation sees.",
-        items=[
-            DashboardItem(
-                f"{t.name} ({t.prefix}…), {'may also ' + ', '.join(t.scopes) if t.scopes else 'read-only'}",
-                reverse("portal:api-access"),
-            )
-            for t in tokens
-        ]
-        + [DashboardItem("API documentation", reverse("swagger-ui"))],
-    )
-
-
-@dashboard_panel(order=5)
-def site_admin_panel(user):
-    from django.db.models import Count
-
-    from .models import Organisation, User
-    from .roles import Role
-
-    if user.role != Role.SITE_ADMIN:
-        return None
-    kinds = dict(Organisation.objects.values_list("kind").annotate(n=Count("id")))
-    return DashboardPanel(
-        title="Portal set-up",
-        description="You administer organisations, people and reference data. Care records are visible only "
-        "to the organisations party to them.",
-        items=[
-            DashboardItem(
-                "Commissioners",
-                reverse("admin:portal_organisation_changelist") + "?kind__exact=commissioner",
-                kinds.get("commissioner", 0),
-            ),
-            DashboardItem(
-                "Providers",
-                reverse("admin:portal_organisation_changelist") + "?kind__exact=provider",
-                kinds.get("provider", 0),
-            ),
-            DashboardItem("People", reverse("admin:portal_user_changelist"), User.objects.count()),
-            DashboardItem("Frameworks, lots and schemes", reverse("admin:index")),
-        ],
-    )

@@ -2,15 +2,20 @@
 
 import hashlib
 import secrets
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from .roles import ROLES_BY_KIND, Capability, OrganisationKind, Role
+from .modelbases import Timestamped
+from .roles import ROLES_BY_KIND, Capability, OrganisationKind, Role, has_capability
 from .tenancy import TenantQuerySet
+from .uploads.models import UPLOAD_OPEN_STATUSES, UploadJob, UploadStatus  # noqa: F401 - uploads' model
+from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401 - webhooks' models
 
 
 class CqcRating(models.TextChoices):
@@ -32,39 +37,40 @@ class CommissionerType(models.TextChoices):
 
 # Other apps say which organisations are partners (and so may see each other's names):
 # schemes registers contracts, framework membership registers applications and admissions.
-# Each entry maps an organisation to a queryset of partner organisation ids.
-_PARTNER_SOURCES: list = []
+# Each entry maps an organisation to a `values()` queryset (of any model) of partner organisation ids.
+PartnerSource = Callable[["Organisation"], models.QuerySet[Any, Any]]
+_PARTNER_SOURCES: list[PartnerSource] = []
 
 
-def register_partner_source(fn) -> None:
+def register_partner_source(fn: PartnerSource) -> None:
     """`fn(organisation)` returns a values-queryset of the ids of that organisation's partners."""
     if fn not in _PARTNER_SOURCES:
         _PARTNER_SOURCES.append(fn)
 
 
-class OrganisationQuerySet(TenantQuerySet):
+class OrganisationQuerySet(TenantQuerySet["Organisation"]):
     reference_data = True
 
-    def _partners_of(self, organisation):
+    def _partners_of(self, organisation: "Organisation") -> Self:
         q = models.Q(pk=organisation.pk)
         for source in _PARTNER_SOURCES:
             q |= models.Q(pk__in=source(organisation))
         return self.filter(q)
 
-    def for_commissioner(self, organisation):
+    def for_commissioner(self, organisation: "Organisation") -> Self:
         return self._partners_of(organisation)
 
-    def for_provider(self, organisation):
+    def for_provider(self, organisation: "Organisation") -> Self:
         return self._partners_of(organisation)
 
-    def commissioners(self):
+    def commissioners(self) -> Self:
         return self.filter(kind=OrganisationKind.COMMISSIONER)
 
-    def providers(self):
+    def providers(self) -> Self:
         return self.filter(kind=OrganisationKind.PROVIDER)
 
 
-class Organisation(models.Model):
+class Organisation(Timestamped):
     """A council or NHS commissioner, a care provider, or the portal's operator.
 
     Providers carry their CQC registration: location ID, current rating and the rating's date
@@ -85,8 +91,6 @@ class Organisation(models.Model):
     address = models.TextField(blank=True)
     email = models.EmailField(blank=True)
     telephone = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -102,7 +106,7 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self):
+    def clean(self) -> None:
         if self.kind == OrganisationKind.COMMISSIONER and not self.commissioner_type:
             raise ValidationError(
                 {"commissioner_type": "Say whether this is a council or an NHS commissioner."}
@@ -119,19 +123,27 @@ class Organisation(models.Model):
         return self.kind == OrganisationKind.PROVIDER
 
 
-class UserQuerySet(TenantQuerySet):
-    def for_commissioner(self, organisation):
-        return self.filter(organisation=organisation)
+class UserQuerySet(TenantQuerySet["User"]):
+    commissioner_lookup = provider_lookup = "organisation"
 
-    def for_provider(self, organisation):
-        return self.filter(organisation=organisation)
-
-    def for_site_admin(self):
-        return self.all()
+    def for_site_admin(self) -> Self:
+        return self.all()  # the operator administers everyone's accounts
 
 
-class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
+if TYPE_CHECKING:
+    # At run time the manager also carries UserQuerySet's methods (`from_queryset`). django-stubs
+    # 6.1 types a `from_queryset` base in any other module, but not in AUTH_USER_MODEL's own
+    # ('Variable "..." is not valid as a type' [valid-type]), so here the checker sees a plain
+    # UserManager: `User.objects.visible_to(...)` works but is not known to mypy.
+    _UserManagerBase = UserManager
+else:
+    _UserManagerBase = UserManager.from_queryset(UserQuerySet)
+
+
+class PortalUserManager(_UserManagerBase["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         if "organisation" not in extra_fields:
             operator, _ = Organisation.objects.get_or_create(
                 name="Portal operations", defaults={"kind": OrganisationKind.OPERATOR}
@@ -147,14 +159,14 @@ class User(AbstractUser):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="users")
     role = models.CharField(max_length=30, choices=Role.choices)
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
         ordering = ["username"]
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.organisation_id and self.role not in ROLES_BY_KIND.get(self.organisation.kind, set()):
             raise ValidationError(
@@ -163,7 +175,7 @@ class User(AbstractUser):
                 }
             )
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Only the portal operator's administrators reach Django's admin site.
         self.is_staff = self.role == Role.SITE_ADMIN
         self.is_superuser = self.role == Role.SITE_ADMIN
@@ -177,27 +189,26 @@ class User(AbstractUser):
     def is_provider_side(self) -> bool:
         return self.organisation.kind == OrganisationKind.PROVIDER
 
-    def can(self, capability: Capability, token=None) -> bool:
-        from .roles import has_capability
-
+    def can(self, capability: Capability, token: "ApiToken | None" = None) -> bool:
         return has_capability(self, capability, token)
+
+
+#: Whoever a query or a change is made for: a signed-in user, an anonymous visitor (a request's
+#: `user` before any login check), or None (the portal itself: tasks, bulk jobs, the demo loader).
+Actor = User | AnonymousUser | None
 
 
 def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(TenantQuerySet):
-    def for_commissioner(self, organisation):
-        return self.filter(user__organisation=organisation)
+class ApiTokenQuerySet(TenantQuerySet["ApiToken"]):
+    commissioner_lookup = provider_lookup = "user__organisation"
 
-    def for_provider(self, organisation):
-        return self.filter(user__organisation=organisation)
+    def for_site_admin(self) -> Self:
+        return self.all()  # the operator revokes keys
 
-    def for_site_admin(self):
-        return self.all()
-
-    def active(self):
+    def active(self) -> Self:
         now = timezone.now()
         return self.filter(revoked_at__isnull=True).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
@@ -233,7 +244,9 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, *, user: User, name: str, scopes=(), key: str | None = None) -> tuple["ApiToken", str]:
+    def issue(
+        cls, *, user: User, name: str, scopes: Iterable[str] = (), key: str | None = None
+    ) -> tuple["ApiToken", str]:
         """Create a token and return it with its key, which is not stored anywhere."""
         if user.role != Role.API_CLIENT:
             raise ValidationError("Only API client accounts hold API tokens.")
@@ -253,11 +266,11 @@ class ApiToken(models.Model):
         )
 
 
-class AuditEventQuerySet(TenantQuerySet):
+class AuditEventQuerySet(TenantQuerySet["AuditEvent"]):
     commissioner_lookup = "commissioner"
     provider_lookup = "provider"
 
-    def for_object(self, obj):
+    def for_object(self, obj: models.Model) -> Self:
         return self.filter(
             content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
             object_id=str(obj.pk),
@@ -299,14 +312,10 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
 
-class AlertQuerySet(TenantQuerySet):
-    def for_commissioner(self, organisation):
-        return self.filter(recipient=organisation)
+class AlertQuerySet(TenantQuerySet["Alert"]):
+    commissioner_lookup = provider_lookup = "recipient"
 
-    def for_provider(self, organisation):
-        return self.filter(recipient=organisation)
-
-    def open(self):
+    def open(self) -> Self:
         return self.filter(resolved_at__isnull=True)
 
 
@@ -356,7 +365,8 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def audit_parties(self):
+    def audit_parties(self) -> tuple[int | None, int | None]:
+        """The alert belongs to its recipient's side only (see `portal.audit.parties`)."""
         kind = self.recipient.kind
         return (
             (self.recipient_id, None) if kind == OrganisationKind.COMMISSIONER else (None, self.recipient_id)

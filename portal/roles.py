@@ -4,9 +4,15 @@ A user holds exactly one role in exactly one organisation. Views and API endpoin
 capability, never for a role, so that a new role is a change here only.
 """
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import models
+
+if TYPE_CHECKING:
+    from .models import Actor, ApiToken
 
 
 class OrganisationKind(models.TextChoices):
@@ -60,7 +66,12 @@ GRANTABLE_TO_TOKENS: dict[str, frozenset[Capability]] = {
 }
 
 
-def capabilities_of(user, token=None) -> frozenset[Capability]:
+#: What a page or an API action needs: one capability, or several of which any one will do
+#: (an absence is recorded by the provider's staff or by brokerage).
+CapabilityNeed = Capability | tuple[Capability, ...]
+
+
+def capabilities_of(user: Actor, token: ApiToken | None = None) -> frozenset[Capability]:
     """The capabilities a request may use: the role's, plus what its API token was granted."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
@@ -71,5 +82,12 @@ def capabilities_of(user, token=None) -> frozenset[Capability]:
     return frozenset(caps)
 
 
-def has_capability(user, capability: Capability, token=None) -> bool:
+def has_capability(user: Actor, capability: Capability, token: ApiToken | None = None) -> bool:
     return capability in capabilities_of(user, token)
+
+
+def has_any_capability(user: Actor, need: CapabilityNeed, token: ApiToken | None = None) -> bool:
+    """True if the user (with the request's token) holds the capability, or any one of several."""
+    held = capabilities_of(user, token)
+    options = need if isinstance(need, tuple) else (need,)
+    return any(c in held for c in options)

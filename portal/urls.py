@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from portal.api.permissions import PublicReadOnly
 
 from . import views
+from .webhooks import views as webhook_views
 
 handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
@@ -23,6 +24,9 @@ portal_patterns = (
         path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
         path("alerts/", views.AlertListView.as_view(), name="alert-list"),
         path("alerts/<int:pk>/resolve/", views.AlertResolveView.as_view(), name="alert-resolve"),
+        path("webhooks/", webhook_views.WebhookListView.as_view(), name="webhook-list"),
+        path("webhooks/new/", webhook_views.WebhookCreateView.as_view(), name="webhook-create"),
+        path("webhooks/<int:pk>/", webhook_views.WebhookDetailView.as_view(), name="webhook-detail"),
     ],
     "portal",
 )

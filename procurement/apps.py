@@ -6,10 +6,10 @@ class ProcurementConfig(AppConfig):
     verbose_name = "Framework membership and call-off competitions"
 
     def ready(self):
-        from portal.models import register_partner_source
+        from portal.tenancy import widen_provider_scope
+        from schemes.models import Scheme
 
-        from .models import memberships_partners
+        from .models import biddable_schemes
 
-        # Commissioners see the names of the providers that applied to or joined their lots, and
-        # providers see the councils whose frameworks they joined.
-        register_partner_source(memberships_partners)
+        # A provider sees the schemes of the call-offs it may bid for (schemes cannot import us).
+        widen_provider_scope(Scheme, biddable_schemes)

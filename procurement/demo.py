@@ -88,6 +88,11 @@ DORSET_CRITERIA = {
             3,
             "Providers not undertaking regulated activity",
             [
+                (
+                    "enhanced_dbs_all_staff",
+                    "",
+                    "All staff (employed and volunteers) have enhanced DBS checks",
+                ),
                 ("policy", "safeguarding_children", "Declares a safeguarding policy"),
                 ("policy", "safer_recruitment", "Declares a safer recruitment policy"),
                 (
@@ -299,6 +304,16 @@ def _bid(calloff, provider, rate, at, scores):
         )
         for i, q in enumerate(questions)
     )
+
+
+@transaction.atomic
+def load_reference(out):
+    """Dorset's further open-framework lots and every lot's entry criteria `[003 App. 1]`."""
+    dorset = Organisation.objects.filter(name=DORSET).first()
+    if dorset is None:
+        return  # the schemes step did not run
+    _criteria(dorset)
+    out.write(f"  Lot entry criteria: {LotEntryCriterion.objects.count()}")
 
 
 @transaction.atomic

@@ -5,9 +5,9 @@ from django.forms import formset_factory
 
 from portal.forms import DateInput, DateTimeInput, PortalFormMixin
 from portal.models import Organisation
-from schemes.models import Lot, PaymentModel, Scheme
+from schemes.models import MEMBERSHIP_WORKFLOW, Lot, PaymentModel, Scheme
 
-from .models import CallOff, LotEntryCriterion, MembershipStatus
+from .models import CALLOFF_TERMS, CallOff, LotEntryCriterion
 
 
 def _choice_classes(field, css):
@@ -44,6 +44,8 @@ class CriterionForm(PortalFormMixin, forms.ModelForm):
 
 
 class MembershipDecisionForm(PortalFormMixin, forms.Form):
+    """The council's decisions on a membership: those its transition table allows from the status."""
+
     decision = forms.ChoiceField(widget=forms.RadioSelect, label="Decision")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -52,15 +54,17 @@ class MembershipDecisionForm(PortalFormMixin, forms.Form):
         help_text="Required to reject or suspend; the provider sees them.",
     )
 
-    CHOICES = {
-        MembershipStatus.APPLIED: [("admit", "Admit to the lot"), ("reject", "Reject the application")],
-        MembershipStatus.ADMITTED: [("suspend", "Suspend for quality concerns")],
-        MembershipStatus.SUSPENDED: [("readmit", "Readmit to the lot")],
+    LABELS = {
+        "admit": "Admit to the lot",
+        "reject": "Reject the application",
+        "suspend": "Suspend for quality concerns",
+        "readmit": "Readmit to the lot",
     }
 
-    def __init__(self, *args, status=None, **kwargs):
+    def __init__(self, *args, status="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision"].choices = self.CHOICES.get(status, [])
+        allowed = MEMBERSHIP_WORKFLOW.actions_from(status)
+        self.fields["decision"].choices = [(a, label) for a, label in self.LABELS.items() if a in allowed]
         _choice_classes(self.fields["decision"], "govuk-radios__input")
 
     def clean(self):
@@ -96,22 +100,7 @@ class CallOffForm(PortalFormMixin, forms.ModelForm):
 
     class Meta:
         model = CallOff
-        fields = [
-            "lot",
-            "schemes",
-            "reference",
-            "title",
-            "description",
-            "closes_at",
-            "price_min",
-            "price_max",
-            "price_weight",
-            "contract_reference",
-            "contract_start",
-            "contract_end",
-            "payment_model",
-            "unplanned_hourly_rate",
-        ]
+        fields = ["lot", "schemes", *CALLOFF_TERMS]
         widgets = {
             "closes_at": DateTimeInput(),
             "contract_start": DateInput(),

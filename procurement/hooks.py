@@ -1,24 +1,28 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_step, register_nav
+from portal.hooks import (
+    DashboardItem,
+    DashboardPanel,
+    dashboard_panel,
+    demo_module,
+    reference_module,
+    register_nav,
+)
 from portal.roles import Role
 
 register_nav("Call-offs", "procurement:index", order=35)
 
 
-@demo_step(order=25)
-def load_procurement_demo(out):
-    from . import demo
-
-    demo.load(out)
+reference_module(25, "procurement.demo")
+demo_module(25, "procurement.demo")
 
 
 @dashboard_panel(order=55)
 def procurement_panel(user):
     """Applications to decide and call-offs to award (council); call-offs to bid for (provider)."""
-    from .models import CallOffStatus
-    from .selectors import calloffs_for, calloffs_to_bid, memberships_for, pending_applications
+    from .models import BidStatus, CallOffStatus
+    from .selectors import calloffs_for, calloffs_to_bid, pending_applications
 
     now = timezone.now()
     if user.role == Role.COMMISSIONER:
@@ -45,17 +49,16 @@ def procurement_panel(user):
             empty_text="No applications or call-offs to act on.",
         )
     if user.role == Role.PROVIDER_MANAGER:
-        open_calloffs = calloffs_to_bid(user, now)
         items = [
             DashboardItem(
-                f"{c.reference}: {c.title}",
-                c.get_absolute_url(),
-                detail=f"Bids close {timezone.localtime(c.closes_at):%d %b %Y %H:%M}"
-                + (" — your bid is in" if c.my_bid and c.my_bid.status == "submitted" else ""),
+                f"{row.calloff.reference}: {row.calloff.title}",
+                row.calloff.get_absolute_url(),
+                detail=f"Bids close {timezone.localtime(row.calloff.closes_at):%d %b %Y %H:%M}"
+                + (" — your bid is in" if row.bid and row.bid.status == BidStatus.SUBMITTED else ""),
             )
-            for c in open_calloffs[:5]
+            for row in calloffs_to_bid(user, now)[:5]
         ]
-        applied = memberships_for(user).filter(status="applied").count()
+        applied = pending_applications(user).count()
         if applied:
             items.append(
                 DashboardItem(

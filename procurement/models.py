@@ -1,4 +1,4 @@
-"""Framework membership and call-off competitions.
+"""Entry criteria and call-off competitions, over the lot memberships of `schemes.models`.
 
 Dorset's framework is open: a provider may apply to join, widen or leave its lots at any time,
 as long as it meets each lot's entry criteria `[003 §1.4, §2.5, App. 1]`. The council admits or
@@ -17,14 +17,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from compliance.models import PolicyKind
+from portal.modelbases import DetailPage, Timestamped
 from portal.models import Organisation
 from portal.roles import OrganisationKind
 from portal.tenancy import TenantQuerySet
-from schemes.models import Contract, Lot, PaymentModel, Scheme
+from portal.workflow import COUNCIL, NEW, PROVIDER, Transition, Workflow
+from schemes.models import Contract, Lot, LotMembership, MembershipStatus, PaymentModel, Scheme
 
 
 class EntryRequirement(models.TextChoices):
@@ -33,6 +34,7 @@ class EntryRequirement(models.TextChoices):
     OFSTED_REGISTERED = "ofsted_registered", "Ofsted registered"
     OFSTED_GOOD = "ofsted_good_or_better", "Ofsted rated Good or Outstanding"
     POLICY = "policy", "Holds a named policy (declared)"
+    ENHANCED_DBS = "enhanced_dbs_all_staff", "All staff hold an enhanced DBS check (staff register)"
     DECLARATION = "declaration", "Makes a declaration"
 
 
@@ -41,9 +43,7 @@ class EntryCriterionQuerySet(TenantQuerySet):
 
     reference_data = True
     commissioner_lookup = "lot__framework__commissioner"
-
-    def for_provider(self, organisation):
-        return self.filter(lot__in=Lot.objects.for_provider(organisation))
+    provider_scope_via = "lot"
 
 
 class LotEntryCriterion(models.Model):
@@ -101,98 +101,58 @@ class LotEntryCriterion(models.Model):
         return self.lot.framework.commissioner_id, None
 
 
-class MembershipStatus(models.TextChoices):
-    APPLIED = "applied", "Applied"
-    ADMITTED = "admitted", "Admitted"
-    REJECTED = "rejected", "Rejected"
-    SUSPENDED = "suspended", "Suspended"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class MembershipQuerySet(TenantQuerySet):
-    commissioner_lookup = "commissioner"
-    provider_lookup = "provider"
-
-    def admitted(self):
-        return self.filter(status=MembershipStatus.ADMITTED)
-
-    def pending(self):
-        return self.filter(status=MembershipStatus.APPLIED)
-
-
-class LotMembership(models.Model):
-    """A provider's place on a lot: its application, the council's decision, and any suspension.
-
-    One row per provider and lot; re-applying after a rejection or withdrawal reopens the row, and
-    the audit trail keeps every step."""
-
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="memberships")
-    provider = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        related_name="lot_memberships",
-        limit_choices_to={"kind": OrganisationKind.PROVIDER},
-    )
-    commissioner = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", help_text="The lot's framework's."
-    )
-    status = models.CharField(
-        max_length=20, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED
-    )
-    statement = models.TextField(blank=True, help_text="The provider's supporting statement.")
-    criteria_results = models.JSONField(
-        default=list, blank=True, help_text="Each entry criterion, met or not, when the provider applied."
-    )
-    declarations = models.JSONField(
-        default=list, blank=True, help_text="Ids of the criteria the provider declared it meets."
-    )
-    applied_at = models.DateTimeField(null=True, blank=True)
-    applied_by = models.ForeignKey(
-        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    decision_reason = models.TextField(blank=True)
-    suspended_at = models.DateTimeField(null=True, blank=True)
-    suspension_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = MembershipQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["lot__framework", "lot__position", "provider__name"]
-        constraints = [models.UniqueConstraint(fields=["lot", "provider"], name="membership_unique_lot")]
-        indexes = [models.Index(fields=["commissioner", "status"], name="membership_status_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.provider} on {self.lot}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("procurement:membership-detail", args=[self.pk])
-
-    def fill_commissioner(self):
-        self.commissioner_id = self.lot.framework.commissioner_id
-        return self
-
-
-def memberships_partners(organisation):
-    """Partner source for Organisation scoping: the councils whose lots a provider applied to or
-    joined, and the providers that applied to or joined a council's lots."""
-    if organisation.kind == OrganisationKind.COMMISSIONER:
-        return LotMembership.objects.filter(commissioner=organisation).values("provider_id")
-    if organisation.kind == OrganisationKind.PROVIDER:
-        return LotMembership.objects.filter(provider=organisation).values("commissioner_id")
-    return LotMembership.objects.none().values("pk")
-
-
 class CallOffStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
     AWARDED = "awarded", "Awarded"
     CANCELLED = "cancelled", "Cancelled"
+
+
+#: Drafted, published to the lot's members, then awarded after the closing time (bids are sealed
+#: until then) or cancelled before the award, when its bids are never opened.
+CALLOFF_WORKFLOW = Workflow(
+    {
+        "publish": Transition(
+            "published",
+            frozenset({CallOffStatus.DRAFT}),
+            CallOffStatus.PUBLISHED,
+            COUNCIL,
+            refusal="Only a draft call-off can be published.",
+        ),
+        "cancel": Transition(
+            "cancelled",
+            frozenset({CallOffStatus.DRAFT, CallOffStatus.PUBLISHED}),
+            CallOffStatus.CANCELLED,
+            COUNCIL,
+            refusal="A call-off that is {state} cannot be cancelled.",
+        ),
+        "award": Transition(
+            "awarded",
+            frozenset({CallOffStatus.PUBLISHED}),
+            CallOffStatus.AWARDED,
+            COUNCIL,
+            refusal="A call-off can be awarded only after its closing time, once.",
+        ),
+    }
+)
+
+
+#: The terms a council sets on a call-off (and may change while it is a draft).
+CALLOFF_TERMS = [
+    "reference",
+    "title",
+    "description",
+    "closes_at",
+    "price_min",
+    "price_max",
+    "price_weight",
+    "contract_reference",
+    "contract_start",
+    "contract_end",
+    "payment_model",
+    "unplanned_hourly_rate",
+    "block_weekly_hours",
+]
 
 
 class CallOffQuerySet(TenantQuerySet):
@@ -212,7 +172,16 @@ class CallOffQuerySet(TenantQuerySet):
         return self.filter(status=CallOffStatus.PUBLISHED, closes_at__gt=now or timezone.now())
 
 
-class CallOff(models.Model):
+def biddable_schemes(organisation: Organisation) -> Q:
+    """The schemes of the call-offs a provider may bid for (or bid for): it sees them, though it
+    holds no contract for them yet (registered on `Scheme` in `ProcurementConfig.ready`)."""
+    offered = CallOff.schemes.through.objects.filter(
+        scheme=OuterRef("pk"), calloff__in=CallOff.objects.for_provider(organisation)
+    )
+    return Q(Exists(offered))
+
+
+class CallOff(DetailPage, Timestamped):
     """A mini-competition for a lot or a set of its schemes: a closing time, quality questions
     with weights, a price weight and an hourly price band (Norfolk £21.00–£23.52: a bid outside
     it is refused `[004 App. 3 §1]`). The award creates the contract at the winning bid's rate."""
@@ -259,6 +228,16 @@ class CallOff(models.Model):
     unplanned_hourly_rate = models.DecimalField(
         "unplanned care rate (£/h)", max_digits=8, decimal_places=2, null=True, blank=True
     )
+    block_weekly_hours = models.DecimalField(
+        "block volume (hours a week)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Block contracts: the block volume agreed at award; the quarterly block is this × 13 × the "
+        "awarded rate until a block-volume review changes it [002 App. 4].",
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     awarded_at = models.DateTimeField(null=True, blank=True)
     awarded_bid = models.OneToOneField(
@@ -271,10 +250,9 @@ class CallOff(models.Model):
     created_by = models.ForeignKey(
         "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CallOffQuerySet.as_manager()
+    detail_view = "procurement:calloff-detail"
 
     class Meta:
         ordering = ["-closes_at", "reference"]
@@ -288,9 +266,6 @@ class CallOff(models.Model):
     def __str__(self) -> str:
         return f"{self.reference}: {self.title}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("procurement:calloff-detail", args=[self.pk])
-
     def clean(self):
         errors = {}
         if self.price_min is not None and self.price_max is not None and self.price_max < self.price_min:
@@ -303,6 +278,10 @@ class CallOff(models.Model):
             and self.lot.framework.commissioner_id != self.commissioner_id
         ):
             errors["lot"] = "The lot must be on one of your frameworks."
+        if self.payment_model == PaymentModel.BLOCK_QUARTERLY and self.block_weekly_hours is None:
+            errors["block_weekly_hours"] = "A block contract needs the block volume it is awarded at."
+        if self.payment_model != PaymentModel.BLOCK_QUARTERLY and self.block_weekly_hours is not None:
+            errors["block_weekly_hours"] = "Only a block contract has a block volume."
         if errors:
             raise ValidationError(errors)
 
@@ -322,9 +301,7 @@ class CallOff(models.Model):
 
 class QualityQuestionQuerySet(TenantQuerySet):
     commissioner_lookup = "calloff__commissioner"
-
-    def for_provider(self, organisation):
-        return self.filter(calloff__in=CallOff.objects.for_provider(organisation))
+    provider_scope_via = "calloff"
 
 
 class QualityQuestion(models.Model):
@@ -356,6 +333,28 @@ class BidStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+#: A bid is submitted, revised or withdrawn (and submitted again) until the closing time; the
+#: verbs are the bidder's audit trail.
+BID_WORKFLOW = Workflow(
+    {
+        "submit": Transition("bid submitted", frozenset({NEW}), BidStatus.SUBMITTED, PROVIDER),
+        "revise": Transition(
+            "bid revised",
+            frozenset({BidStatus.SUBMITTED, BidStatus.WITHDRAWN}),
+            BidStatus.SUBMITTED,
+            PROVIDER,
+        ),
+        "withdraw": Transition(
+            "bid withdrawn",
+            frozenset({BidStatus.SUBMITTED}),
+            BidStatus.WITHDRAWN,
+            PROVIDER,
+            refusal="This bid is already withdrawn.",
+        ),
+    }
+)
+
+
 class BidQuerySet(TenantQuerySet):
     """Sealed bids. The bidder sees its own; the council sees submitted bids only once the
     call-off has closed (and never those of a cancelled call-off); no one else ever does."""
@@ -371,7 +370,7 @@ class BidQuerySet(TenantQuerySet):
         )
 
 
-class Bid(models.Model):
+class Bid(DetailPage, models.Model):
     """A provider's bid: its hourly rate (inside the band) and its answers to the quality questions.
     One per provider and call-off; it may be revised or withdrawn until the closing time."""
 
@@ -390,6 +389,7 @@ class Bid(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = BidQuerySet.as_manager()
+    detail_view = "procurement:bid-detail"
 
     class Meta:
         ordering = ["calloff", "submitted_at", "id"]
@@ -397,9 +397,6 @@ class Bid(models.Model):
 
     def __str__(self) -> str:
         return f"Bid by {self.provider} for {self.calloff.reference}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("procurement:bid-detail", args=[self.pk])
 
     def audit_parties(self):
         # The audit trail of a bid belongs to the bidder alone: a council reading the history of
@@ -410,11 +407,8 @@ class Bid(models.Model):
 class BidAnswerQuerySet(TenantQuerySet):
     """Answers are as sealed as their bids."""
 
-    def for_commissioner(self, organisation):
-        return self.filter(bid__in=Bid.objects.for_commissioner(organisation))
-
-    def for_provider(self, organisation):
-        return self.filter(bid__provider=organisation)
+    commissioner_scope_via = "bid"
+    provider_lookup = "bid__provider"
 
 
 class BidAnswer(models.Model):

@@ -2,8 +2,9 @@
 
 Entry criteria `[003 App. 1]`: a lot's criteria are grouped in routes; every criterion of a route
 must be met and meeting any one route is enough. Registration and ratings come from what the
-portal holds; policies from the provider's compliance record or, failing that, its declaration;
-declarations only from the applicant.
+portal holds; enhanced DBS for all staff from the staff register's vetting; policies from the
+provider's compliance record or, failing that, its declaration; declarations only from the
+applicant.
 
 Call-off scoring: each quality question carries a weight (percentage points) and a highest
 score; price carries the rest of the 100%.
@@ -18,9 +19,11 @@ first; a tie goes to the lower rate, then to the earlier bid.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from compliance.rules import fmt_day
 from portal.money import round_half_up, to_decimal
 
 GOOD_OR_BETTER = {"good", "outstanding"}
@@ -52,6 +55,9 @@ class ProviderFacts:
     policies: dict[str, dt.date] = field(default_factory=dict)
     #: ids of the criteria the applicant declares it meets
     declared: frozenset[int] = frozenset()
+    #: staff on the register employed today, and how many of them have no enhanced DBS check
+    staff_employed: int = 0
+    staff_without_enhanced_dbs: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,46 +110,36 @@ def _rating(value: str) -> str:
 
 
 def _fmt(day: dt.date | None) -> str:
-    return f"{day.day} {day:%b %Y}" if day else ""
+    return fmt_day(day) if day else ""
 
 
 def assess_criterion(criterion: Criterion, facts: ProviderFacts, today: dt.date) -> CriterionResult:
     req = criterion.requirement
 
-    def result(met, basis, detail, declarable=False):
+    def result(met: bool, basis: str, detail: str, declarable: bool = False) -> CriterionResult:
         return CriterionResult(criterion.id, criterion.route, criterion.text, met, basis, detail, declarable)
 
-    if req == "cqc_registered":
-        if facts.cqc_location_id:
-            return result(True, "portal", f"CQC location {facts.cqc_location_id}")
-        return result(False, "", "no CQC location ID is recorded for you")
-    if req == "cqc_good_or_better":
-        if not facts.cqc_location_id:
-            return result(False, "", "you are not registered with CQC")
-        if facts.cqc_rating in GOOD_OR_BETTER:
-            return result(
-                True, "portal", f"CQC rated {_rating(facts.cqc_rating)} ({_fmt(facts.cqc_rating_date)})"
-            )
-        return result(
-            False,
-            "",
-            f"your CQC rating is {_rating(facts.cqc_rating)}"
-            + (f" ({_fmt(facts.cqc_rating_date)})" if facts.cqc_rating_date else ""),
+    registration = {
+        "cqc_registered": ("CQC", "location", "no CQC location ID is recorded for you", False),
+        "cqc_good_or_better": ("CQC", "location", "you are not registered with CQC", True),
+        "ofsted_registered": ("Ofsted", "URN", "no Ofsted registration is recorded for you", False),
+        "ofsted_good_or_better": ("Ofsted", "URN", "you are not registered with Ofsted", True),
+    }.get(req)
+    if registration is not None:
+        regulator, reference_label, unregistered, needs_good = registration
+        reference, rating, rated_on = (
+            (facts.cqc_location_id, facts.cqc_rating, facts.cqc_rating_date)
+            if regulator == "CQC"
+            else (facts.ofsted_urn, facts.ofsted_rating, facts.ofsted_rating_date)
         )
-    if req == "ofsted_registered":
-        if facts.ofsted_urn:
-            return result(True, "portal", f"Ofsted URN {facts.ofsted_urn}")
-        return result(False, "", "no Ofsted registration is recorded for you")
-    if req == "ofsted_good_or_better":
-        if not facts.ofsted_urn:
-            return result(False, "", "you are not registered with Ofsted")
-        if facts.ofsted_rating in GOOD_OR_BETTER:
-            return result(
-                True,
-                "portal",
-                f"Ofsted rated {_rating(facts.ofsted_rating)} ({_fmt(facts.ofsted_rating_date)})",
-            )
-        return result(False, "", f"your Ofsted rating is {_rating(facts.ofsted_rating)}")
+        when = f" ({_fmt(rated_on)})" if rated_on else ""
+        if not reference:
+            return result(False, "", unregistered)
+        if not needs_good:
+            return result(True, "portal", f"{regulator} {reference_label} {reference}")
+        if rating in GOOD_OR_BETTER:
+            return result(True, "portal", f"{regulator} rated {_rating(rating)}{when}")
+        return result(False, "", f"your {regulator} rating is {_rating(rating)}{when}")
     if req == "policy":
         review = facts.policies.get(criterion.policy_kind)
         if review is not None and review >= today:
@@ -153,6 +149,19 @@ def assess_criterion(criterion: Criterion, facts: ProviderFacts, today: dt.date)
         if review is not None:
             return result(False, "", f"the policy on record was due for review on {_fmt(review)}", True)
         return result(False, "", "no such policy on record and not declared", declarable=True)
+    if req == "enhanced_dbs_all_staff":
+        # "All staff (employed and volunteers) shall have enhanced DBS checks" [003 App. 1]: read
+        # from the staff register, not declared.
+        if not facts.staff_employed:
+            return result(False, "", "no staff are recorded on your staff register")
+        if facts.staff_without_enhanced_dbs:
+            return result(
+                False,
+                "",
+                f"{facts.staff_without_enhanced_dbs} of {facts.staff_employed} staff have no enhanced DBS "
+                "check recorded",
+            )
+        return result(True, "portal", f"all {facts.staff_employed} staff hold an enhanced DBS check")
     if req == "declaration":
         if criterion.id in facts.declared:
             return result(True, "declared", "declared by the applicant", declarable=True)
@@ -194,17 +203,13 @@ def entry_failure_message(lot_name: str, criteria: list[Criterion], assessment: 
 def price_band_error(rate: Decimal, price_min: Decimal, price_max: Decimal) -> str | None:
     """A bid outside the band is refused `[004 App. 3 §1]`."""
     rate = to_decimal(rate)
-    if rate > price_max:
-        return (
-            f"The hourly rate £{rate:.2f} is above the price band of £{price_min:.2f} to £{price_max:.2f}: "
-            "bids outside the band are refused."
-        )
-    if rate < price_min:
-        return (
-            f"The hourly rate £{rate:.2f} is below the price band of £{price_min:.2f} to £{price_max:.2f}: "
-            "bids outside the band are refused."
-        )
-    return None
+    if price_min <= rate <= price_max:
+        return None
+    side = "above" if rate > price_max else "below"
+    return (
+        f"The hourly rate £{rate:.2f} is {side} the price band of £{price_min:.2f} to £{price_max:.2f}: "
+        "bids outside the band are refused."
+    )
 
 
 @dataclass(frozen=True)
@@ -233,14 +238,15 @@ class RankedBid:
     fully_scored: bool
 
 
-def quality_points(scores) -> Decimal | None:
+def quality_points(scores: Sequence[QuestionScore]) -> Decimal | None:
     """Σ weight × score ÷ highest score, rounded to 2 places; None until every question is scored."""
-    if any(s.score is None for s in scores):
+    given = [(to_decimal(s.weight), s.score, s.max_score) for s in scores if s.score is not None]
+    if len(given) < len(scores):
         return None
-    for s in scores:
-        if not 0 <= s.score <= s.max_score:
-            raise ValueError(f"A score must be between 0 and {s.max_score}")
-    raw = sum((to_decimal(s.weight) * s.score / s.max_score for s in scores), Decimal("0"))
+    for _weight, score, max_score in given:
+        if not 0 <= score <= max_score:
+            raise ValueError(f"A score must be between 0 and {max_score}")
+    raw = sum((weight * score / max_score for weight, score, max_score in given), Decimal("0"))
     return round_half_up(raw, POINTS).quantize(POINTS)
 
 

@@ -2,6 +2,7 @@
 `Bid.objects.visible_to`, so pages and the export show a council no bid before the closing time."""
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,14 +10,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from portal.roles import Capability
 from portal.tenancy import scoped
-from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
-from schemes.models import Framework, Lot
+from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin, ServiceFormView
+from schemes.models import MEMBERSHIP_WORKFLOW, Framework, Lot, LotMembership, MembershipStatus
 
 from . import selectors, services
+from .api.filters import CallOffFilter, MembershipFilter
 from .forms import (
     ApplicationForm,
     BidForm,
@@ -30,15 +32,12 @@ from .forms import (
     WithdrawForm,
     questions_from,
 )
-from .models import Bid, BidStatus, CallOff, CallOffStatus, LotEntryCriterion, LotMembership, MembershipStatus
+from .models import BID_WORKFLOW, CALLOFF_WORKFLOW, Bid, BidStatus, CallOff, CallOffStatus, LotEntryCriterion
 
 
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "message_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+def _may_apply(membership: LotMembership | None) -> bool:
+    """Whether the provider may (re-)apply: the membership table allows it from its state."""
+    return "apply" in MEMBERSHIP_WORKFLOW.actions_from(membership.status if membership else "")
 
 
 class ProcurementIndexView(ScopedViewMixin, TemplateView):
@@ -79,13 +78,28 @@ class FrameworkProvidersView(ScopedViewMixin, DetailView):
         return super().get_context_data(page_title=f"Providers on {self.object.name}", rows=rows, **kwargs)
 
 
-class LotCriteriaView(ScopedViewMixin, FormView):
-    """A lot's entry criteria; the council adds criteria here."""
+class CouncilLotFormView(ServiceFormView):
+    """A form on one of the council's own lots (a lot another council's user can see is refused)."""
 
     model = Lot
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
+
+    def perform(self, form: Any) -> Any:
+        if self.object.framework.commissioner_id != self.request.user.organisation_id:
+            raise PermissionDenied
+        return self.perform_on_lot(form)
+
+    def perform_on_lot(self, form: Any) -> Any:  # pragma: no cover - subclasses implement
+        raise NotImplementedError
+
+
+class LotCriteriaView(CouncilLotFormView):
+    """A lot's entry criteria; the council adds criteria here."""
+
+    required_capability = Capability.VIEW
     form_class = CriterionForm
     template_name = "procurement/lot_criteria.html"
+    success_message = "The criterion is added."
 
     def refine_queryset(self, queryset):
         return queryset.select_related("framework", "framework__commissioner")
@@ -93,30 +107,25 @@ class LotCriteriaView(ScopedViewMixin, FormView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         lot = self.object
-        can_edit = user.can(Capability.COMMISSION) and lot.framework.commissioner_id == user.organisation_id
         context = {
             "page_title": f"Entry criteria: {lot}",
             "lot": lot,
             "criteria": selectors.criteria_for(user, lot),
-            "can_edit": can_edit,
+            "can_edit": user.can(Capability.COMMISSION)
+            and lot.framework.commissioner_id == user.organisation_id,
             "can_apply": user.can(Capability.PROVIDER_MANAGE),
         }
         if user.is_provider_side:
-            _criteria, assessment = services.entry_assessment(provider=user.organisation, lot=lot)
-            context["assessment"] = assessment
-            context["membership"] = scoped(LotMembership, user).filter(lot=lot).first()
+            _criteria, context["assessment"] = selectors.entry_assessment(provider=user.organisation, lot=lot)
+            context["membership"] = membership = scoped(LotMembership, user).filter(lot=lot).first()
+            context["may_apply"] = _may_apply(membership)
         return super().get_context_data(**context, **kwargs)
 
-    def form_valid(self, form):
-        if self.object.framework.commissioner_id != self.request.user.organisation_id:
-            raise PermissionDenied
-        try:
-            services.criterion_add(actor=self.request.user, lot=self.object, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, "The criterion is added.")
-        return redirect("procurement:lot-criteria", pk=self.object.pk)
+    def perform_on_lot(self, form):
+        return services.criterion_add(actor=self.request.user, lot=self.object, **form.cleaned_data)
+
+    def success_url_for(self, result):
+        return reverse("procurement:lot-criteria", args=[self.object.pk])
 
 
 class CriterionRemoveView(ScopedActionView):
@@ -133,102 +142,91 @@ class CriterionRemoveView(ScopedActionView):
         return reverse("procurement:lot-criteria", args=[self.object.lot_id])
 
 
-class MembershipApplyView(ScopedViewMixin, FormView):
+class MembershipApplyView(ServiceFormView):
     """A provider applies to join a lot: what the portal already holds is shown as met; the rest
     it declares."""
 
     model = Lot
-    required_capability = Capability.PROVIDER_MANAGE
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
     form_class = ApplicationForm
     template_name = "procurement/membership_apply.html"
 
     def refine_queryset(self, queryset):
         return queryset.select_related("framework", "framework__commissioner")
 
-    def get_assessment(self, declared=()):
-        return services.entry_assessment(
-            provider=self.request.user.organisation, lot=self.object, declared=declared
-        )
+    def assessment(self):
+        if not hasattr(self, "_assessment"):
+            _criteria, self._assessment = selectors.entry_assessment(
+                provider=self.request.user.organisation, lot=self.object
+            )
+        return self._assessment
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        _criteria, assessment = self.get_assessment()
-        kwargs["declarable"] = [r for r in assessment.results if r.declarable and r.basis != "portal"]
-        return kwargs
+        declarable = [r for r in self.assessment().results if r.declarable and r.basis != "portal"]
+        return {**super().get_form_kwargs(), "declarable": declarable}
 
     def get_context_data(self, **kwargs):
-        _criteria, assessment = self.get_assessment()
+        membership = scoped(LotMembership, self.request.user).filter(lot=self.object).first()
         return super().get_context_data(
             page_title=f"Apply to join {self.object}",
             lot=self.object,
-            assessment=assessment,
-            membership=scoped(LotMembership, self.request.user).filter(lot=self.object).first(),
+            assessment=self.assessment(),
+            membership=membership,
+            may_apply=_may_apply(membership),
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            membership = services.membership_apply(
-                actor=self.request.user,
-                provider=self.request.user.organisation,
-                lot=self.object,
-                declarations=form.cleaned_data["declarations"],
-                statement=form.cleaned_data["statement"],
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"Your application to join {self.object} is sent to the council.")
-        return redirect(membership.get_absolute_url())
-
-
-class MembershipAddView(ScopedViewMixin, FormView):
-    """The council records a provider's admission made outside an application (e.g. its tender)."""
-
-    model = Lot
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
-    form_class = MembershipAddForm
-    template_name = "procurement/membership_add.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=f"Add a provider to {self.object}", lot=self.object, **kwargs
+    def perform(self, form):
+        return services.membership_apply(
+            actor=self.request.user,
+            provider=self.request.user.organisation,
+            lot=self.object,
+            **form.cleaned_data,
         )
 
-    def form_valid(self, form):
-        if self.object.framework.commissioner_id != self.request.user.organisation_id:
-            raise PermissionDenied
-        try:
-            membership = services.membership_admit_directly(
-                actor=self.request.user, lot=self.object, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{membership.provider.name} is on {self.object}.")
-        return redirect(membership.get_absolute_url())
+    def get_success_message(self, result):
+        return f"Your application to join {self.object} is sent to the council."
+
+
+class MembershipAddView(CouncilLotFormView):
+    """The council records a provider's admission made outside an application (e.g. its tender)."""
+
+    form_class = MembershipAddForm
+    template_name = "procurement/form.html"
+    intro = (
+        "Record a provider that came onto the lot other than by applying here, for example through the "
+        "framework's tender. Providers apply to open frameworks themselves."
+    )
+    submit_label = "Add the provider"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title=f"Add a provider to {self.object}", **kwargs)
+
+    def caption(self):
+        return self.object.framework.name
+
+    def perform_on_lot(self, form):
+        return services.membership_admit_directly(
+            actor=self.request.user, lot=self.object, **form.cleaned_data
+        )
+
+    def get_success_message(self, result):
+        return f"{result.provider.name} is on {self.object}."
 
 
 class MembershipListView(ScopedListView):
     model = LotMembership
     template_name = "procurement/membership_list.html"
+    filterset_class = MembershipFilter
+    filter_fields = ("status",)
 
     def refine_queryset(self, queryset):
-        queryset = queryset.select_related("lot", "lot__framework", "provider", "commissioner")
-        status = self.request.GET.get("status", "")
-        if status in MembershipStatus.values:
-            queryset = queryset.filter(status=status)
-        return queryset.order_by("lot__framework__name", "lot__position", "provider__name")
+        return queryset.select_related("lot", "lot__framework", "provider", "commissioner").order_by(
+            "lot__framework__name", "lot__position", "provider__name"
+        )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title="Lot memberships",
-            statuses=MembershipStatus.choices,
-            status=self.request.GET.get("status", ""),
-            **kwargs,
-        )
+        return super().get_context_data(page_title="Lot memberships", **kwargs)
 
 
 class MembershipDetailView(ScopedViewMixin, DetailView):
@@ -243,39 +241,41 @@ class MembershipDetailView(ScopedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         membership = self.object
+        decision_form = MembershipDecisionForm(status=membership.status, user=user)
         context = {
             "page_title": str(membership),
             "audit_events": self.audit_events(membership),
-            "can_decide": user.can(Capability.COMMISSION)
-            and membership.status in MembershipDecisionForm.CHOICES,
+            "can_decide": user.can(Capability.COMMISSION) and bool(decision_form.fields["decision"].choices),
             "can_withdraw": user.can(Capability.PROVIDER_MANAGE)
-            and membership.status
-            in (MembershipStatus.APPLIED, MembershipStatus.ADMITTED, MembershipStatus.SUSPENDED),
+            and "withdraw" in MEMBERSHIP_WORKFLOW.allowed(membership),
         }
         if context["can_decide"]:
-            context["decision_form"] = MembershipDecisionForm(status=membership.status, user=user)
-            _criteria, assessment = services.entry_assessment(
+            context["decision_form"] = decision_form
+            _criteria, context["assessment_now"] = selectors.entry_assessment(
                 provider=membership.provider, lot=membership.lot, declared=membership.declarations
             )
-            context["assessment_now"] = assessment
         if context["can_withdraw"]:
             context["withdraw_form"] = WithdrawForm(user=user)
         return super().get_context_data(**context, **kwargs)
 
 
-class MembershipDecideView(ScopedViewMixin, FormView):
-    """Admit or reject an application, suspend a member, or readmit one — with reasons."""
+class MembershipDecideView(ServiceFormView):
+    """Admit or reject an application, suspend a member, or readmit one — with reasons. The form
+    sits on the membership's page, so its errors come back there as messages."""
 
     model = LotMembership
     http_method_names = ["post"]
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     form_class = MembershipDecisionForm
+    ACTIONS = {
+        "admit": services.membership_admit,
+        "reject": services.membership_reject,
+        "suspend": services.membership_suspend,
+        "readmit": services.membership_readmit,
+    }
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["status"] = self.object.status
-        return kwargs
+        return {**super().get_form_kwargs(), "status": self.object.status}
 
     def form_invalid(self, form):
         for field, errors in form.errors.items():
@@ -285,40 +285,28 @@ class MembershipDecideView(ScopedViewMixin, FormView):
                 )
         return redirect(self.object.get_absolute_url())
 
-    def form_valid(self, form):
-        decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
-        action = {
-            "admit": services.membership_admit,
-            "reject": services.membership_reject,
-            "suspend": services.membership_suspend,
-            "readmit": services.membership_readmit,
-        }[decision]
-        try:
-            membership = action(actor=self.request.user, membership=self.object, reason=reason)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(self.request, message)
-        else:
-            messages.success(
-                self.request, f"{membership.provider.name} is {membership.get_status_display().lower()}."
-            )
-        return redirect(self.object.get_absolute_url())
+    def perform(self, form):
+        decide = self.ACTIONS[form.cleaned_data["decision"]]
+        return decide(actor=self.request.user, membership=self.object, reason=form.cleaned_data["reason"])
+
+    def get_success_message(self, result):
+        return f"{result.provider.name} is {result.get_status_display().lower()}."
 
 
 class MembershipWithdrawView(ScopedActionView):
     model = LotMembership
     write_capability = Capability.PROVIDER_MANAGE
     success_message = "You have left the lot."
-
-    def perform(self, obj):
-        services.membership_withdraw(
-            actor=self.request.user, membership=obj, reason=self.request.POST.get("reason", "")[:2000]
-        )
+    service = staticmethod(services.membership_withdraw)
+    record_argument = "membership"
+    posted_texts = {"reason": 2000}
 
 
 class CallOffListView(ScopedListView):
     model = CallOff
     template_name = "procurement/calloff_list.html"
+    filterset_class = CallOffFilter
+    filter_fields = ("status", "reference")
 
     def refine_queryset(self, queryset):
         return queryset.select_related("lot", "lot__framework", "commissioner").order_by("-closes_at")
@@ -332,20 +320,22 @@ class CallOffListView(ScopedListView):
         )
 
 
-class CallOffFormMixin:
+class CallOffFormView(ServiceFormView):
+    """A call-off's terms and its quality questions (a formset), saved together by one service."""
+
+    model = CallOff
     template_name = "procurement/calloff_form.html"
     form_class = CallOffForm
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
 
     def get_formset(self):
-        if self.request.method == "POST":
-            return QuestionFormSet(
-                self.request.POST, prefix="questions", form_kwargs={"user": self.request.user}
-            )
-        return QuestionFormSet(
-            prefix="questions", initial=self.initial_questions(), form_kwargs={"user": self.request.user}
-        )
+        if not hasattr(self, "_formset"):
+            options = {"prefix": "questions", "form_kwargs": {"user": self.request.user}}
+            if self.request.method == "POST":
+                self._formset = QuestionFormSet(self.request.POST, **options)
+            else:
+                self._formset = QuestionFormSet(initial=self.initial_questions(), **options)
+        return self._formset
 
     def initial_questions(self):
         return [
@@ -362,19 +352,24 @@ class CallOffFormMixin:
         ]
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("formset", self.get_formset())
-        return super().get_context_data(**kwargs)
+        return super().get_context_data(formset=self.get_formset(), **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
-        formset = self.get_formset()
-        if form.is_valid() and formset.is_valid():
-            return self.save(form, formset)
-        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        if form.is_valid() and self.get_formset().is_valid():
+            return self.form_valid(form)
+        return self.form_invalid(form)
+
+    def terms(self, form):
+        """The service's arguments: the form's fields, its schemes as a list, and the questions."""
+        terms = dict(form.cleaned_data)
+        terms["schemes"] = list(terms["schemes"] or [])
+        terms["questions"] = questions_from(self.get_formset())
+        return terms
 
 
-class CallOffCreateView(CallOffFormMixin, ScopedViewMixin, FormView):
-    model = CallOff
+class CallOffCreateView(CallOffFormView):
+    title = "New call-off"
 
     def get_initial(self):
         return {
@@ -384,37 +379,27 @@ class CallOffCreateView(CallOffFormMixin, ScopedViewMixin, FormView):
             "payment_model": "hourly_4_weekly",
         }
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title="New call-off", **kwargs)
+    def cancel_url(self):
+        return reverse("procurement:calloff-list")
 
-    def save(self, form, formset):
-        data = dict(form.cleaned_data)
-        schemes = list(data.pop("schemes") or [])
-        try:
-            calloff = services.calloff_create(
-                actor=self.request.user,
-                commissioner=self.request.user.organisation,
-                questions=questions_from(formset),
-                schemes=schemes,
-                **data,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.render_to_response(self.get_context_data(form=form, formset=formset))
-        messages.success(
-            self.request, f"Call-off {calloff.reference} is saved as a draft: publish it when ready."
+    def perform(self, form):
+        return services.calloff_create(
+            actor=self.request.user, commissioner=self.request.user.organisation, **self.terms(form)
         )
-        return redirect(calloff.get_absolute_url())
+
+    def get_success_message(self, result):
+        return f"Call-off {result.reference} is saved as a draft: publish it when ready."
 
 
-class CallOffUpdateView(CallOffFormMixin, ScopedViewMixin, FormView):
-    model = CallOff
+class CallOffUpdateView(CallOffFormView):
+    success_message = "The call-off is saved."
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        kwargs["initial"] = {"schemes": list(self.object.schemes.all())}
-        return kwargs
+        return {
+            **super().get_form_kwargs(),
+            "instance": self.object,
+            "initial": {"schemes": list(self.object.schemes.all())},
+        }
 
     def initial_questions(self):
         return [
@@ -423,26 +408,10 @@ class CallOffUpdateView(CallOffFormMixin, ScopedViewMixin, FormView):
         ]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=f"Change {self.object.reference}", calloff=self.object, **kwargs
-        )
+        return super().get_context_data(page_title=f"Change {self.object.reference}", **kwargs)
 
-    def save(self, form, formset):
-        data = dict(form.cleaned_data)
-        schemes = list(data.pop("schemes") or [])
-        try:
-            calloff = services.calloff_update(
-                actor=self.request.user,
-                calloff=self.object,
-                questions=questions_from(formset),
-                schemes=schemes,
-                **data,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.render_to_response(self.get_context_data(form=form, formset=formset))
-        messages.success(self.request, "The call-off is saved.")
-        return redirect(calloff.get_absolute_url())
+    def perform(self, form):
+        return services.calloff_update(actor=self.request.user, calloff=self.object, **self.terms(form))
 
 
 class CallOffDetailView(ScopedViewMixin, DetailView):
@@ -460,6 +429,7 @@ class CallOffDetailView(ScopedViewMixin, DetailView):
             "questions": list(calloff.questions.all()),
             "schemes": scoped(calloff.schemes.all(), user).order_by("name"),
             "now": timezone.now(),
+            "actions": CALLOFF_WORKFLOW.allowed(calloff),
         }
         if user.is_commissioner_side:
             context["is_owner"] = calloff.commissioner_id == user.organisation_id
@@ -467,24 +437,21 @@ class CallOffDetailView(ScopedViewMixin, DetailView):
             context["ranking"] = None
             if calloff.bids_opened:
                 # Bids reach the council only through the sealed scope: after the closing time.
-                context["ranking"] = services.ranking(calloff, scoped(Bid, user).filter(calloff=calloff))
+                context["ranking"] = selectors.ranking(calloff, scoped(Bid, user).filter(calloff=calloff))
                 context["all_scored"] = all(r.fully_scored for _b, r in context["ranking"])
             context["cancel_form"] = CancelForm(user=user)
             context["audit_events"] = self.audit_events(calloff)
         elif user.is_provider_side:
-            context["my_bid"] = scoped(Bid, user).filter(calloff=calloff).first()
+            my_bid = scoped(Bid, user).filter(calloff=calloff).first()
             membership = scoped(LotMembership, user).filter(lot=calloff.lot).first()
-            context["membership"] = membership
-            context["can_bid"] = (
-                user.can(Capability.PROVIDER_MANAGE)
+            context.update(
+                my_bid=my_bid,
+                membership=membership,
+                can_bid=user.can(Capability.PROVIDER_MANAGE)
                 and calloff.is_open_for_bids
                 and membership is not None
-                and membership.status == MembershipStatus.ADMITTED
-            )
-            context["won"] = (
-                calloff.awarded_bid_id is not None
-                and context["my_bid"] is not None
-                and (calloff.awarded_bid_id == context["my_bid"].pk)
+                and membership.status == MembershipStatus.ADMITTED,
+                won=my_bid is not None and calloff.awarded_bid_id == my_bid.pk,
             )
         return super().get_context_data(**context, **kwargs)
 
@@ -493,20 +460,17 @@ class CallOffPublishView(ScopedActionView):
     model = CallOff
     write_capability = Capability.COMMISSION
     success_message = "The call-off is published: the providers admitted to the lot are told."
-
-    def perform(self, obj):
-        services.calloff_publish(actor=self.request.user, calloff=obj)
+    service = staticmethod(services.calloff_publish)
+    record_argument = "calloff"
 
 
 class CallOffCancelView(ScopedActionView):
     model = CallOff
     write_capability = Capability.COMMISSION
     success_message = "The call-off is cancelled; its bids will not be opened."
-
-    def perform(self, obj):
-        services.calloff_cancel(
-            actor=self.request.user, calloff=obj, reason=self.request.POST.get("reason", "")[:2000]
-        )
+    service = staticmethod(services.calloff_cancel)
+    record_argument = "calloff"
+    posted_texts = {"reason": 2000}
 
 
 class CallOffAwardView(ScopedActionView):
@@ -537,7 +501,7 @@ class CallOffBidsExportView(ScopedViewMixin, DetailView):
         calloff = self.object
         if not calloff.bids_opened:
             raise PermissionDenied("Bids are sealed until the closing time.")
-        ranking = services.ranking(calloff, scoped(Bid, request.user).filter(calloff=calloff))
+        ranking = selectors.ranking(calloff, scoped(Bid, request.user).filter(calloff=calloff))
         questions = list(calloff.questions.all())
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{calloff.reference}-bids.csv"'
@@ -557,19 +521,17 @@ class CallOffBidsExportView(ScopedViewMixin, DetailView):
         return response
 
 
-class BidSubmitView(ScopedViewMixin, FormView):
+class BidSubmitView(ServiceFormView):
     """Submit or revise a sealed bid before the closing time."""
 
     model = CallOff
-    required_capability = Capability.PROVIDER_MANAGE
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
     form_class = BidForm
     template_name = "procurement/bid_form.html"
+    submit_label = "Submit the bid"
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["calloff"] = self.object
-        return kwargs
+        return {**super().get_form_kwargs(), "calloff": self.object}
 
     def get_initial(self):
         bid = scoped(Bid, self.request.user).filter(calloff=self.object, status=BidStatus.SUBMITTED).first()
@@ -584,25 +546,22 @@ class BidSubmitView(ScopedViewMixin, FormView):
             page_title=f"Bid for {self.object.reference}", calloff=self.object, **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            bid = services.bid_submit(
-                actor=self.request.user,
-                provider=self.request.user.organisation,
-                calloff=self.object,
-                hourly_rate=form.cleaned_data["hourly_rate"],
-                answers=form.answers(),
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        closes = timezone.localtime(self.object.closes_at)
-        messages.success(
-            self.request,
-            f"Your bid is submitted and sealed until {closes:%H:%M on %d %B %Y}. You may revise it until then.",
+    def caption(self):
+        return f"{self.object.commissioner.name} · {self.object.lot}"
+
+    def perform(self, form):
+        return services.bid_submit(
+            actor=self.request.user,
+            provider=self.request.user.organisation,
+            calloff=self.object,
+            hourly_rate=form.cleaned_data["hourly_rate"],
+            answers=form.answers(),
+            note=form.cleaned_data["note"],
         )
-        return redirect(bid.get_absolute_url())
+
+    def get_success_message(self, result):
+        closes = timezone.localtime(self.object.closes_at)
+        return f"Your bid is submitted and sealed until {closes:%H:%M on %d %B %Y}. You may revise it until then."
 
 
 class BidDetailView(ScopedViewMixin, DetailView):
@@ -621,7 +580,7 @@ class BidDetailView(ScopedViewMixin, DetailView):
             answers=bid.answers.select_related("question").order_by("question__position"),
             show_scores=show_scores,
             can_withdraw=user.can(Capability.PROVIDER_MANAGE)
-            and bid.status == BidStatus.SUBMITTED
+            and "withdraw" in BID_WORKFLOW.allowed(bid)
             and bid.calloff.is_open_for_bids,
             can_score=user.can(Capability.COMMISSION) and bid.calloff.status == CallOffStatus.PUBLISHED,
             audit_events=self.audit_events(bid),
@@ -633,38 +592,40 @@ class BidWithdrawView(ScopedActionView):
     model = Bid
     write_capability = Capability.PROVIDER_MANAGE
     success_message = "Your bid is withdrawn."
+    service = staticmethod(services.bid_withdraw)
+    record_argument = "bid"
 
-    def perform(self, obj):
-        services.bid_withdraw(actor=self.request.user, bid=obj)
 
-
-class BidScoreView(ScopedViewMixin, FormView):
+class BidScoreView(ServiceFormView):
     """The council scores an opened bid, question by question."""
 
     model = Bid
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     form_class = ScoreForm
     template_name = "procurement/bid_score.html"
-
-    def get_answers(self):
-        return list(self.object.answers.select_related("question").order_by("question__position"))
+    submit_label = "Save the scores"
+    intro = "The portal adds the price points by the published weights."
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["answers"] = self.get_answers()
-        return kwargs
+        answers = self.object.answers.select_related("question").order_by("question__position")
+        return {**super().get_form_kwargs(), "answers": list(answers)}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             page_title=f"Score the bid by {self.object.provider.name}", bid=self.object, **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            services.bid_score(actor=self.request.user, bid=self.object, scores=form.scores())
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"The bid by {self.object.provider.name} is scored.")
-        return redirect(self.object.calloff.get_absolute_url())
+    def caption(self):
+        return f"Call-off {self.object.calloff.reference}"
+
+    def cancel_url(self):
+        return self.object.calloff.get_absolute_url()
+
+    def perform(self, form):
+        return services.bid_score(actor=self.request.user, bid=self.object, scores=form.scores())
+
+    def success_url_for(self, result):
+        return self.object.calloff.get_absolute_url()
+
+    def get_success_message(self, result):
+        return f"The bid by {self.object.provider.name} is scored."

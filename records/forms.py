@@ -1,26 +1,25 @@
+"""Each kind's form, from the kind's one declaration (`records.kinds`): its fields, the contract
+first, with the labels the declaration gives."""
+
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 
 from portal.forms import DateInput, DateTimeInput, PortalFormMixin
 
-from .models import (
-    Activity,
-    ActivityAttendance,
-    AlarmCall,
-    Complaint,
-    NominationDecision,
-    SafeguardingIncident,
-    SurveyResponse,
-    Void,
-)
+from .kinds import BY_SLUG
+from .uploads import RecordSpec
+
+CONTRACT_HELP = "The contract the record falls under."
 
 
 class RecordForm(PortalFormMixin, forms.ModelForm):
     """A record's form: choices scoped to the user; the kind's rules (records.uploads) run when
     the service saves it, so forms, uploads and the API refuse the same things."""
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         try:
             self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
         except ValidationError as exc:
@@ -33,142 +32,32 @@ class RecordForm(PortalFormMixin, forms.ModelForm):
         except ValidationError as exc:
             self._update_errors(exc)
 
-    def apply_errors(self, exc) -> None:
-        for field, errors in exc.message_dict.items():
-            target = {"service_user_reference": "service_user", "contract_reference": "contract"}.get(
-                field, field
-            )
-            self.add_error(target if target in self.fields else None, errors)
+
+WIDGETS = {"DateTimeField": DateTimeInput, "DateField": DateInput}
 
 
-def _widgets(model, names):
-    widgets = {}
+def form_for(spec: RecordSpec) -> type[RecordForm]:
+    model = spec.model
+    names = sorted(spec.field_names, key=lambda name: name != "contract")  # the contract first
+    widgets: dict[str, Any] = {}
     for name in names:
-        field = model._meta.get_field(name)
-        if field.get_internal_type() == "DateTimeField":
-            widgets[name] = DateTimeInput()
-        elif field.get_internal_type() == "DateField":
-            widgets[name] = DateInput()
-        elif field.get_internal_type() == "TextField":
+        internal = model._meta.get_field(name).get_internal_type()
+        if internal in WIDGETS:
+            widgets[name] = WIDGETS[internal]()
+        elif internal == "TextField":
             widgets[name] = forms.Textarea(attrs={"rows": 3})
-    return widgets
-
-
-def form_for(model, names, labels=None, help_texts=None):
     meta = type(
         "Meta",
         (),
         {
             "model": model,
             "fields": names,
-            "widgets": _widgets(model, names),
-            "labels": labels or {},
-            "help_texts": help_texts or {},
+            "widgets": widgets,
+            "labels": {f.name: f.form_label for f in spec.fields if f.form_label},
+            "help_texts": {"contract": CONTRACT_HELP} if spec.has_contract else {},
         },
     )
     return type(f"{model.__name__}Form", (RecordForm,), {"Meta": meta})
 
 
-CONTRACT_HELP = {"contract": "The contract the record falls under."}
-
-FORMS = {
-    "alarm-calls": form_for(
-        AlarmCall,
-        [
-            "contract",
-            "scheme",
-            "flat",
-            "service_user",
-            "resident_is_customer",
-            "raised_at",
-            "responded_at",
-            "outcome",
-            "notes",
-        ],
-        labels={
-            "service_user": "Resident (if they receive care)",
-            "resident_is_customer": "The resident is a customer",
-        },
-        help_texts=CONTRACT_HELP,
-    ),
-    "complaints": form_for(
-        Complaint,
-        [
-            "contract",
-            "reference",
-            "kind",
-            "scheme",
-            "service_user",
-            "received_on",
-            "summary",
-            "upheld",
-            "outcome",
-            "closed_on",
-            "response_sent_to_council_on",
-        ],
-        labels={"service_user": "Person", "response_sent_to_council_on": "Response sent to the council on"},
-        help_texts=CONTRACT_HELP,
-    ),
-    "safeguarding": form_for(
-        SafeguardingIncident,
-        [
-            "contract",
-            "reference",
-            "scheme",
-            "service_user",
-            "occurred_on",
-            "reported_to_council_on",
-            "category",
-            "summary",
-            "outcome",
-        ],
-        labels={"service_user": "Person"},
-        help_texts=CONTRACT_HELP,
-    ),
-    "surveys": form_for(
-        SurveyResponse,
-        ["contract", "reference", "scheme", "service_user", "responded_on", "satisfied", "comments"],
-        labels={"service_user": "Resident", "satisfied": "Satisfied with their care"},
-        help_texts=CONTRACT_HELP,
-    ),
-    "voids": form_for(
-        Void,
-        ["contract", "scheme", "flat", "status", "start_date", "end_date", "reason"],
-        help_texts=CONTRACT_HELP,
-    ),
-    "nominations": form_for(
-        NominationDecision,
-        [
-            "contract",
-            "scheme",
-            "panel_date",
-            "applicant_reference",
-            "applicant_age",
-            "assessed_care_hours_per_week",
-            "has_housing_need",
-            "decision",
-            "declined_by",
-            "reason",
-        ],
-        help_texts=CONTRACT_HELP,
-    ),
-    "activities": form_for(
-        Activity,
-        [
-            "contract",
-            "kind",
-            "title",
-            "description",
-            "scheme",
-            "location",
-            "starts_at",
-            "ends_at",
-            "capacity",
-            "is_new_choice",
-        ],
-        help_texts=CONTRACT_HELP,
-    ),
-    "attendance": form_for(
-        ActivityAttendance, ["activity", "service_user", "attended"], labels={"service_user": "Person"}
-    ),
-}
+FORMS = {slug: form_for(spec) for slug, spec in BY_SLUG.items()}

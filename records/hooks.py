@@ -1,10 +1,10 @@
-from portal.hooks import demo_step, register_nav
+from portal.hooks import demo_module, register_nav, register_upload
+
+from .kinds import SPECS
 
 register_nav("Records", "records:index", sides=("commissioner", "provider"), order=47)
+for _spec in SPECS.values():
+    register_upload(_spec)
 
 
-@demo_step(order=35)
-def load_demo_records(out):
-    from . import demo
-
-    demo.load(out)
+demo_module(35, "records.demo")

@@ -14,28 +14,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from packages_of_care.models import ServiceUser
+from portal.modelbases import DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation
-from portal.tenancy import TenantQuerySet
+from portal.tenancy import PairQuerySet
 from schemes.models import Contract, Scheme
 
 LONDON = ZoneInfo("Europe/London")
 
 
-class PairQuerySet(TenantQuerySet):
-    """Records owned by a commissioner–provider pair."""
-
-    commissioner_lookup = "commissioner"
-    provider_lookup = "provider"
-
-
-class PairRecord(models.Model):
+class PairRecord(Timestamped):
     """Abstract: the contract a record falls under, and the pair copied from it."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
     commissioner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = PairQuerySet.as_manager()
 
@@ -212,12 +204,7 @@ class Void(PairRecord):
 
     class Meta:
         ordering = ["scheme", "flat", "-start_date"]
-        constraints = [
-            models.CheckConstraint(
-                name="void_end_after_start",
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-            )
-        ]
+        constraints = [ends_after_start("void_end_after_start", open_ended=True)]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} void: {self.scheme} flat {self.flat}"
@@ -287,21 +274,14 @@ class Activity(PairRecord):
         ordering = ["-starts_at"]
         verbose_name_plural = "activities"
         constraints = [
-            models.CheckConstraint(
-                name="activity_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
-            )
+            ends_after_start("activity_ends_after_start", start="starts_at", end="ends_at", strict=True)
         ]
 
     def __str__(self) -> str:
         return self.title
 
 
-class AttendanceQuerySet(TenantQuerySet):
-    commissioner_lookup = "activity__commissioner"
-    provider_lookup = "activity__provider"
-
-
-class ActivityAttendance(models.Model):
+class ActivityAttendance(DetailPage, PairParties, models.Model):
     """Who came to an activity."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
@@ -310,7 +290,9 @@ class ActivityAttendance(models.Model):
     )
     attended = models.BooleanField(default=True)
 
-    objects = AttendanceQuerySet.as_manager()
+    objects = PairQuerySet.as_manager()
+    pair_via = "activity"
+    detail_view = "records:attendance-detail"
 
     class Meta:
         constraints = [
@@ -319,14 +301,6 @@ class ActivityAttendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_user} at {self.activity}"
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("records:attendance-detail", args=[self.pk])
-
-    def audit_parties(self):
-        return self.activity.commissioner_id, self.activity.provider_id
 
 
 # The URL slug of each kind of record (records/urls.py).

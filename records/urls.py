@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .uploads import BY_SLUG
+from .kinds import BY_SLUG
 
 app_name = "records"
 

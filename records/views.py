@@ -11,17 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, TemplateView
 
-from portal.forms import DateInput, PortalFormMixin
+from portal.forms import DateInput, PortalFormMixin, apply_service_errors
 from portal.roles import Capability
 from portal.tenancy import scoped
+from portal.uploads.views import UploadTemplateView, UploadView
 from portal.views import ScopedListView, ScopedViewMixin
 from visits.models import LONDON
-from visits.views import UploadTemplateView, UploadView
 
 from . import services
 from .forms import FORMS
+from .kinds import BY_SLUG
 from .models import Activity, ActivityAttendance
-from .uploads import BY_SLUG
+
+# A record's rules name the upload's columns; the form's fields are the relations themselves.
+SERVICE_ERROR_FIELDS = {"service_user_reference": "service_user", "contract_reference": "contract"}
 
 
 def _when(value):
@@ -301,7 +304,7 @@ class RecordFormView(RecordKindMixin, ScopedViewMixin, FormView):
                 actor=self.request.user, spec=self.spec, instance=form.instance, before=self.before
             )
         except ValidationError as exc:
-            form.apply_errors(exc)
+            apply_service_errors(form, exc, SERVICE_ERROR_FIELDS)
             return self.form_invalid(form)
         messages.success(self.request, "Saved.")
         return redirect(record.get_absolute_url())
@@ -309,14 +312,12 @@ class RecordFormView(RecordKindMixin, ScopedViewMixin, FormView):
 
 def views_for(slug: str) -> dict:
     """The views of one kind of record, for records/urls.py."""
-    from .uploads import BY_SLUG as specs
-
-    kind = specs[slug].kind
+    kind = BY_SLUG[slug].kind
     return {
         "list": type(f"{slug}List", (RecordListView,), {"slug": slug}).as_view(),
         "detail": type(f"{slug}Detail", (RecordDetailView,), {"slug": slug}).as_view(),
         "create": type(f"{slug}Create", (RecordFormView,), {"slug": slug}).as_view(),
         "edit": type(f"{slug}Edit", (RecordFormView,), {"slug": slug, "editing": True}).as_view(),
-        "upload": UploadView.as_view(kind=kind, template_url_name=f"records:{slug}-template"),
+        "upload": UploadView.as_view(kind=kind),
         "template": UploadTemplateView.as_view(kind=kind),
     }

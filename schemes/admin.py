@@ -1,20 +1,15 @@
 from django.contrib import admin
 
-from portal.admin import TenantModelAdmin
+from portal.admin import TenantModelAdmin, tabular_inline
 
 from .models import Contract, ContractRate, Framework, Lot, Scheme, SchemeUnitGroup, SchemeUnplannedHours
-
-
-class LotInline(admin.TabularInline):
-    model = Lot
-    extra = 0
 
 
 @admin.register(Framework)
 class FrameworkAdmin(TenantModelAdmin):
     list_display = ["name", "commissioner", "is_open", "start_date", "end_date"]
     list_filter = ["commissioner", "is_open"]
-    inlines = [LotInline]
+    inlines = [tabular_inline(Lot)]
 
 
 @admin.register(Lot)
@@ -23,27 +18,12 @@ class LotAdmin(TenantModelAdmin):
     list_filter = ["framework"]
 
 
-class SchemeUnitGroupInline(admin.TabularInline):
-    model = SchemeUnitGroup
-    extra = 0
-
-
 @admin.register(Scheme)
 class SchemeAdmin(TenantModelAdmin):
     list_display = ["name", "lot", "landlord", "address", "unplanned_hours_per_week"]
     list_filter = ["lot__framework", "lot"]
     search_fields = ["name", "landlord", "postcode"]
-    inlines = [SchemeUnitGroupInline]
-
-
-class ContractRateInline(admin.TabularInline):
-    model = ContractRate
-    extra = 0
-
-
-class SchemeUnplannedHoursInline(admin.TabularInline):
-    model = SchemeUnplannedHours
-    extra = 0
+    inlines = [tabular_inline(SchemeUnitGroup)]
 
 
 @admin.register(Contract)
@@ -52,4 +32,4 @@ class ContractAdmin(TenantModelAdmin):
     list_filter = ["commissioner", "payment_model"]
     search_fields = ["reference", "provider__name"]
     filter_horizontal = ["schemes"]
-    inlines = [ContractRateInline, SchemeUnplannedHoursInline]
+    inlines = [tabular_inline(ContractRate), tabular_inline(SchemeUnplannedHours)]

@@ -8,6 +8,7 @@ class SchemesConfig(AppConfig):
     def ready(self):
         from portal.models import register_partner_source
 
-        from .models import contract_partners
+        from .models import partner_ids
 
-        register_partner_source(contract_partners)
+        # Organisations see the names of those they hold a contract or a lot membership with.
+        register_partner_source(partner_ids)

@@ -291,127 +291,59 @@ PROVIDERS = {
     "Stour Children's Support": ("1-9637281905", CqcRating.OUTSTANDING, dt.date(2025, 5, 15)),
 }
 
+# Each council's contract term and payment model.
+NORFOLK_TERM = (dt.date(2024, 4, 1), dt.date(2029, 3, 31), PaymentModel.HOURLY_4_WEEKLY)
+DERBY_TERM = (dt.date(2025, 4, 1), dt.date(2030, 3, 31), PaymentModel.BLOCK_QUARTERLY)
+DORSET_TERM = (dt.date(2023, 1, 1), dt.date(2027, 12, 31), PaymentModel.WEEKLY_PACKAGE)
+JAN23, APR25, APR26 = dt.date(2023, 1, 1), dt.date(2025, 4, 1), dt.date(2026, 4, 1)
+
+
+def _norfolk(lot: str, provider: str, *planned: str) -> tuple:
+    """A Norfolk contract: planned rates from each April 2024 on, unplanned care at £24.28."""
+    rates = [(dt.date(2024 + i, 4, 1), rate, "24.28") for i, rate in enumerate(planned)]
+    return (NORFOLK, lot, provider, f"NCC-HWC-L{lot}", *NORFOLK_TERM, rates)
+
+
+def _contract(council: str, lot: str, provider: str, reference: str, term: tuple, **rates: str) -> tuple:
+    """A contract with no separate unplanned-care rate (Derby's composite rate, Dorset's
+    packages); `rates` maps "from_<date name>" to the planned rate."""
+    dates = {"from_jan23": JAN23, "from_apr25": APR25, "from_apr26": APR26}
+    return (council, lot, provider, reference, *term, [(dates[k], rate, None) for k, rate in rates.items()])
+
+
 # (commissioner, lot number, provider, reference, start, end, payment model, [(from, planned, unplanned)])
 CONTRACTS = [
-    (
-        NORFOLK,
-        "1",
-        "Wensum Valley Care",
-        "NCC-HWC-L1",
-        dt.date(2024, 4, 1),
-        dt.date(2029, 3, 31),
-        PaymentModel.HOURLY_4_WEEKLY,
-        [
-            (dt.date(2024, 4, 1), "22.40", "24.28"),
-            (dt.date(2025, 4, 1), "22.85", "24.28"),
-            (dt.date(2026, 4, 1), "23.10", "24.28"),
-        ],
-    ),
-    (
-        NORFOLK,
-        "2",
-        "Wensum Valley Care",
-        "NCC-HWC-L2",
-        dt.date(2024, 4, 1),
-        dt.date(2029, 3, 31),
-        PaymentModel.HOURLY_4_WEEKLY,
-        [
-            (dt.date(2024, 4, 1), "22.40", "24.28"),
-            (dt.date(2025, 4, 1), "22.85", "24.28"),
-            (dt.date(2026, 4, 1), "23.10", "24.28"),
-        ],
-    ),
-    (
-        NORFOLK,
-        "3",
-        "Wensum Valley Care",
-        "NCC-HWC-L3",
-        dt.date(2024, 4, 1),
-        dt.date(2029, 3, 31),
-        PaymentModel.HOURLY_4_WEEKLY,
-        [
-            (dt.date(2024, 4, 1), "22.60", "24.28"),
-            (dt.date(2025, 4, 1), "23.00", "24.28"),
-            (dt.date(2026, 4, 1), "23.30", "24.28"),
-        ],
-    ),
-    (
-        NORFOLK,
-        "4",
-        "Waveney Homecare",
-        "NCC-HWC-L4",
-        dt.date(2024, 4, 1),
-        dt.date(2029, 3, 31),
-        PaymentModel.HOURLY_4_WEEKLY,
-        [
-            (dt.date(2024, 4, 1), "22.95", "24.28"),
-            (dt.date(2025, 4, 1), "23.30", "24.28"),
-            (dt.date(2026, 4, 1), "23.52", "24.28"),
-        ],
-    ),
-    (
-        NORFOLK,
-        "5",
-        "Waveney Homecare",
-        "NCC-HWC-L5",
-        dt.date(2024, 4, 1),
-        dt.date(2029, 3, 31),
-        PaymentModel.HOURLY_4_WEEKLY,
-        [
-            (dt.date(2024, 4, 1), "22.95", "24.28"),
-            (dt.date(2025, 4, 1), "23.30", "24.28"),
-            (dt.date(2026, 4, 1), "23.52", "24.28"),
-        ],
-    ),
-    (
+    _norfolk("1", "Wensum Valley Care", "22.40", "22.85", "23.10"),
+    _norfolk("2", "Wensum Valley Care", "22.40", "22.85", "23.10"),
+    _norfolk("3", "Wensum Valley Care", "22.60", "23.00", "23.30"),
+    _norfolk("4", "Waveney Homecare", "22.95", "23.30", "23.52"),
+    _norfolk("5", "Waveney Homecare", "22.95", "23.30", "23.52"),
+    _contract(
         DERBY,
         "1",
         "Derwent Extra Care Services",
         "DCC-EC-L1",
-        dt.date(2025, 4, 1),
-        dt.date(2030, 3, 31),
-        PaymentModel.BLOCK_QUARTERLY,
-        [(dt.date(2025, 4, 1), "21.80", None), (dt.date(2026, 4, 1), "22.35", None)],
+        DERBY_TERM,
+        from_apr25="21.80",
+        from_apr26="22.35",
     ),
-    (
-        DERBY,
-        "2",
-        "Markeaton Support",
-        "DCC-EC-L2",
-        dt.date(2025, 4, 1),
-        dt.date(2030, 3, 31),
-        PaymentModel.BLOCK_QUARTERLY,
-        [(dt.date(2025, 4, 1), "22.10", None), (dt.date(2026, 4, 1), "22.60", None)],
+    _contract(
+        DERBY, "2", "Markeaton Support", "DCC-EC-L2", DERBY_TERM, from_apr25="22.10", from_apr26="22.60"
     ),
-    (
+    _contract(
         DORSET,
         "S1 L8",
         "Purbeck Care Partnership",
         "DOR-S1L8-01",
-        dt.date(2023, 1, 1),
-        dt.date(2027, 12, 31),
-        PaymentModel.WEEKLY_PACKAGE,
-        [(dt.date(2023, 1, 1), "24.50", None), (dt.date(2026, 4, 1), "25.40", None)],
+        DORSET_TERM,
+        from_jan23="24.50",
+        from_apr26="25.40",
     ),
-    (
-        DORSET,
-        "S1 L9 P1",
-        "Stour Children's Support",
-        "DOR-S1L9P1-01",
-        dt.date(2023, 1, 1),
-        dt.date(2027, 12, 31),
-        PaymentModel.WEEKLY_PACKAGE,
-        [(dt.date(2023, 1, 1), "26.00", None)],
+    _contract(
+        DORSET, "S1 L9 P1", "Stour Children's Support", "DOR-S1L9P1-01", DORSET_TERM, from_jan23="26.00"
     ),
-    (
-        DORSET,
-        "S1 L9 P2",
-        "Stour Children's Support",
-        "DOR-S1L9P2-01",
-        dt.date(2023, 1, 1),
-        dt.date(2027, 12, 31),
-        PaymentModel.WEEKLY_PACKAGE,
-        [(dt.date(2023, 1, 1), "28.50", None)],
+    _contract(
+        DORSET, "S1 L9 P2", "Stour Children's Support", "DOR-S1L9P2-01", DORSET_TERM, from_jan23="28.50"
     ),
 ]
 
@@ -444,15 +376,7 @@ API_TOKENS = [
 
 
 def _organisations(out):
-    orgs = {}
-    orgs["Portal operations"], _ = Organisation.objects.get_or_create(
-        name="Portal operations", defaults={"kind": OrganisationKind.OPERATOR}
-    )
-    for name in (NORFOLK, DERBY, DORSET):
-        orgs[name], _ = Organisation.objects.get_or_create(
-            name=name,
-            defaults={"kind": OrganisationKind.COMMISSIONER, "commissioner_type": CommissionerType.COUNCIL},
-        )
+    orgs = _councils(out)
     for name, (location, rating, rated_on) in PROVIDERS.items():
         orgs[name], _ = Organisation.objects.get_or_create(
             name=name,
@@ -643,3 +567,30 @@ def load(out):
     _dorset(orgs)
     _contracts(orgs)
     _users(orgs, out)
+
+
+def _councils(out):
+    """The councils the specifications come from, and the portal's operator: organisations, not people."""
+    orgs = {}
+    orgs["Portal operations"], _ = Organisation.objects.get_or_create(
+        name="Portal operations", defaults={"kind": OrganisationKind.OPERATOR}
+    )
+    for name in (NORFOLK, DERBY, DORSET):
+        orgs[name], _ = Organisation.objects.get_or_create(
+            name=name,
+            defaults={"kind": OrganisationKind.COMMISSIONER, "commissioner_type": CommissionerType.COUNCIL},
+        )
+    return orgs
+
+
+@transaction.atomic
+def load_reference(out):
+    """Reference data alone (`load_reference`): the three councils' frameworks, lots and schemes
+    with their units `[004 App. 1]`, `[002]`, `[003 App. 1]`."""
+    orgs = _councils(out)
+    _norfolk(orgs)
+    _derby(orgs)
+    _dorset(orgs)
+    out.write(
+        f"  Frameworks {Framework.objects.count()}, lots {Lot.objects.count()}, schemes {Scheme.objects.count()}"
+    )

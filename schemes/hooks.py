@@ -1,24 +1,28 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_step, register_nav
+from portal.hooks import (
+    DashboardItem,
+    DashboardPanel,
+    dashboard_panel,
+    demo_module,
+    reference_module,
+    register_nav,
+)
 from portal.roles import Role
 
-from . import demo, selectors
+from . import selectors
 
 register_nav("Schemes", "schemes:index", order=20)
 register_nav("Contracts", "schemes:contract-list", order=30)
 
 
-@demo_step(order=10)
-def load_reference_data(out):
-    demo.load(out)
+reference_module(10, "schemes.demo")
+demo_module(10, "schemes.demo")
 
 
-@dashboard_panel(order=80)
+@dashboard_panel(order=80, roles=(Role.COMMISSIONER, Role.PROVIDER_MANAGER, Role.SITE_ADMIN))
 def contracts_panel(user):
-    if user.role not in (Role.COMMISSIONER, Role.PROVIDER_MANAGER, Role.SITE_ADMIN):
-        return None
     today = timezone.localdate()
     contracts = selectors.contracts_for(user)
     live = contracts.live_on(today)

@@ -1,9 +1,14 @@
-"""Framework → lot → scheme, and the contracts that put a provider on a lot.
+"""Framework → lot → scheme, the providers admitted to each lot, and the contracts that put a
+provider on a lot.
 
 A framework is a council's agreement with many providers; a lot groups schemes or a service type;
 a scheme is an extra-care / housing-with-care building with flats, a landlord and an on-site care
-team (domain.md, Vocabulary). A contract links one commissioner, one provider and one lot (all of
-its schemes or a named set), with effective-dated rates.
+team (domain.md, Vocabulary). A lot membership is a provider's place on a lot `[003 §2.5]`; a
+contract links one commissioner, one provider and one lot (all of its schemes or a named set),
+with effective-dated rates.
+
+Who works with whom — the other party to each contract and lot membership — is `partners_of`,
+the one definition every tenancy rule below the framework-membership screens reads.
 """
 
 import datetime as dt
@@ -13,11 +18,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 
+from portal.modelbases import CommissionerParty, DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation
 from portal.roles import OrganisationKind
-from portal.tenancy import TenantQuerySet
+from portal.tenancy import PairQuerySet, TenantQuerySet, provider_widenings
+from portal.workflow import COUNCIL, NEW, PROVIDER, Transition, Workflow
 
 
 class PaymentModel(models.TextChoices):
@@ -26,20 +32,47 @@ class PaymentModel(models.TextChoices):
     WEEKLY_PACKAGE = "weekly_package", "Weekly package (Dorset)"
 
 
-def contract_partners(organisation):
-    """Organisations that hold a contract with `organisation` (for Organisation scoping)."""
+def partners_of(organisation: Organisation) -> models.QuerySet[Organisation]:
+    """The organisations `organisation` works with: the other party to each of its contracts and
+    each of its lot memberships, whatever the membership's status (a council judges an applicant's
+    compliance before admitting it `[003 §2.5]`). Organisations see each other's names, and a
+    council sees the compliance and staff records of the providers it works with."""
     if organisation.kind == OrganisationKind.COMMISSIONER:
-        return Contract.objects.filter(commissioner=organisation).values("provider_id")
-    if organisation.kind == OrganisationKind.PROVIDER:
-        return Contract.objects.filter(provider=organisation).values("commissioner_id")
-    return Contract.objects.none().values("pk")
+        side, other = "commissioner", "provider_id"
+    elif organisation.kind == OrganisationKind.PROVIDER:
+        side, other = "provider", "commissioner_id"
+    else:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        Q(pk__in=Contract.objects.filter(**{side: organisation}).values(other))
+        | Q(pk__in=LotMembership.objects.filter(**{side: organisation}).values(other))
+    )
 
 
-def _membership_model():
-    """Framework membership lives in the procurement app, which depends on this one."""
-    from django.apps import apps
+def partner_ids(organisation: Organisation) -> models.QuerySet:
+    """`partners_of` as the id source `portal.models.register_partner_source` takes."""
+    return partners_of(organisation).values("pk")
 
-    return apps.get_model("procurement", "LotMembership")
+
+class ProviderRecordQuerySet(TenantQuerySet):
+    """Records a provider keeps about itself (compliance, staff): the provider sees its own, and
+    the commissioners it works with (`partners_of`) see them too. `provider_lookup` is the path to
+    the provider."""
+
+    provider_lookup = "provider"
+
+    def for_commissioner(self, organisation):
+        return self.filter(**{f"{self.provider_lookup}__in": partners_of(organisation)})
+
+
+def _open_or_taken_up(organisation: Organisation, lot: str, is_open: str) -> Q:
+    """What a provider sees of frameworks and lots: the open ones, and those it holds a contract on
+    or applied to / joined (even closed ones). `lot` is the path from a contract or membership to
+    the record; `is_open` the record's path to its framework's openness."""
+    on_record = {lot: OuterRef("pk")}
+    held = Contract.objects.filter(provider=organisation, **on_record)
+    joined = LotMembership.objects.filter(provider=organisation, **on_record)
+    return Q(**{is_open: True}) | Q(Exists(held)) | Q(Exists(joined))
 
 
 class FrameworkQuerySet(TenantQuerySet):
@@ -47,13 +80,10 @@ class FrameworkQuerySet(TenantQuerySet):
     commissioner_lookup = "commissioner"
 
     def for_provider(self, organisation):
-        # Open frameworks, and those the provider holds a contract on or applied to / joined a lot of.
-        held = Contract.objects.filter(provider=organisation, lot__framework=OuterRef("pk"))
-        joined = _membership_model().objects.filter(provider=organisation, lot__framework=OuterRef("pk"))
-        return self.filter(Q(is_open=True) | Q(Exists(held)) | Q(Exists(joined)))
+        return self.filter(_open_or_taken_up(organisation, "lot__framework", "is_open"))
 
 
-class Framework(models.Model):
+class Framework(DetailPage, CommissionerParty, models.Model):
     """A council's agreement with many providers (Dorset's is a 10-year open framework `[003 §2]`)."""
 
     commissioner = models.ForeignKey(
@@ -73,6 +103,7 @@ class Framework(models.Model):
     specification = models.CharField(max_length=100, blank=True, help_text="The specification it follows.")
 
     objects = FrameworkQuerySet.as_manager()
+    detail_view = "schemes:framework-detail"
 
     class Meta:
         ordering = ["commissioner__name", "name"]
@@ -81,17 +112,11 @@ class Framework(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("schemes:framework-detail", args=[self.pk])
-
     def clean(self):
         if self.commissioner_id and self.commissioner.kind != OrganisationKind.COMMISSIONER:
             raise ValidationError({"commissioner": "A framework belongs to a commissioner."})
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The end date must be on or after the start date."})
-
-    def audit_parties(self):
-        return self.commissioner_id, None
 
 
 class LotQuerySet(TenantQuerySet):
@@ -99,13 +124,10 @@ class LotQuerySet(TenantQuerySet):
     commissioner_lookup = "framework__commissioner"
 
     def for_provider(self, organisation):
-        # Lots of open frameworks, and those the provider holds a contract on or applied to / joined.
-        held = Contract.objects.filter(provider=organisation, lot=OuterRef("pk"))
-        joined = _membership_model().objects.filter(provider=organisation, lot=OuterRef("pk"))
-        return self.filter(Q(framework__is_open=True) | Q(Exists(held)) | Q(Exists(joined)))
+        return self.filter(_open_or_taken_up(organisation, "lot", "framework__is_open"))
 
 
-class Lot(models.Model):
+class Lot(DetailPage, models.Model):
     """A group of schemes or a service type within a framework; one provider holds each call-off."""
 
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="lots")
@@ -117,6 +139,7 @@ class Lot(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = LotQuerySet.as_manager()
+    detail_view = "schemes:lot-detail"
 
     class Meta:
         ordering = ["framework", "position", "number"]
@@ -124,9 +147,6 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"Lot {self.number}: {self.name}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("schemes:lot-detail", args=[self.pk])
 
     @property
     def commissioner(self):
@@ -136,21 +156,134 @@ class Lot(models.Model):
         return self.framework.commissioner_id, None
 
 
+class MembershipStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    ADMITTED = "admitted", "Admitted"
+    REJECTED = "rejected", "Rejected"
+    SUSPENDED = "suspended", "Suspended"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+def _membership_move(verb: str, sources: set[str], target: str, side: str, refusal: str = "") -> Transition:
+    refusal = refusal or "This membership is {state}: it cannot be {verb} now."
+    return Transition(verb, frozenset(sources), target, side, refusal)
+
+
+_ON_LOT = {MembershipStatus.APPLIED, MembershipStatus.ADMITTED, MembershipStatus.SUSPENDED}
+_OFF_LOT = {NEW, MembershipStatus.REJECTED, MembershipStatus.WITHDRAWN}
+
+#: A provider applies (again, after a rejection or withdrawal) and the council decides; it may
+#: suspend a member for quality concerns and readmit it `[003 §2.9]`; the provider may leave at any
+#: time `[003 §2.5]`. The council may also record an admission made outside an application (the
+#: framework's tender). The verbs are the audit trail's actions.
+MEMBERSHIP_WORKFLOW = Workflow(
+    {
+        "apply": _membership_move("applied", _OFF_LOT, MembershipStatus.APPLIED, PROVIDER),
+        "admit": _membership_move(
+            "admitted",
+            {MembershipStatus.APPLIED},
+            MembershipStatus.ADMITTED,
+            COUNCIL,
+            refusal="Only an application can be admitted.",
+        ),
+        "reject": _membership_move(
+            "rejected", {MembershipStatus.APPLIED}, MembershipStatus.REJECTED, COUNCIL
+        ),
+        "suspend": _membership_move(
+            "suspended", {MembershipStatus.ADMITTED}, MembershipStatus.SUSPENDED, COUNCIL
+        ),
+        "readmit": _membership_move(
+            "readmitted", {MembershipStatus.SUSPENDED}, MembershipStatus.ADMITTED, COUNCIL
+        ),
+        "withdraw": _membership_move(
+            "withdrew",
+            _ON_LOT,
+            MembershipStatus.WITHDRAWN,
+            PROVIDER,
+            refusal="This membership is {state}: there is nothing to withdraw.",
+        ),
+        "admit_directly": _membership_move("admitted", _OFF_LOT, MembershipStatus.ADMITTED, COUNCIL),
+    }
+)
+
+
+class MembershipQuerySet(PairQuerySet):
+    def admitted(self):
+        return self.filter(status=MembershipStatus.ADMITTED)
+
+    def pending(self):
+        return self.filter(status=MembershipStatus.APPLIED)
+
+
+class LotMembership(DetailPage, Timestamped):
+    """A provider's place on a lot: its application, the council's decision, and any suspension
+    `[003 §2.5, §2.9]`. One row per provider and lot; re-applying after a rejection or withdrawal
+    reopens the row, and the audit trail keeps every step.
+
+    A fact about frameworks and lots, so it lives here (tenancy below procurement reads it); the
+    applications, decisions and call-offs that change it are procurement's services and pages.
+    The table keeps the name it had when procurement held the model."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="memberships")
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="lot_memberships",
+        limit_choices_to={"kind": OrganisationKind.PROVIDER},
+    )
+    commissioner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", help_text="The lot's framework's."
+    )
+    status = models.CharField(
+        max_length=20, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED
+    )
+    statement = models.TextField(blank=True, help_text="The provider's supporting statement.")
+    criteria_results = models.JSONField(
+        default=list, blank=True, help_text="Each entry criterion, met or not, when the provider applied."
+    )
+    declarations = models.JSONField(
+        default=list, blank=True, help_text="Ids of the criteria the provider declared it meets."
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+    detail_view = "procurement:membership-detail"
+
+    class Meta:
+        db_table = "procurement_lotmembership"
+        ordering = ["lot__framework", "lot__position", "provider__name"]
+        constraints = [models.UniqueConstraint(fields=["lot", "provider"], name="membership_unique_lot")]
+        indexes = [models.Index(fields=["commissioner", "status"], name="membership_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} on {self.lot}"
+
+    def fill_commissioner(self) -> "LotMembership":
+        self.commissioner_id = self.lot.framework.commissioner_id
+        return self
+
+
 class SchemeQuerySet(TenantQuerySet):
     reference_data = True
     commissioner_lookup = "lot__framework__commissioner"
 
     def for_provider(self, organisation):
-        # Schemes the provider holds a contract for, and those of the call-offs it may bid for.
+        # Schemes the provider holds a contract for, and whatever apps above add (procurement: the
+        # schemes of the call-offs it may bid for) through `portal.tenancy.widen_provider_scope`.
         covered = Contract.schemes.through.objects.filter(
             scheme=OuterRef("pk"), contract__provider=organisation
         )
-        calloff_model = _membership_model()._meta.apps.get_model("procurement", "CallOff")
-        biddable = calloff_model.schemes.through.objects.filter(
-            scheme=OuterRef("pk"),
-            calloff__in=calloff_model.objects.for_provider(organisation),
-        )
-        return self.filter(Q(Exists(covered)) | Q(Exists(biddable)))
+        return self.filter(Q(Exists(covered)) | provider_widenings(self.model, organisation))
 
     def with_unit_totals(self):
         """Annotate standard, dementia and total units in one query (no query per scheme)."""
@@ -168,7 +301,7 @@ class SchemeQuerySet(TenantQuerySet):
         )
 
 
-class Scheme(models.Model):
+class Scheme(DetailPage, models.Model):
     """An extra-care / housing-with-care building: flats, a landlord and an on-site care team."""
 
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="schemes")
@@ -193,6 +326,7 @@ class Scheme(models.Model):
     notes = models.TextField(blank=True)
 
     objects = SchemeQuerySet.as_manager()
+    detail_view = "schemes:scheme-detail"
 
     class Meta:
         ordering = ["lot__framework", "lot__position", "name"]
@@ -200,9 +334,6 @@ class Scheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("schemes:scheme-detail", args=[self.pk])
 
     def audit_parties(self):
         return self.lot.framework.commissioner_id, None
@@ -230,9 +361,7 @@ class Tenure(models.TextChoices):
 class SchemeUnitGroupQuerySet(TenantQuerySet):
     reference_data = True
     commissioner_lookup = "scheme__lot__framework__commissioner"
-
-    def for_provider(self, organisation):
-        return self.filter(scheme__in=Scheme.objects.for_provider(organisation))
+    provider_scope_via = "scheme"
 
 
 class SchemeUnitGroup(models.Model):
@@ -270,16 +399,14 @@ class SchemeUnitGroup(models.Model):
         return " ".join(p for p in parts if p)
 
 
-class ContractQuerySet(TenantQuerySet):
+class ContractQuerySet(PairQuerySet):
     reference_data = True
-    commissioner_lookup = "commissioner"
-    provider_lookup = "provider"
 
     def live_on(self, day: dt.date):
         return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
-class Contract(models.Model):
+class Contract(DetailPage, Timestamped):
     """A call-off: one commissioner, one provider, one lot (all its schemes or a named set)."""
 
     commissioner = models.ForeignKey(
@@ -301,7 +428,7 @@ class Contract(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     notice_period_days = models.PositiveSmallIntegerField(
-        default=90, help_text="Notice either side may give, in days."
+        default=90, help_text="Notice either side may give, in days (Derby: 180 [002 §7.4])."
     )
     payment_model = models.CharField(max_length=20, choices=PaymentModel.choices)
     # Norfolk's 4-weekly payment periods run in 28-day steps from this date `[004 App. 6]`.
@@ -309,26 +436,19 @@ class Contract(models.Model):
     # A visit with no actual start this long after its scheduled start raises an alert `[004 §3.6.15]`.
     late_visit_minutes = models.PositiveSmallIntegerField(default=30)
     late_visit_minutes_time_critical = models.PositiveSmallIntegerField(default=15)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContractQuerySet.as_manager()
+    detail_view = "schemes:contract-detail"
 
     class Meta:
         ordering = ["commissioner__name", "reference"]
         constraints = [
             models.UniqueConstraint(fields=["commissioner", "reference"], name="contract_unique_reference"),
-            models.CheckConstraint(
-                name="contract_end_after_start",
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-            ),
+            ends_after_start("contract_end_after_start", open_ended=True),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} – {self.provider} ({self.lot})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("schemes:contract-detail", args=[self.pk])
 
     def clean(self):
         errors = {}
@@ -362,10 +482,8 @@ class Contract(models.Model):
         return self.rates.filter(effective_from__lte=day).order_by("-effective_from").first()
 
 
-class ContractRateQuerySet(TenantQuerySet):
+class ContractRateQuerySet(PairQuerySet):
     reference_data = True
-    commissioner_lookup = "contract__commissioner"
-    provider_lookup = "contract__provider"
 
     def in_force_on(self, day: dt.date):
         """The rate row in force on `day` for each contract (latest effective_from on or before it)."""
@@ -377,7 +495,7 @@ class ContractRateQuerySet(TenantQuerySet):
         return self.filter(pk=models.Subquery(latest))
 
 
-class ContractRate(models.Model):
+class ContractRate(PairParties, models.Model):
     """Prices in force from a date: the planned-care hourly rate (Derby: the composite rate) and
     the unplanned-care rate. Norfolk reviews rates each April, within £21.00–£23.52 `[004 App. 3 §1]`."""
 
@@ -392,6 +510,7 @@ class ContractRate(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     objects = ContractRateQuerySet.as_manager()
+    pair_via = "contract"
 
     class Meta:
         ordering = ["contract", "-effective_from"]
@@ -402,17 +521,50 @@ class ContractRate(models.Model):
     def __str__(self) -> str:
         return f"£{self.planned_hourly_rate}/h from {self.effective_from:%d %b %Y}"
 
-    def audit_parties(self):
-        return self.contract.commissioner_id, self.contract.provider_id
+
+class BlockVolumeSource(models.TextChoices):
+    AWARD = "award", "Agreed at award"
+    REVIEW = "review", "Block-volume review accepted"
+    AGREED = "agreed", "Agreed with the provider"
 
 
-class SchemeUnplannedHoursQuerySet(TenantQuerySet):
+class BlockVolumeQuerySet(PairQuerySet):
     reference_data = True
-    commissioner_lookup = "contract__commissioner"
-    provider_lookup = "contract__provider"
 
 
-class SchemeUnplannedHours(models.Model):
+class BlockVolume(PairParties, models.Model):
+    """A block contract's agreed block volume, in weekly hours, from a date `[002 §1, App. 4]`. The
+    quarter's block payment is the volume in force on the quarter's first day × 13 × the composite
+    rate; the volume changes only when the council records a new one (a block-volume review
+    accepted, or a volume agreed in writing), never with the live hours of orders."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="block_volumes")
+    effective_from = models.DateField()
+    weekly_hours = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    source = models.CharField(max_length=10, choices=BlockVolumeSource.choices)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BlockVolumeQuerySet.as_manager()
+    pair_via = "contract"
+
+    class Meta:
+        ordering = ["contract", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "effective_from"], name="block_volume_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekly_hours} h/week from {self.effective_from:%d %b %Y}"
+
+
+class SchemeUnplannedHoursQuerySet(PairQuerySet):
+    reference_data = True
+
+
+class SchemeUnplannedHours(PairParties, models.Model):
     """Unplanned-care hours per week a contract pays for at a scheme, from a date
     (98 h/week; 147 at The Meadows `[004 §1.6.2, App. 3 §5]`)."""
 
@@ -424,6 +576,7 @@ class SchemeUnplannedHours(models.Model):
     )
 
     objects = SchemeUnplannedHoursQuerySet.as_manager()
+    pair_via = "contract"
 
     class Meta:
         ordering = ["contract", "scheme", "-effective_from"]
@@ -436,6 +589,3 @@ class SchemeUnplannedHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme}: {self.hours_per_week} h/week from {self.effective_from:%d %b %Y}"
-
-    def audit_parties(self):
-        return self.contract.commissioner_id, self.contract.provider_id

@@ -10,7 +10,13 @@ urlpatterns = [
     path("lots/<int:pk>/", views.LotDetailView.as_view(), name="lot-detail"),
     path("<int:pk>/", views.SchemeDetailView.as_view(), name="scheme-detail"),
     path("contracts/", views.ContractListView.as_view(), name="contract-list"),
+    path("contracts/new/", views.ContractCreateView.as_view(), name="contract-create"),
     path("contracts/<int:pk>/", views.ContractDetailView.as_view(), name="contract-detail"),
+    path(
+        "contracts/<int:pk>/unplanned-hours/new/",
+        views.ContractUnplannedHoursView.as_view(),
+        name="contract-unplanned-hours",
+    ),
     path(
         "contracts/<int:pk>/rates/new/", views.ContractRateCreateView.as_view(), name="contract-rate-create"
     ),

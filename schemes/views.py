@@ -1,17 +1,15 @@
 import datetime as dt
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.generic import DetailView, FormView
+from django.views.generic import DetailView
 
 from portal.roles import Capability
 from portal.tenancy import scoped
-from portal.views import ScopedListView, ScopedViewMixin
+from portal.views import ScopedListView, ScopedViewMixin, ServiceFormView
 
 from . import selectors, services
-from .forms import ContractRateForm
+from .api.filters import ContractFilter, FrameworkFilter
+from .forms import ContractCreateForm, ContractRateForm, UnplannedHoursForm
 from .models import Contract, Framework, Lot, Scheme
 
 
@@ -21,6 +19,8 @@ class SchemeIndexView(ScopedListView):
     model = Framework
     template_name = "schemes/index.html"
     paginate_by = None
+    filterset_class = FrameworkFilter
+    filter_fields = ("name",)
 
     def refine_queryset(self, queryset):
         return selectors.framework_tree(self.request.user, queryset)
@@ -74,12 +74,19 @@ class SchemeDetailView(ScopedViewMixin, DetailView):
 class ContractListView(ScopedListView):
     model = Contract
     template_name = "schemes/contract_list.html"
+    filterset_class = ContractFilter
+    filter_fields = ("reference", "payment_model", "live_on")
 
     def refine_queryset(self, queryset):
         return queryset.select_related("commissioner", "provider", "lot", "lot__framework")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title="Contracts", today=timezone.localdate(), **kwargs)
+        return super().get_context_data(
+            page_title="Contracts",
+            today=timezone.localdate(),
+            can_add=self.request.user.can(Capability.COMMISSION),
+            **kwargs,
+        )
 
 
 class ContractDetailView(ScopedViewMixin, DetailView):
@@ -104,28 +111,71 @@ class ContractDetailView(ScopedViewMixin, DetailView):
         return context
 
 
-class ContractRateCreateView(ScopedViewMixin, FormView):
+class ContractRateCreateView(ServiceFormView):
     """A commissioner sets a new rate from a date (e.g. the April review)."""
 
     model = Contract
-    required_capability = Capability.COMMISSION
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     form_class = ContractRateForm
-    template_name = "schemes/contract_rate_form.html"
+    title = "Set a new rate"
+    intro = "The rate applies from the date you give; weeks before it keep the rate that was in force."
+    submit_label = "Save the rate"
+    success_message = "The new rate is saved."
+
+    def caption(self):
+        return f"Contract {self.object.reference}"
 
     def get_initial(self):
         today = timezone.localdate()
         return {"effective_from": dt.date(today.year + (today.month >= 4), 4, 1)}
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(contract=self.object, page_title="Set a new rate", **kwargs)
+    def perform(self, form):
+        return services.contract_rate_set(actor=self.request.user, contract=self.object, **form.cleaned_data)
 
-    def form_valid(self, form):
-        try:
-            services.contract_rate_set(actor=self.request.user, contract=self.object, **form.cleaned_data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-            return self.form_invalid(form)
-        messages.success(self.request, "The new rate is saved.")
-        return redirect(self.object.get_absolute_url())
+    def success_url_for(self, result):
+        return self.object.get_absolute_url()
+
+
+class ContractCreateView(ServiceFormView):
+    """A commissioner puts a provider on one of the council's lots: the contract, its first rates
+    and each scheme's unplanned-care hours as the specification gives them."""
+
+    required_capability = write_capability = Capability.COMMISSION
+    form_class = ContractCreateForm
+    title = "Add a contract"
+    intro = (
+        "The first rates run from the start date; set later ones, and other unplanned hours, on the contract."
+    )
+    submit_label = "Add the contract"
+    success_message = "The contract is added."
+
+    def perform(self, form):
+        return services.contract_create(
+            actor=self.request.user, commissioner=self.request.user.organisation, **form.cleaned_data
+        )
+
+
+class ContractUnplannedHoursView(ServiceFormView):
+    """A commissioner sets the unplanned-care hours a week paid at one of the contract's schemes."""
+
+    model = Contract
+    required_capability = write_capability = Capability.COMMISSION
+    form_class = UnplannedHoursForm
+    title = "Set unplanned care hours"
+    intro = "The hours apply from the date you give; weeks before it keep the hours that were in force."
+    submit_label = "Save the hours"
+    success_message = "The unplanned care hours are saved."
+
+    def caption(self):
+        return f"Contract {self.object.reference}"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contract": self.object}
+
+    def perform(self, form):
+        return services.unplanned_hours_set(
+            actor=self.request.user, contract=self.object, **form.cleaned_data
+        )
+
+    def success_url_for(self, result):
+        return self.object.get_absolute_url()

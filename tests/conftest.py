@@ -1,10 +1,28 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from portal.roles import Role
 from tests.factories import PASSWORD, CommissionerFactory, ProviderFactory, user_for
+
+# Hypothesis on CI: the same examples every run (a failure under load reproduces with the same
+# seed), no deadline (a loaded 2-core machine is slow, not wrong), no example database. Locally:
+# random examples, still no deadline. HYPOTHESIS_PROFILE=ci picks CI's anywhere.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture
@@ -22,24 +40,20 @@ def provider_org(db):
     return ProviderFactory(name="Test Care Ltd")
 
 
-@pytest.fixture
-def commissioner_user(commissioner_org):
-    return user_for(commissioner_org, Role.COMMISSIONER, username="commissioner")
+def _user_fixture(name, organisation_fixture, role, username):
+    """A fixture `name`: the user `username` with `role` in the organisation fixture's organisation."""
+
+    @pytest.fixture(name=name)
+    def _user(request):
+        return user_for(request.getfixturevalue(organisation_fixture), role, username=username)
+
+    return _user
 
 
-@pytest.fixture
-def brokerage_user(commissioner_org):
-    return user_for(commissioner_org, Role.BROKERAGE, username="brokerage")
-
-
-@pytest.fixture
-def provider_manager(provider_org):
-    return user_for(provider_org, Role.PROVIDER_MANAGER, username="manager")
-
-
-@pytest.fixture
-def provider_staff(provider_org):
-    return user_for(provider_org, Role.PROVIDER_STAFF, username="staff")
+commissioner_user = _user_fixture("commissioner_user", "commissioner_org", Role.COMMISSIONER, "commissioner")
+brokerage_user = _user_fixture("brokerage_user", "commissioner_org", Role.BROKERAGE, "brokerage")
+provider_manager = _user_fixture("provider_manager", "provider_org", Role.PROVIDER_MANAGER, "manager")
+provider_staff = _user_fixture("provider_staff", "provider_org", Role.PROVIDER_STAFF, "staff")
 
 
 @pytest.fixture
@@ -70,8 +84,15 @@ def celery_worker(transactional_db, settings):
 
     broker = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
     queue = f"test-{uuid.uuid4().hex[:10]}"
+    from portal.dbserver import socket_url
+
     db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = db["HOST"] or db["OPTIONS"].get("host") or "127.0.0.1"
+    port = int(db["PORT"] or db["OPTIONS"].get("port") or 5432)
+    if host.startswith("/"):  # the embedded server, on a Unix socket
+        database_url = socket_url(host, db["NAME"], port)
+    else:
+        database_url = f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.local",
@@ -118,7 +139,9 @@ def celery_worker(transactional_db, settings):
 
     from celery import Celery
 
-    sender = Celery("portal-test-sender", broker=broker, backend=broker)
+    # Not the current app: shared tasks that code under test enqueues with .delay() must keep
+    # going through the portal's app (reconfigured above), not this one's default queue.
+    sender = Celery("portal-test-sender", broker=broker, backend=broker, set_as_current=False)
 
     def run(task_name, *args, timeout=120, **kwargs):
         result = sender.send_task(task_name, args=args, kwargs=kwargs, queue=queue)

@@ -21,21 +21,22 @@ from schemes.models import (
 PASSWORD = "test-password-123"
 
 
-class CommissionerFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    """The organisation factories below: one organisation a name (asking again gets the same one)."""
+
     class Meta:
         model = Organisation
         django_get_or_create = ["name"]
+        abstract = True
 
+
+class CommissionerFactory(OrganisationFactory):
     name = factory.Sequence(lambda n: f"Council {n}")
     kind = OrganisationKind.COMMISSIONER
     commissioner_type = CommissionerType.COUNCIL
 
 
-class ProviderFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-        django_get_or_create = ["name"]
-
+class ProviderFactory(OrganisationFactory):
     name = factory.Sequence(lambda n: f"Provider {n}")
     kind = OrganisationKind.PROVIDER
     cqc_location_id = factory.Sequence(lambda n: f"1-{1000000000 + n}")
@@ -43,11 +44,7 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     cqc_rating_date = dt.date(2025, 1, 1)
 
 
-class OperatorFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-        django_get_or_create = ["name"]
-
+class OperatorFactory(OrganisationFactory):
     name = "Portal operations"
     kind = OrganisationKind.OPERATOR
 
@@ -149,3 +146,25 @@ class ContractFactory(factory.django.DjangoModelFactory):
                 planned_hourly_rate=extracted if extracted is not None else Decimal("22.00"),
                 unplanned_hourly_rate=Decimal("24.28"),
             )
+
+
+class ContractPartiesFactory(factory.django.DjangoModelFactory):
+    """A record under a contract that carries the contract's two parties (the scoping columns)."""
+
+    class Meta:
+        abstract = True
+
+    contract = factory.SubFactory(ContractFactory)
+    commissioner = factory.SelfAttribute("contract.commissioner")
+    provider = factory.SelfAttribute("contract.provider")
+
+
+class FillsDerived:
+    """Saves through the model's fill_derived(), as the services do: mix in before the factory."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = model_class(*args, **kwargs)
+        obj.fill_derived()
+        obj.save()
+        return obj

@@ -1,9 +1,7 @@
 from django import forms
 
 from packages_of_care.models import IndividualServiceOrder
-from portal.forms import DateInput, DateTimeInput, PortalFormMixin
-from portal.models import Organisation
-from portal.roles import OrganisationKind
+from portal.forms import DateTimeInput, PortalFormMixin
 
 from .models import ManualReason, Verification, VisitStatus
 from .validation import RECORDABLE_ORDER_STATUSES
@@ -80,40 +78,4 @@ class MissedExplanationForm(PortalFormMixin, forms.Form):
         label="What has been or will be done to put it right",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
-    )
-
-
-class UploadForm(PortalFormMixin, forms.Form):
-    file = forms.FileField(label="Spreadsheet", help_text="A CSV or XLSX file with the template's columns.")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError("Upload a CSV or XLSX file.")
-        return upload
-
-
-class VisitFilterForm(PortalFormMixin, forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
-    status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any")] + list(VisitStatus.choices)
-    )
-    order = forms.CharField(label="Order reference", required=False, max_length=40)
-    carer = forms.CharField(label="Carer reference", required=False, max_length=40)
-    provider = forms.ModelChoiceField(
-        label="Provider",
-        required=False,
-        queryset=Organisation.objects.filter(kind=OrganisationKind.PROVIDER),
-        empty_label="Any",
-    )
-    attention = forms.ChoiceField(
-        label="Needing attention",
-        required=False,
-        choices=[
-            ("", "All visits"),
-            ("late", "Due, with no start recorded"),
-            ("unexplained", "Missed, not yet explained"),
-            ("time_critical", "Time-critical"),
-        ],
     )

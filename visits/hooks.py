@@ -3,17 +3,26 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_step, register_nav
+from portal.hooks import (
+    DashboardItem,
+    DashboardPanel,
+    dashboard_panel,
+    demo_module,
+    register_nav,
+    register_upload,
+    register_upload_pages,
+)
 from portal.roles import Capability, Role
+from portal.uploads.models import UploadJob
+
+from .visit_uploads import VISITS
 
 register_nav("Visits", "visits:visit-list", sides=("commissioner", "provider"), order=45)
+register_upload(VISITS)
+register_upload_pages("visits")  # every kind's upload jobs: /visits/uploads/
 
 
-@demo_step(order=30)
-def load_demo_visits(out):
-    from . import demo
-
-    demo.load(out)
+demo_module(30, "visits.demo")
 
 
 @dashboard_panel(order=40)
@@ -21,7 +30,7 @@ def visits_panel(user):
     """What needs doing about visits: late and missed ones, for the side that acts on them."""
     from portal.tenancy import scoped
 
-    from .models import UploadJob, Visit, VisitStatus
+    from .models import Visit, VisitStatus
 
     if user.role in (Role.SITE_ADMIN, Role.API_CLIENT):
         return None

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from packages_of_care.models import IndividualServiceOrder
-from portal.models import Organisation, User
+from portal.modelbases import DetailPage, Timestamped, ends_after_start
+from portal.models import Organisation
 from portal.tenancy import TenantQuerySet
+
+from . import rules
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -31,8 +33,8 @@ class VisitStatus(models.TextChoices):
     MISSED = "missed", "Missed (the provider did not come)"
 
 
-DELIVERED_STATUSES = (VisitStatus.COMPLETED, VisitStatus.SHORTENED_BY_SERVICE_USER)
-CANCELLED_STATUSES = (VisitStatus.CANCELLED_SHORT_NOTICE, VisitStatus.CANCELLED_WITH_NOTICE)
+# How each status counts is declared once, in visits.rules.STATUS_RULES.
+DELIVERED_STATUSES = tuple(status for status in VisitStatus if status in rules.DELIVERED_STATUSES)
 
 
 class Verification(models.TextChoices):
@@ -65,7 +67,7 @@ class VisitQuerySet(TenantQuerySet):
         return self.filter(provider=organisation)
 
 
-class Visit(models.Model):
+class Visit(DetailPage, Timestamped):
     """One visit to one person under an order.
 
     `provider`, `commissioner` and `visit_date` (the Europe/London day of the scheduled start)
@@ -105,10 +107,9 @@ class Visit(models.Model):
     missed_remedy = models.TextField(blank=True)
     missed_explained_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=VisitSource.choices, default=VisitSource.FORM)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = VisitQuerySet.as_manager()
+    detail_view = "visits:visit-detail"
 
     class Meta:
         ordering = ["scheduled_start"]
@@ -116,9 +117,8 @@ class Visit(models.Model):
             models.UniqueConstraint(
                 fields=["order", "scheduled_start", "carer_reference"], name="visit_natural_key"
             ),
-            models.CheckConstraint(
-                name="visit_scheduled_end_after_start",
-                condition=Q(scheduled_end__gt=models.F("scheduled_start")),
+            ends_after_start(
+                "visit_scheduled_end_after_start", start="scheduled_start", end="scheduled_end", strict=True
             ),
             models.CheckConstraint(
                 name="visit_actual_end_after_start",
@@ -144,9 +144,6 @@ class Visit(models.Model):
         start = timezone.localtime(self.scheduled_start, LONDON)
         return f"{self.order.reference} {start:%d %b %Y %H:%M} ({self.get_status_display()})"
 
-    def get_absolute_url(self) -> str:
-        return reverse("visits:visit-detail", args=[self.pk])
-
     @property
     def is_delivered(self) -> bool:
         return self.status in DELIVERED_STATUSES
@@ -169,99 +166,3 @@ def minutes_between(start, end) -> int:
     """Whole minutes from start to end (seconds dropped), right across clock changes because
     both are aware datetimes."""
     return max(0, int((end - start).total_seconds() // 60))
-
-
-class UploadKind(models.TextChoices):
-    """What a spreadsheet upload holds; each kind has its columns and checks (see visits.uploads)."""
-
-    VISITS = "visits", "Visits"
-    ALARM_CALLS = "alarm_calls", "Alarm calls"
-    COMPLAINTS = "complaints", "Complaints, concerns and compliments"
-    SAFEGUARDING = "safeguarding", "Safeguarding incidents"
-    SURVEYS = "surveys", "Survey responses"
-    VOIDS = "voids", "Voids"
-    NOMINATIONS = "nominations", "Nominations panel decisions"
-    ACTIVITIES = "activities", "Activities"
-    ATTENDANCE = "attendance", "Activity attendance"
-
-
-class UploadStatus(models.TextChoices):
-    CHECKING = "checking", "Checking"
-    CHECKED = "checked", "Checked, waiting for you to import"
-    REJECTED = "rejected", "Rejected: nothing can be imported until the rows are corrected"
-    IMPORTING = "importing", "Importing"
-    IMPORTED = "imported", "Imported"
-    FAILED = "failed", "Failed"
-    DISCARDED = "discarded", "Discarded"
-
-
-UPLOAD_OPEN_STATUSES = (UploadStatus.CHECKING, UploadStatus.IMPORTING)
-
-
-class UploadJobQuerySet(TenantQuerySet):
-    """A provider's uploads are its own working papers: the council sees the records, not the files."""
-
-    provider_lookup = "provider"
-
-
-class UploadJob(models.Model):
-    """One spreadsheet upload: checked first (a dry run that counts rows read, new, updated,
-    unchanged and rejected and names every rejected row and field), then imported all-or-nothing.
-
-    Small files go through django-import-export in the request; large visit files through the
-    streaming path (COPY into a staging table, checks in SQL, one merge) as a Celery task, which
-    reports its progress here for the page to poll.
-    """
-
-    class Path(models.TextChoices):
-        SMALL = "small", "Checked row by row (django-import-export)"
-        STREAMING = "streaming", "Streamed into a staging table and checked in SQL"
-
-    provider = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=20, choices=UploadKind.choices)
-    file = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
-    original_name = models.CharField(max_length=255)
-    size_bytes = models.PositiveBigIntegerField(default=0)
-    path = models.CharField(max_length=10, choices=Path.choices, default=Path.SMALL)
-    status = models.CharField(max_length=10, choices=UploadStatus.choices, default=UploadStatus.CHECKING)
-    phase = models.CharField(max_length=100, blank=True, help_text="What the task is doing now.")
-    progress_done = models.PositiveBigIntegerField(default=0)
-    progress_total = models.PositiveBigIntegerField(default=0)
-    rows_read = models.PositiveIntegerField(null=True, blank=True)
-    rows_new = models.PositiveIntegerField(null=True, blank=True)
-    rows_updated = models.PositiveIntegerField(null=True, blank=True)
-    rows_unchanged = models.PositiveIntegerField(null=True, blank=True)
-    rows_rejected = models.PositiveIntegerField(null=True, blank=True)
-    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}], the first 1,000.")
-    errors_total = models.PositiveIntegerField(default=0)
-    failure = models.TextField(blank=True, help_text="Why the upload could not be read or imported.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
-    imported_at = models.DateTimeField(null=True, blank=True)
-    seconds_taken = models.FloatField(null=True, blank=True)
-
-    objects = UploadJobQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["provider", "created_at"], name="upload_provider_created_idx")]
-
-    def __str__(self) -> str:
-        return f"Upload {self.pk}: {self.original_name} ({self.get_kind_display().lower()})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("visits:upload-detail", args=[self.pk])
-
-    def audit_parties(self):
-        return None, self.provider_id
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in UPLOAD_OPEN_STATUSES
-
-    @property
-    def percent(self) -> int:
-        if not self.progress_total:
-            return 0
-        return min(100, int(self.progress_done * 100 / self.progress_total))

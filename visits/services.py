@@ -6,10 +6,10 @@ Alerts `[004 §1.6.1, §3.2.7, §3.6.15, §8.14]`:
     the provider (`late_visit_alerts_raise`, every few minutes);
   - a missed visit → the provider must explain it and say how it will be put right within 24
     hours of the visit's time (an alert with that due time), and the council's brokerage sees it;
-  - the 2nd and 3rd consecutive short-notice cancellation or aborted visit for one person → the
-    council (`run_notifications_raise`);
-  - delivered hours over the +20% tolerance for 4 consecutive weeks → the council's brokerage
-    (`tolerance_alerts_raise`, daily).
+  - the 2nd and 3rd short-notice cancellation in a payment period, and separately the 2nd and 3rd
+    visit aborted or cut short at the person's wish → the council (`run_notifications_raise`).
+(Delivered hours over the tolerance for 4 weeks in a row are invoicing's alert: it reads the
+contract's invoicing terms and works the weeks out as the invoice does.)
 """
 
 from __future__ import annotations
@@ -17,42 +17,38 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from decimal import Decimal
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from packages_of_care.models import IndividualServiceOrder
 from portal import audit
-from portal.alerts import raise_alerts
-from portal.models import Alert
-from portal.roles import Capability
+from portal.alerts import AlertKind, new_alert, raise_alerts
+from portal.models import Alert, User
 
-from . import selectors, tolerance
+from . import selectors
+from .alerts import LATE, MISSED_COUNCIL, MISSED_EXPLAIN, RUN_NOTICE
 from .models import LONDON, Visit, VisitStatus
-from .rules import NOTIFICATION_RUN_STATUSES
-from .validation import VisitInput, check_visits
-from .visit_uploads import apply_input, snapshot_visit
-
-LATE = "visit_late"
-MISSED_EXPLAIN = "visit_missed_explain"
-MISSED_COUNCIL = "visit_missed"
-RUN_NOTICE = "visit_run_notice"
-OVER_TOLERANCE = "hours_over_tolerance"
+from .rules import NOTICE_WORDS, NOTIFIED_STATUSES
+from .validation import VisitInput, apply_input, check_visits, snapshot_visit
 
 EXPLAIN_WITHIN = dt.timedelta(hours=24)  # [004 §3.6.15]
+T = TypeVar("T")
 
 
-def visits_setting(name: str, default):
+def visits_setting(name: str, default: Any) -> Any:
     return getattr(settings, "VISITS", {}).get(name, default)
 
 
-def _problems_to_error(problems) -> ValidationError:
-    errors = defaultdict(list)
+def _problems_to_error(problems: Iterable[Any]) -> ValidationError:
+    errors: dict[str, list[str]] = defaultdict(list)
     for p in problems:
         errors[p.field].append(p.message)
     return ValidationError(dict(errors))
@@ -62,7 +58,14 @@ def _problems_to_error(problems) -> ValidationError:
 
 
 @transaction.atomic
-def visit_record(*, actor, order, values: dict, source: str, now=None) -> tuple[Visit, bool]:
+def visit_record(
+    *,
+    actor: User,
+    order: IndividualServiceOrder,
+    values: dict[str, Any],
+    source: str,
+    now: dt.datetime | None = None,
+) -> tuple[Visit, bool]:
     """Record a visit against an order the actor's organisation holds. If the same visit (order,
     scheduled start, carer) is already recorded it is updated instead, so sending it twice
     creates one visit. Returns (visit, created)."""
@@ -76,7 +79,9 @@ def visit_record(*, actor, order, values: dict, source: str, now=None) -> tuple[
 
 
 @transaction.atomic
-def visit_update(*, actor, visit: Visit, values: dict, source: str, now=None) -> Visit:
+def visit_update(
+    *, actor: User, visit: Visit, values: dict[str, Any], source: str, now: dt.datetime | None = None
+) -> Visit:
     """Correct a recorded visit (its start and carer too). Same checks as any submission."""
     now = now or timezone.now()
     visit = Visit.objects.select_for_update().select_related("order").get(pk=visit.pk)
@@ -98,7 +103,7 @@ def visit_update(*, actor, visit: Visit, values: dict, source: str, now=None) ->
     return _save_one(prepared, actor=actor, note=f"by {source}", extra_changes=key_changes)
 
 
-def _input_values(values: dict) -> dict:
+def _input_values(values: dict[str, Any]) -> dict[str, Any]:
     allowed = set(VisitInput.VALUE_FIELDS)
     cleaned = {k: v for k, v in values.items() if k in allowed}
     for key in ("scheduled_start", "scheduled_end", "actual_start", "actual_end", "cancelled_at"):
@@ -116,7 +121,9 @@ def _input_values(values: dict) -> dict:
     return cleaned
 
 
-def _save_one(prepared, *, actor, note: str, extra_changes=None) -> Visit:
+def _save_one(
+    prepared: Any, *, actor: User, note: str, extra_changes: dict[str, list[Any]] | None = None
+) -> Visit:
     visit = prepared.instance
     after = snapshot_visit(visit)
     changes = {**(extra_changes or {}), **(audit.diff(prepared.before, after) if prepared.before else {})}
@@ -133,7 +140,7 @@ def _save_one(prepared, *, actor, note: str, extra_changes=None) -> Visit:
 
 
 @transaction.atomic
-def visit_explain_missed(*, actor, visit: Visit, explanation: str, remedy: str) -> Visit:
+def visit_explain_missed(*, actor: User, visit: Visit, explanation: str, remedy: str) -> Visit:
     """The provider's explanation of a missed visit and how it will be put right, due within
     24 hours of the visit's time `[004 §3.6.15]`; the council's alert carries it."""
     visit = Visit.objects.select_for_update().select_related("order__service_user").get(pk=visit.pk)
@@ -157,14 +164,14 @@ def visit_explain_missed(*, actor, visit: Visit, explanation: str, remedy: str) 
         action="missed visit explained",
         changes=audit.diff(before, audit.snapshot(visit, ["missed_explanation", "missed_remedy"])),
     )
-    _explanations_passed_on(Visit.objects.filter(pk=visit.pk))
+    explanations_passed_on(Visit.objects.filter(pk=visit.pk))
     return visit
 
 
 # What follows a write ---------------------------------------------------------------------------
 
 
-def visits_after_write(*, created: list[Visit], changed: list[tuple[Visit, dict]]) -> None:
+def visits_after_write(*, created: list[Visit], changed: list[tuple[Visit, dict[str, Any]]]) -> None:
     """Alerts that follow from visits just written (in the same transaction)."""
     written = created + [v for v, _b in changed]
     if not written:
@@ -182,27 +189,25 @@ def visits_after_write(*, created: list[Visit], changed: list[tuple[Visit, dict]
         missed_alerts_withdraw(Visit.objects.filter(pk__in=chunk))
     explained = [v.pk for v in written if v.status == VisitStatus.MISSED and v.missed_explained_at]
     for chunk in _chunks(explained):
-        _explanations_passed_on(Visit.objects.filter(pk__in=chunk))
+        explanations_passed_on(Visit.objects.filter(pk__in=chunk))
     for chunk in _chunks(ids):
         late_alerts_resolve_cleared(Visit.objects.filter(pk__in=chunk))
-    counted = set(NOTIFICATION_RUN_STATUSES)
+    counted = set(NOTIFIED_STATUSES)
     run_visits = [v for v in created if v.status in counted] + [
         v for v, b in changed if v.status in counted or b.get("status") in counted
     ]
     if run_visits:
         order_ids = sorted({v.order_id for v in run_visits})
         start = min(v.visit_date for v in run_visits)
-        from packages_of_care.models import IndividualServiceOrder
-
         run_notifications_raise(orders=IndividualServiceOrder.objects.filter(pk__in=order_ids), start=start)
 
 
-def _chunks(items, size=2000):
+def _chunks(items: list[T], size: int = 2000) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
-def _in_chunks(queryset, *related, size=2000):
+def _in_chunks(queryset: QuerySet[Visit], *related: str, size: int = 2000) -> Iterator[Visit]:
     """The visits of a queryset, fetched 2,000 at a time by id. (Not `.iterator()`: PostgreSQL
     plans a server-side cursor for its first rows, which can turn a join into a nested loop.)"""
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
@@ -210,7 +215,7 @@ def _in_chunks(queryset, *related, size=2000):
         yield from Visit.objects.filter(pk__in=chunk).select_related(*related).order_by("pk")
 
 
-def _person(visit) -> str:
+def _person(visit: Visit) -> str:
     return visit.order.service_user.name if visit.order.service_user_id else visit.order.reference
 
 
@@ -228,12 +233,18 @@ def _visit_url(pk: int) -> str:
 
 
 def _alert(
-    *, visit, recipient_id, capability, kind, title, detail="", severity=Alert.Severity.ACTION, due_at=None
-):
-    return Alert(
-        recipient_id=recipient_id,
-        capability=capability,
+    *,
+    visit: Visit,
+    recipient_id: int,
+    kind: AlertKind,
+    title: str,
+    detail: str = "",
+    severity: str = Alert.Severity.ACTION,
+    due_at: dt.datetime | None = None,
+) -> Alert:
+    return new_alert(
         kind=kind,
+        recipient_id=recipient_id,
         key=f"visit:{visit.pk}",
         title=title[:300],
         detail=detail,
@@ -245,7 +256,7 @@ def _alert(
     )
 
 
-def missed_alerts_raise(visits: QuerySet) -> int:
+def missed_alerts_raise(visits: QuerySet[Visit]) -> int:
     """For each missed visit: the provider must explain it within 24 hours of its time, and the
     council's brokerage is told `[004 §3.6.15]`. Idempotent."""
     alerts = []
@@ -259,7 +270,6 @@ def missed_alerts_raise(visits: QuerySet) -> int:
                 _alert(
                     visit=visit,
                     recipient_id=visit.provider_id,
-                    capability=Capability.PROVIDER_RECORD,
                     kind=MISSED_EXPLAIN,
                     title=f"Explain the missed visit: {what}",
                     detail="Tell the council why it was missed and how it is being put right, within 24 hours.",
@@ -271,7 +281,6 @@ def missed_alerts_raise(visits: QuerySet) -> int:
             _alert(
                 visit=visit,
                 recipient_id=visit.commissioner_id,
-                capability=Capability.BROKER,
                 kind=MISSED_COUNCIL,
                 title=f"Missed visit: {what}",
                 detail=_council_detail(visit, due),
@@ -284,13 +293,13 @@ def missed_alerts_raise(visits: QuerySet) -> int:
     return raised + raise_alerts(alerts)
 
 
-def _council_detail(visit, due) -> str:
-    if visit.missed_explained_at:
+def _council_detail(visit: Visit, due: dt.datetime | None) -> str:
+    if visit.missed_explained_at or due is None:
         return f"Explanation: {visit.missed_explanation} Remedy: {visit.missed_remedy}"
     return f"The provider's explanation and remedy are due by {_local(due):%d %b %Y %H:%M}."
 
 
-def _explanations_passed_on(visits: QuerySet) -> None:
+def explanations_passed_on(visits: QuerySet[Visit]) -> None:
     """Once explained: the provider's alert is done, and the council's carries the explanation."""
     now = timezone.now()
     for visit in visits.filter(status=VisitStatus.MISSED, missed_explained_at__isnull=False):
@@ -301,7 +310,7 @@ def _explanations_passed_on(visits: QuerySet) -> None:
         Alert.objects.filter(kind=MISSED_COUNCIL, key=key).update(detail=_council_detail(visit, None))
 
 
-def missed_alerts_withdraw(visits: QuerySet) -> int:
+def missed_alerts_withdraw(visits: QuerySet[Visit]) -> int:
     """A visit corrected from missed to something else: its missed-visit alerts are closed."""
     keys = [f"visit:{pk}" for pk in visits.values_list("pk", flat=True)]
     return (
@@ -311,7 +320,7 @@ def missed_alerts_withdraw(visits: QuerySet) -> int:
     )
 
 
-def late_alerts_resolve_cleared(visits: QuerySet | None = None) -> int:
+def late_alerts_resolve_cleared(visits: QuerySet[Visit] | None = None) -> int:
     """Late-visit alerts whose visit has since started (or been given another status)."""
     open_late = Alert.objects.open().filter(kind=LATE)
     if visits is not None:
@@ -362,14 +371,13 @@ def late_visit_alerts_raise(*, now: dt.datetime | None = None) -> int:
             if visit.time_critical
             else visit.order.contract.late_visit_minutes
         )
-        critical = "time-critical " if visit.time_critical else ""
+        kind_of_visit = "time-critical " if visit.time_critical else ""
         alerts.append(
             _alert(
                 visit=visit,
                 recipient_id=visit.provider_id,
-                capability=Capability.PROVIDER_RECORD,
                 kind=LATE,
-                title=f"No start recorded for the {critical}{start:%H:%M} visit to {_person(visit)} "
+                title=f"No start recorded for the {kind_of_visit}{start:%H:%M} visit to {_person(visit)} "
                 f"({visit.order.reference}) on {start:%d %b %Y}",
                 detail=f"Nobody has logged in {minutes} minutes after the scheduled start. Check the carer is on "
                 "the way; if the visit did not happen, record it as missed and explain why.",
@@ -381,148 +389,43 @@ def late_visit_alerts_raise(*, now: dt.datetime | None = None) -> int:
     return raised
 
 
-def run_notifications_raise(*, orders: QuerySet, start: dt.date, end: dt.date = dt.date(9999, 12, 31)) -> int:
-    """The 2nd and 3rd consecutive short-notice cancellation or aborted visit for one person are
-    notified to the council at once `[004 §1.6.1]`. Idempotent (one alert per visit)."""
-    positions = selectors.run_positions(
-        orders=orders, start=start, end=end, counted=NOTIFICATION_RUN_STATUSES
-    )
-    notify = {pk: position for pk, position in positions.items() if position in (2, 3)}
+_NOTICE_STATUS_WORDS: dict[str, str] = {
+    VisitStatus.CANCELLED_SHORT_NOTICE: "cancelled at short notice",
+    VisitStatus.ABORTED: "aborted",
+    VisitStatus.SHORTENED_BY_SERVICE_USER: "cut short at the person's wish",
+}
+
+
+def run_notifications_raise(
+    *,
+    orders: QuerySet[IndividualServiceOrder] | Iterable[int],
+    start: dt.date,
+    end: dt.date = dt.date(9999, 12, 31),
+) -> int:
+    """The council is told at once of the 2nd and 3rd short-notice cancellation in a payment
+    period `[004 §1.6.1 a, §3.6.16]`, and separately of the 2nd and 3rd visit aborted or cut short
+    at the person's wish `[004 §1.6.1]` (`visits.rules.NOTIFIED_AS`). Idempotent (one alert per visit)."""
+    notify = selectors.notice_numbers(orders=orders, start=start, end=end)
     if not notify:
         return 0
     alerts = []
     for chunk in _chunks(sorted(notify)):
         for visit in Visit.objects.filter(pk__in=chunk).select_related("order__service_user"):
             start_at = _local(visit.scheduled_start)
-            what = "aborted visit" if visit.status == VisitStatus.ABORTED else "short-notice cancellation"
-            ordinal = {2: "2nd", 3: "3rd"}[notify[visit.pk]]
+            group, number = notify[visit.pk]
+            what = NOTICE_WORDS[group]
+            ordinal = {2: "2nd", 3: "3rd"}[number]
+            status = _NOTICE_STATUS_WORDS.get(visit.status, visit.status)
             alerts.append(
                 _alert(
                     visit=visit,
                     recipient_id=visit.commissioner_id,
-                    capability=Capability.BROKER,
                     kind=RUN_NOTICE,
-                    title=f"{ordinal} visit in a row not delivered for {_person(visit)} ({visit.order.reference}): "
-                    f"{what} on {start_at:%d %b %Y} at {start_at:%H:%M}",
-                    detail="Short-notice cancellations and aborted visits in a row are notified to the council "
-                    "[004 §1.6.1]. A 4th cancellation in a row is not paid.",
+                    title=f"{ordinal} {what} in the payment period for {_person(visit)} ({visit.order.reference}): "
+                    f"{status} on {start_at:%d %b %Y} at {start_at:%H:%M}",
+                    detail="The 2nd and 3rd short-notice cancellation in a payment period, and the 2nd and 3rd "
+                    "visit aborted or cut short at the person's wish, are notified to the council "
+                    "[004 §1.6.1, §3.6.16]. A 4th cancellation in a row is not paid.",
                 )
             )
     return raise_alerts(alerts)
-
-
-def tolerance_alerts_raise(*, today: dt.date | None = None) -> int:
-    """Orders whose delivered hours were over the +20% tolerance (plus any approved temporary
-    variation) in each of the last 4 complete weeks: brokerage is asked to review the order
-    `[004 §3.2.7]`. Weeks start on Mondays, or for Norfolk's 4-weekly contracts on the weekday of
-    the payment-period anchor. One alert per run of weeks; none while one is still open.
-
-    Reads: the orders, their versions and approved variations, and delivered minutes per order
-    per day over the window, in a fixed number of queries."""
-    from packages_of_care.models import (
-        IndividualServiceOrder,
-        OrderStatus,
-        OrderVersion,
-        TemporaryVariation,
-        TemporaryVariationStatus,
-    )
-    from packages_of_care.rules import Version, commissioned_minutes
-
-    today = today or timezone.localdate()
-    weeks_back = tolerance.WEEKS_LOOKED_AT
-    window_start = today - dt.timedelta(days=7 * (weeks_back + 1))
-    orders = list(
-        IndividualServiceOrder.objects.filter(
-            status__in=(OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED, OrderStatus.ENDED),
-            start_date__lt=today,
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=window_start))
-        .select_related("contract", "service_user")
-    )
-    if not orders:
-        return 0
-    order_ids = [o.pk for o in orders]
-    versions = defaultdict(list)
-    tvs = defaultdict(list)
-    delivered = defaultdict(dict)
-    for chunk in _chunks(order_ids):
-        for v in OrderVersion.objects.filter(order_id__in=chunk).values(
-            "order_id", "effective_from", "weekly_hours"
-        ):
-            versions[v["order_id"]].append(Version(v["effective_from"], v["weekly_hours"]))
-        for tv in TemporaryVariation.objects.filter(
-            order_id__in=chunk, status=TemporaryVariationStatus.APPROVED, end_date__gte=window_start
-        ).values("order_id", "start_date", "end_date", "extra_hours_per_week"):
-            tvs[tv["order_id"]].append(tv)
-        rows = (
-            Visit.objects.filter(
-                order_id__in=chunk,
-                visit_date__gte=window_start,
-                visit_date__lt=today,
-                status__in=(VisitStatus.COMPLETED, VisitStatus.SHORTENED_BY_SERVICE_USER),
-                actual_minutes__isnull=False,
-            )
-            .values("order_id", "visit_date")
-            .annotate(carer_minutes=Sum(models_carer_minutes()))
-        )
-        for row in rows:
-            delivered[row["order_id"]][row["visit_date"]] = row["carer_minutes"] or 0
-    open_for = {
-        key.split(":")[1]
-        for key in Alert.objects.open().filter(kind=OVER_TOLERANCE).values_list("key", flat=True)
-    }
-    alerts = []
-    for order in orders:
-        if str(order.pk) in open_for:
-            continue
-        first_weekday = tolerance.week_first_weekday(order.contract)
-        weeks = tolerance.complete_weeks(today, first_weekday, weeks_back)
-        figures = []
-        for week_start in weeks:
-            week_end = week_start + dt.timedelta(days=6)
-            commissioned = commissioned_minutes(
-                versions[order.pk],
-                week_start,
-                week_end,
-                order_start=order.start_date,
-                order_end=order.end_date,
-            )
-            extra = tolerance.authorised_extra_minutes(tvs[order.pk], week_start, week_end)
-            minutes = sum(
-                (Decimal(m) for d, m in delivered[order.pk].items() if week_start <= d <= week_end),
-                Decimal(0),
-            )
-            figures.append(tolerance.WeekFigures(week_start, commissioned, extra, minutes))
-        streak = tolerance.current_streak(figures)
-        if len(streak) < tolerance.CONSECUTIVE_WEEKS:
-            continue
-        first = streak[0]
-        lines = "; ".join(
-            f"week from {w.week_start:%d %b}: {tolerance.hours(w.delivered_minutes)} h delivered, "
-            f"{tolerance.hours(w.commissioned_minutes)} h commissioned"
-            for w in streak[-tolerance.CONSECUTIVE_WEEKS :]
-        )
-        person = order.service_user.name if order.service_user_id else order.reference
-        alerts.append(
-            Alert(
-                recipient_id=order.commissioner_id,
-                capability=Capability.BROKER,
-                kind=OVER_TOLERANCE,
-                key=f"order:{order.pk}:from:{first.week_start.isoformat()}",
-                title=f"Review order {order.reference} ({person}): delivered hours over the +20% tolerance for "
-                f"{len(streak)} weeks in a row",
-                detail=f"{lines}. Hours above the tolerance need a temporary variation, or a change to the order "
-                "[004 §3.2.7].",
-                url=reverse("visits:visit-list") + f"?order={order.reference}",
-                content_type=ContentType.objects.get_for_model(IndividualServiceOrder),
-                object_id=str(order.pk),
-            )
-        )
-    return raise_alerts(alerts)
-
-
-def models_carer_minutes():
-    """Delivered carer-minutes: a double-up visit's minutes count once per carer."""
-    from django.db.models import F
-
-    return F("actual_minutes") * F("carers")

@@ -1,6 +1,10 @@
 from django.urls import path
 
+from portal.uploads.urls import job_patterns
+from portal.uploads.views import UploadTemplateView, UploadView
+
 from . import views
+from .visit_uploads import VISITS
 
 app_name = "visits"
 
@@ -12,11 +16,8 @@ urlpatterns = [
     path("<int:pk>/", views.VisitDetailView.as_view(), name="visit-detail"),
     path("<int:pk>/edit/", views.VisitEditView.as_view(), name="visit-edit"),
     path("<int:pk>/explain/", views.VisitExplainView.as_view(), name="visit-explain"),
-    path("upload/", views.UploadView.as_view(), name="upload"),
-    path("upload/template.<str:fmt>", views.UploadTemplateView.as_view(), name="upload-template"),
-    path("uploads/", views.UploadJobListView.as_view(), name="upload-list"),
-    path("uploads/<int:pk>/", views.UploadJobDetailView.as_view(), name="upload-detail"),
-    path("uploads/<int:pk>/status/", views.UploadJobDetailView.as_view(partial=True), name="upload-status"),
-    path("uploads/<int:pk>/import/", views.UploadConfirmView.as_view(), name="upload-confirm"),
-    path("uploads/<int:pk>/discard/", views.UploadDiscardView.as_view(), name="upload-discard"),
+    path("upload/", UploadView.as_view(kind=VISITS.kind), name="upload"),
+    path("upload/template.<str:fmt>", UploadTemplateView.as_view(kind=VISITS.kind), name="upload-template"),
+    # Every kind's upload jobs are listed and shown here, where providers first found them.
+    *job_patterns,
 ]

@@ -1,23 +1,21 @@
-"""Screens for visits and for every spreadsheet upload (visits and operational records)."""
+"""Screens for visits. (The upload pages are `portal.uploads.views`, mounted in urls.py.)"""
 
 import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic import DetailView, FormView
 
 from packages_of_care.models import IndividualServiceOrder
 from portal.roles import Capability
-from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
+from portal.views import ScopedListView, ScopedViewMixin
 
-from . import selectors, services, uploads
-from .forms import MissedExplanationForm, OrderChoiceForm, UploadForm, VisitFilterForm, VisitForm
-from .models import LONDON, UploadJob, UploadKind, Visit, VisitSource, VisitStatus
+from . import services
+from .api.filters import VisitFilter
+from .forms import MissedExplanationForm, OrderChoiceForm, VisitForm
+from .models import LONDON, Visit, VisitSource, VisitStatus
 from .validation import RECORDABLE_ORDER_STATUSES
 
 STATUS_TAGS = {
@@ -33,37 +31,43 @@ STATUS_TAGS = {
 
 class VisitListView(ScopedListView):
     """Visits, both sides: the provider's own, or those the council commissioned. Filters by
-    date, status, order, carer, provider and what needs attention; the last four weeks by default."""
+    date, status, order, carer, provider and what needs attention (the API's FilterSet); the last
+    four weeks by default."""
 
     model = Visit
     template_name = "visits/visit_list.html"
+    filterset_class = VisitFilter
+    filter_fields = (
+        "visit_date_after",
+        "visit_date_before",
+        "status",
+        "order_reference",
+        "carer_reference",
+        "provider",
+        "attention",
+    )
 
-    def filters(self) -> dict:
-        if not hasattr(self, "_filters"):
-            data = self.request.GET.copy()
-            today = timezone.localdate()
-            if not any(
-                k in data
-                for k in ("date_from", "date_to", "status", "order", "carer", "provider", "attention")
-            ):
-                data["date_from"] = (today - dt.timedelta(days=27)).isoformat()
-                data["date_to"] = today.isoformat()
-            self.filter_form = VisitFilterForm(data, user=self.request.user)
-            if self.request.user.is_provider_side:
-                del self.filter_form.fields["provider"]
-            self._filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
-        return self._filters
+    def get_filter_fields(self) -> tuple[str, ...]:
+        # A provider sees its own visits only: no provider to choose.
+        provider_side = self.request.user.is_provider_side
+        return tuple(name for name in self.filter_fields if not (provider_side and name == "provider"))
+
+    def get_filter_defaults(self) -> dict[str, str]:
+        today = timezone.localdate()
+        return {
+            "visit_date_after": (today - dt.timedelta(days=27)).isoformat(),
+            "visit_date_before": today.isoformat(),
+        }
 
     def refine_queryset(self, queryset):
-        queryset = queryset.select_related("order", "order__service_user", "provider")
-        return selectors.filter_visits(queryset, self.filters()).order_by("-scheduled_start", "-id")
+        return queryset.select_related("order", "order__service_user", "provider").order_by(
+            "-scheduled_start", "-id"
+        )
 
     def get_context_data(self, **kwargs):
-        self.filters()
         context = super().get_context_data(**kwargs)
         context.update(
             page_title="Visits",
-            filter_form=self.filter_form,
             status_tags=STATUS_TAGS,
             can_record=self.request.user.can(Capability.PROVIDER_RECORD),
             council_side=self.request.user.is_commissioner_side,
@@ -149,12 +153,17 @@ class VisitChooseOrderView(ScopedViewMixin, FormView):
         return super().get_context_data(page_title="Record a visit", **kwargs)
 
 
-class VisitCreateView(ScopedViewMixin, FormView):
+class RecordingFormView(ScopedViewMixin, FormView):
+    """A provider's form about one record: shown to and sent by those who record visits."""
+
+    required_capability = Capability.PROVIDER_RECORD
+    write_capability = Capability.PROVIDER_RECORD
+
+
+class VisitCreateView(RecordingFormView):
     """Record one visit against an order (the URL names the order: another provider's is 404)."""
 
     model = IndividualServiceOrder
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
     form_class = VisitForm
     template_name = "visits/visit_form.html"
 
@@ -188,15 +197,18 @@ class VisitCreateView(ScopedViewMixin, FormView):
         return redirect(visit.get_absolute_url())
 
 
-class VisitEditView(ScopedViewMixin, FormView):
+class VisitFormView(RecordingFormView):
+    """A form about one visit, with its order and the person it was for."""
+
     model = Visit
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
-    form_class = VisitForm
-    template_name = "visits/visit_form.html"
 
     def refine_queryset(self, queryset):
         return queryset.select_related("order", "order__service_user")
+
+
+class VisitEditView(VisitFormView):
+    form_class = VisitForm
+    template_name = "visits/visit_form.html"
 
     def get_initial(self):
         visit = self.object
@@ -227,17 +239,11 @@ class VisitEditView(ScopedViewMixin, FormView):
         return redirect(visit.get_absolute_url())
 
 
-class VisitExplainView(ScopedViewMixin, FormView):
+class VisitExplainView(VisitFormView):
     """The provider explains a missed visit and how it is being put right (within 24 hours)."""
 
-    model = Visit
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
     form_class = MissedExplanationForm
     template_name = "visits/explain_form.html"
-
-    def refine_queryset(self, queryset):
-        return queryset.select_related("order", "order__service_user")
 
     def get_initial(self):
         return {"explanation": self.object.missed_explanation, "remedy": self.object.missed_remedy}
@@ -264,129 +270,3 @@ class VisitExplainView(ScopedViewMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "The explanation is recorded and passed to the council.")
         return redirect(self.object.get_absolute_url())
-
-
-# Uploads (every kind) ------------------------------------------------------------------------------
-
-
-class UploadView(ScopedViewMixin, FormView):
-    """Upload a spreadsheet of one kind: it is checked first, then imported when you confirm."""
-
-    model = UploadJob
-    kind = UploadKind.VISITS
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
-    form_class = UploadForm
-    template_name = "visits/upload.html"
-    template_url_name = "visits:upload-template"
-
-    def get_context_data(self, **kwargs):
-        spec = uploads.spec_for(self.kind)
-        recent = (
-            UploadJob.objects.visible_to(self.request.user)
-            .filter(kind=self.kind)
-            .select_related("uploaded_by")[:10]
-        )
-        return super().get_context_data(
-            spec=spec,
-            page_title=spec.title,
-            columns=spec.columns,
-            recent=recent,
-            template_url_name=self.template_url_name,
-            streaming_bytes=uploads.streaming_threshold_bytes(),
-            **kwargs,
-        )
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            job = uploads.upload_create(
-                actor=self.request.user, kind=self.kind, uploaded_file=form.cleaned_data["file"]
-            )
-        uploads.upload_check_start(job)
-        return redirect(job.get_absolute_url())
-
-
-class UploadTemplateView(ScopedViewMixin, TemplateView):
-    """The template for an upload, as CSV or XLSX: the columns and two example rows."""
-
-    model = UploadJob
-    kind = UploadKind.VISITS
-
-    def get(self, request, *args, **kwargs):
-        fmt = kwargs.get("fmt")
-        if fmt not in ("csv", "xlsx"):
-            raise Http404
-        spec = uploads.spec_for(self.kind)
-        content = uploads.template(spec, fmt)
-        content_type = (
-            "text/csv; charset=utf-8"
-            if fmt == "csv"
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{spec.kind}-template.{fmt}"'
-        return response
-
-
-class UploadJobListView(ScopedListView):
-    model = UploadJob
-    required_capability = Capability.PROVIDER_RECORD
-    template_name = "visits/upload_list.html"
-
-    def refine_queryset(self, queryset):
-        return queryset.select_related("uploaded_by")
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title="Uploads", **kwargs)
-
-
-class UploadJobDetailView(ScopedViewMixin, DetailView):
-    """An upload's check: counts, every rejected row and field, and the button to import. While a
-    large file is being read the page polls its progress (HTMX)."""
-
-    model = UploadJob
-    required_capability = Capability.PROVIDER_RECORD
-    template_name = "visits/upload_detail.html"
-    partial = False
-
-    def refine_queryset(self, queryset):
-        return queryset.select_related("uploaded_by")
-
-    def get_template_names(self):
-        return ["visits/_upload_status.html"] if self.partial else [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        job = self.object
-        spec = uploads.spec_for(job.kind)
-        return super().get_context_data(
-            job=job,
-            spec=spec,
-            page_title=f"Upload of {job.get_kind_display().lower()}",
-            list_url=reverse(spec.list_url_name),
-            upload_url=reverse(_upload_url_name(job.kind)),
-            **kwargs,
-        )
-
-
-def _upload_url_name(kind: str) -> str:
-    return "visits:upload" if kind == UploadKind.VISITS else f"records:{kind.replace('_', '-')}-upload"
-
-
-class UploadConfirmView(ScopedActionView):
-    model = UploadJob
-    write_capability = Capability.PROVIDER_RECORD
-
-    def perform(self, obj):
-        uploads.upload_confirm(actor=self.request.user, job=obj)
-
-
-class UploadDiscardView(ScopedActionView):
-    model = UploadJob
-    write_capability = Capability.PROVIDER_RECORD
-    success_message = "The upload is discarded; nothing from it was saved."
-
-    def perform(self, obj):
-        uploads.upload_discard(actor=self.request.user, job=obj)
-
-    def get_success_url(self):
-        return reverse(_upload_url_name(self.object.kind))

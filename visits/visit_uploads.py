@@ -1,88 +1,38 @@
-"""The visits upload: columns, examples and the checks (`visits.validation`) behind the file
-upload, the bulk API and the streaming path's small-file twin."""
+"""The visits upload: its columns, examples and checks (`visits.validation`) behind the file
+upload and the bulk API; large files stream (`visits.streaming`). Registered in visits/hooks.py."""
 
-from django.urls import reverse_lazy
+from __future__ import annotations
 
-from .models import UploadKind, Visit, VisitSource
-from .uploads import Prepared, UploadSpec, register
-from .validation import VISIT_COLUMNS, VisitInput, check_visits, parse_visit
+import datetime as dt
+from typing import Any
 
-# What a submission may change on a stored visit (its natural key stays: order, start, carer).
-COMPARED_FIELDS = (
-    "scheduled_end",
-    "actual_start",
-    "actual_end",
-    "second_carer_reference",
-    "carers",
-    "time_critical",
-    "status",
-    "cancelled_at",
-    "cancellation_reason",
-    "verification",
-    "manual_reason",
-    "missed_explanation",
-    "missed_remedy",
+from django.conf import settings
+
+from portal.uploads.columns import Problem
+from portal.uploads.models import UploadJob
+from portal.uploads.specs import Outcome, Prepared, ProgressFn, UploadSpec
+
+from . import services
+from .models import Visit
+from .streaming import stream_visits
+from .validation import (
+    COMPARED_FIELDS,
+    DERIVED_FIELDS,
+    VISIT_COLUMNS,
+    apply_input,
+    check_visits,
+    parse_visit,
+    snapshot_visit,
 )
-DERIVED_FIELDS = ("scheduled_minutes", "actual_minutes", "missed_explained_at", "updated_at")
 
 
-def apply_input(v: VisitInput, *, source: str, now) -> Prepared:
-    """The stored visit with the submitted values (or a new one), derived fields filled.
-
-    A submission that leaves the explanation and remedy of a missed visit empty keeps the ones
-    already given (they are usually written later, in the portal); a visit that is no longer
-    missed loses them."""
-    existing = v.existing
-    before = None
-    if existing is not None:
-        before = snapshot_visit(existing)
-        visit = existing
-    else:
-        visit = Visit(
-            order=v.order,
-            scheduled_start=v.scheduled_start,
-            carer_reference=v.carer_reference,
-            source=source,
-        )
-    visit.order = v.order
-    if v.pk:  # an edit by id may move the visit's start or carer
-        visit.scheduled_start = v.scheduled_start
-        visit.carer_reference = v.carer_reference
-    for name in COMPARED_FIELDS:
-        if name in ("missed_explanation", "missed_remedy"):
-            continue
-        setattr(visit, name, getattr(v, name))
-    if v.status == "missed":
-        visit.missed_explanation = v.missed_explanation or (existing.missed_explanation if existing else "")
-        visit.missed_remedy = v.missed_remedy or (existing.missed_remedy if existing else "")
-        if visit.missed_explanation and visit.missed_remedy:
-            visit.missed_explained_at = (existing.missed_explained_at if existing else None) or now
-        else:
-            visit.missed_explained_at = None
-    else:
-        visit.missed_explanation = visit.missed_remedy = ""
-        visit.missed_explained_at = None
-    visit.fill_derived()
-    return Prepared(row=v.row, instance=visit, is_new=existing is None, before=before)
-
-
-def _plain(value):
-    """A value as the audit trail stores it; times in UTC so that 09:00+01:00 equals 08:00Z."""
-    import datetime as dt
-
-    from portal.audit import _jsonable
-
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.UTC)
-    return _jsonable(value)
-
-
-def snapshot_visit(visit) -> dict:
-    return {f: _plain(getattr(visit, f)) for f in COMPARED_FIELDS}
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, "VISITS_UPLOADS", {}).get(name, default))
 
 
 class VisitSpec(UploadSpec):
-    kind = UploadKind.VISITS
+    kind = "visits"
+    label = "Visits"
     model = Visit
     columns = VISIT_COLUMNS
     compared_fields = COMPARED_FIELDS
@@ -90,8 +40,8 @@ class VisitSpec(UploadSpec):
     title = "Upload visits"
     noun_plural = "visits"
     list_url_name = "visits:visit-list"
-    list_url = reverse_lazy("visits:visit-list")
-    streaming = True
+    upload_url_name = "visits:upload"
+    template_url_name = "visits:upload-template"
     examples = (
         {
             "order_reference": "ISO-000123",
@@ -131,7 +81,9 @@ class VisitSpec(UploadSpec):
         "device_fault, person_declined_tag, carer_forgot, system_outage or other.",
     )
 
-    def prepare(self, rows, *, user, now, source):
+    def prepare(
+        self, rows: list[tuple[int, dict[str, Any]]], *, user: Any, now: dt.datetime, source: str
+    ) -> tuple[list[Prepared | None], list[Problem]]:
         inputs, problems = [], []
         for number, raw in rows:
             visit, parse_problems = parse_visit(raw, number)
@@ -146,14 +98,23 @@ class VisitSpec(UploadSpec):
         ]
         return prepared, problems
 
-    def snapshot(self, instance) -> dict:
+    def snapshot(self, instance: Any) -> dict[str, Any]:
         return snapshot_visit(instance)
 
-    def after_write(self, *, created, changed, actor):
-        from .services import visits_after_write
+    def after_write(
+        self, *, created: list[Any], changed: list[tuple[Any, dict[str, Any]]], actor: Any
+    ) -> None:
+        services.visits_after_write(created=created, changed=changed)
 
-        visits_after_write(created=created, changed=changed)
+    def streaming_bytes(self) -> int:
+        """Files above this size take the streaming path (2 MB, about 15,000 visit rows)."""
+        return _setting("STREAMING_BYTES", 2_000_000)
+
+    def streaming_rows(self) -> int:
+        return _setting("STREAMING_ROWS", 20_000)
+
+    def stream(self, job: UploadJob, *, actor: Any, dry_run: bool, progress: ProgressFn) -> Outcome:
+        return stream_visits(job, actor=actor, dry_run=dry_run, progress=progress)
 
 
-VISITS = register(VisitSpec())
-SOURCE_UPLOAD = VisitSource.UPLOAD
+VISITS = VisitSpec()

@@ -5,13 +5,18 @@ from portal.forms import DateInput, PortalFormMixin
 from portal.models import Organisation
 
 from .models import StaffMember, TrainingCourse
+from .services import VETTING_FIELDS
 
 
 class StaffForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = StaffMember
-        fields = ["reference", "job_title", "scheme", "started_on", "left_on"]
-        widgets = {"started_on": DateInput(), "left_on": DateInput()}
+        fields = ["reference", "job_title", "scheme", "started_on", "left_on", *VETTING_FIELDS]
+        widgets = {
+            "started_on": DateInput(),
+            "left_on": DateInput(),
+            **{f: DateInput() for f in VETTING_FIELDS if f.endswith("_on")},
+        }
         labels = {
             "reference": "Staff reference",
             "started_on": "Started on",

@@ -10,6 +10,7 @@ and the column.
 import datetime as dt
 from dataclasses import dataclass, field
 
+import tablib
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
@@ -17,14 +18,25 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
 
 from portal import audit
+from portal.uploads.columns import ParseError, parse_date
 
-from .models import StaffMember, TrainingCompletion, TrainingCourse
+from .models import DbsLevel, DbsWorkforce, StaffMember, TrainingCompletion, TrainingCourse
+from .selectors import course_rules_for
+from .services import VETTING_FIELDS, check_vetting, provider_schemes
 
 FORMATS = {"csv": base_formats.CSV, "xlsx": base_formats.XLSX}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y")
 
-STAFF_COLUMNS = ["reference", "job_title", "scheme", "started_on", "left_on"]
+#: The staff columns: the vetting columns are optional (a file without them changes none of them).
+STAFF_COLUMNS = ["reference", "job_title", "scheme", "started_on", "left_on", *VETTING_FIELDS]
+VETTING_DATES = [f for f in VETTING_FIELDS if f.endswith("_on")]
+
+
+def _choices(choices: type[DbsLevel] | type[DbsWorkforce]) -> dict:
+    """A choice cell accepts the stored value or the label (case-insensitive)."""
+    return {str(v).lower(): v for v in choices.values} | {str(c.label).lower(): c.value for c in choices}
+
+
 TRAINING_COLUMNS = ["staff_reference", "course", "completed_on"]
 
 
@@ -40,21 +52,13 @@ class DateCell(widgets.Widget):
         self.required = required
 
     def clean(self, value, row=None, **kwargs):
-        if value in (None, ""):
-            if self.required:
-                raise ValueError("Give a date.")
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        text = str(value).strip()
-        for fmt in DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, no time
-            except ValueError:
-                continue
-        raise ValueError(f"“{text}” is not a date: write it as 2026-03-01 or 01/03/2026.")
+        try:
+            day = parse_date(value)
+        except ParseError as exc:
+            raise ValueError(f"“{exc.value}” is not a date: write it as 2026-03-01 or 01/03/2026.") from None
+        if day is None and self.required:
+            raise ValueError("Give a date.")
+        return day
 
     def render(self, value, obj=None, **kwargs):
         return value.isoformat() if value else ""
@@ -146,6 +150,17 @@ class ProviderResource(resources.ModelResource):
     columns: list[str] = []
     required_columns: list[str] = []
 
+    class Meta:
+        # Existing rows come from a dict built once per upload; unchanged rows are skipped, and
+        # the rest written in bulk.
+        instance_loader_class = PreloadedInstanceLoader
+        skip_unchanged = True
+        report_skipped = True
+        use_bulk = True
+        batch_size = 2000
+        clean_model_instances = False
+        store_instance = True
+
     def __init__(self, *, provider, actor):
         self.provider = provider
         self.actor = actor
@@ -180,6 +195,20 @@ class ProviderResource(resources.ModelResource):
     def check_row(self, instance, row, errors, **kwargs) -> dict:
         return {}
 
+    #: {import type: the audit trail's verb} for the rows saved
+    audit_actions: dict[str, str] = {}
+
+    def before_audit(self, instances) -> None:
+        """Anything the records need before the audit trail reads them."""
+
+    def after_import(self, dataset, result, **kwargs):
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        for import_type, action in self.audit_actions.items():
+            saved = [r.instance for r in result.rows if r.import_type == import_type]
+            self.before_audit(saved)
+            audit.record_many(actor=self.actor, objects=saved, action=action)
+
     def spreadsheet_row(self, kwargs) -> int:
         return kwargs["row_number"] + 1
 
@@ -207,7 +236,10 @@ def summarise(result, columns_by_attribute: dict[str, str]) -> UploadSummary:
 
 
 class StaffResource(ProviderResource):
-    """Columns: reference, job_title, scheme (its name), started_on, left_on."""
+    """Columns: reference, job_title, scheme (its name), started_on, left_on, and the optional
+    vetting columns: dbs_level, dbs_workforce (value or label), and the dates of the DBS
+    certificate, the update service check, the two references, the right to work check and its
+    end, and the ASC-WDS record's last update `[002 §6.1]`, `[003 §7.4, §9.2]`."""
 
     columns = STAFF_COLUMNS
     required_columns = ["reference", "started_on"]
@@ -219,23 +251,35 @@ class StaffResource(ProviderResource):
     )
     left_on = fields.Field(attribute="left_on", column_name="left_on", widget=DateCell())
 
-    class Meta:
+    class Meta(ProviderResource.Meta):
         model = StaffMember
         fields = STAFF_COLUMNS
         import_id_fields = ["reference"]
-        instance_loader_class = PreloadedInstanceLoader
-        skip_unchanged = True
-        report_skipped = True
-        use_bulk = True
         batch_size = 1000
-        clean_model_instances = False
-        store_instance = True
 
     def __init__(self, *, provider, actor):
         super().__init__(provider=provider, actor=actor)
-        from .services import provider_schemes
-
         schemes = {s.name.lower(): s for s in provider_schemes(provider)}
+        for name in VETTING_DATES:
+            self.fields[name] = fields.Field(attribute=name, column_name=name, widget=DateCell())
+        self.fields["dbs_level"] = fields.Field(
+            attribute="dbs_level",
+            column_name="dbs_level",
+            widget=LookupCell(
+                _choices(DbsLevel),
+                "“{value}” is not a DBS level: basic, standard, enhanced or enhanced_barred.",
+                required=False,
+            ),
+        )
+        self.fields["dbs_workforce"] = fields.Field(
+            attribute="dbs_workforce",
+            column_name="dbs_workforce",
+            widget=LookupCell(
+                _choices(DbsWorkforce),
+                "“{value}” is not a DBS workforce: adult, child or adult_child.",
+                required=False,
+            ),
+        )
         self.fields["scheme"] = fields.Field(
             attribute="scheme",
             column_name="scheme",
@@ -275,15 +319,18 @@ class StaffResource(ProviderResource):
             problems["left_on"] = "The leaving date is before the start date."
         if instance.started_on and instance.started_on > self.today + dt.timedelta(days=366):
             problems["started_on"] = "The start date is more than a year ahead."
+        for choice in ("dbs_level", "dbs_workforce"):
+            if getattr(instance, choice) is None:
+                setattr(instance, choice, "")  # an empty optional cell
+        try:
+            check_vetting(instance)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name not in errors:
+                    problems[name] = " ".join(messages)
         return problems
 
-    def after_import(self, dataset, result, **kwargs):
-        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
-            return
-        created = [r.instance for r in result.rows if r.import_type == "new"]
-        updated = [r.instance for r in result.rows if r.import_type == "update"]
-        audit.record_many(actor=self.actor, objects=created, action="created (upload)")
-        audit.record_many(actor=self.actor, objects=updated, action="updated (upload)")
+    audit_actions = {"new": "created (upload)", "update": "updated (upload)"}
 
 
 class TrainingResource(ProviderResource):
@@ -296,21 +343,16 @@ class TrainingResource(ProviderResource):
         attribute="completed_on", column_name="completed_on", widget=DateCell(required=True)
     )
 
-    class Meta:
+    class Meta(ProviderResource.Meta):
         model = TrainingCompletion
         fields = TRAINING_COLUMNS
         import_id_fields = ["staff_reference", "course", "completed_on"]
-        instance_loader_class = PreloadedInstanceLoader
-        skip_unchanged = True
-        report_skipped = True
-        use_bulk = True
-        batch_size = 2000
-        clean_model_instances = False
-        store_instance = True
 
     def __init__(self, *, provider, actor):
         super().__init__(provider=provider, actor=actor)
         self.staff = {s.reference.lower(): s for s in StaffMember.objects.filter(provider=provider)}
+        # The intervals this provider is held to (its councils' requirements), for the expiry.
+        self.rules = course_rules_for([provider.pk]).rules.get(provider.pk)
         courses = list(TrainingCourse.objects.all())
         self.courses = {c.code.lower(): c for c in courses} | {c.name.lower(): c for c in courses}
         self.fields["staff_reference"] = fields.Field(
@@ -376,17 +418,14 @@ class TrainingResource(ProviderResource):
         return problems
 
     def before_save_instance(self, instance, row, **kwargs):
-        instance.fill_expiry()
+        instance.fill_expiry(self.rules)
 
-    def after_import(self, dataset, result, **kwargs):
-        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
-            return
-        created = [r.instance for r in result.rows if r.import_type == "new"]
-        provider_id = self.provider.pk
+    audit_actions = {"new": "training recorded (upload)"}
+
+    def before_audit(self, completions):
         # audit_parties() of a completion reads its staff's provider: every row is this provider's.
-        for completion in created:
-            completion.staff.provider_id = provider_id
-        audit.record_many(actor=self.actor, objects=created, action="training recorded (upload)")
+        for completion in completions:
+            completion.staff.provider_id = self.provider.pk
 
 
 RESOURCES = {"staff": StaffResource, "training": TrainingResource}
@@ -397,6 +436,7 @@ COLUMNS_BY_ATTRIBUTE = {
         "scheme": "scheme",
         "started_on": "started_on",
         "left_on": "left_on",
+        **{f: f for f in VETTING_FIELDS},
     },
     "training": {"staff": "staff_reference", "course": "course", "completed_on": "completed_on"},
 }
@@ -448,8 +488,25 @@ def run_upload(
 
 def template_dataset(kind: str):
     """An empty upload template with its header row and one example row."""
-    import tablib
 
     if kind == "staff":
-        return tablib.Dataset(["CW-0042", "Care worker", "", "2026-01-05", ""], headers=STAFF_COLUMNS)
+        return tablib.Dataset(
+            [
+                "CW-0042",
+                "Care worker",
+                "",
+                "2026-01-05",
+                "",
+                "enhanced",
+                "adult",
+                "2025-12-01",
+                "2026-01-02",
+                "2025-11-20",
+                "2025-11-24",
+                "2025-12-03",
+                "",
+                "2026-01-10",
+            ],
+            headers=STAFF_COLUMNS,
+        )
     return tablib.Dataset(["CW-0042", "mca-dols", "2026-02-10"], headers=TRAINING_COLUMNS)

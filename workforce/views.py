@@ -4,83 +4,76 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, TemplateView
 from import_export.tmp_storages import MediaStorage
 
+from portal.models import Organisation
 from portal.roles import Capability
 from portal.tenancy import scoped
-from portal.views import ScopedListView, ScopedViewMixin
+from portal.views import ScopedListView, ScopedViewMixin, ServiceFormView
 
 from . import selectors, services
+from .api.filters import StaffMemberFilter
 from .forms import ConfirmUploadForm, MatrixFilterForm, StaffForm, TrainingForm, UploadForm
 from .models import StaffMember, TrainingCompletion
 from .resources import UploadError, format_of, run_upload, template_dataset
+from .rules import vetting_gaps
 
 UPLOAD_SALT = "workforce.upload"
 UPLOAD_FOLDER = "workforce-uploads"
 UPLOAD_MAX_AGE = 60 * 60  # seconds a preview may wait for its confirmation
 
 
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "message_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 class StaffListView(ScopedListView):
-    """A provider's staff (a council sees those of the providers it works with)."""
+    """A provider's staff (a council sees those of the providers it works with); those working now
+    unless the filter says otherwise."""
 
     model = StaffMember
     template_name = "workforce/staff_list.html"
+    filterset_class = StaffMemberFilter
+    filter_fields = ("show",)
+    filter_defaults = {"show": "current"}
 
     def refine_queryset(self, queryset):
-        queryset = queryset.select_related("provider", "scheme").order_by("provider__name", "reference")
-        show = self.request.GET.get("show", "current")
-        if show == "current":
-            queryset = queryset.employed_on(timezone.localdate())
-        elif show == "left":
-            queryset = queryset.filter(left_on__lt=timezone.localdate())
-        provider = self.request.GET.get("provider", "")
-        if provider.isdigit():
-            queryset = queryset.filter(provider_id=int(provider))
-        return queryset
+        return queryset.select_related("provider", "scheme").order_by("provider__name", "reference")
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
         return super().get_context_data(
-            page_title="Staff",
-            show=self.request.GET.get("show", "current"),
-            can_record=user.can(Capability.PROVIDER_RECORD),
-            **kwargs,
+            page_title="Staff", can_record=self.request.user.can(Capability.PROVIDER_RECORD), **kwargs
         )
 
 
-class StaffCreateView(ScopedViewMixin, FormView):
+class StaffFormView(ServiceFormView):
+    """Staff pages' forms: breadcrumbs back to the staff list, then to the member of staff."""
+
     model = StaffMember
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
-    form_class = StaffForm
-    template_name = "workforce/staff_form.html"
+    required_capability = write_capability = Capability.PROVIDER_RECORD
+    template_name = "workforce/form.html"
+
+    def cancel_url(self):
+        obj = getattr(self, "object", None)
+        return obj.get_absolute_url() if obj is not None else reverse("workforce:staff-list")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title="Add a member of staff", **kwargs)
+        return super().get_context_data(staff=getattr(self, "object", None), **kwargs)
 
-    def form_valid(self, form):
-        try:
-            staff = services.staff_create(
-                actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{staff.reference} is added.")
-        return redirect("workforce:staff-detail", pk=staff.pk)
+
+class StaffCreateView(StaffFormView):
+    form_class = StaffForm
+    title = "Add a member of staff"
+
+    def perform(self, form):
+        return services.staff_create(
+            actor=self.request.user, provider=self.request.user.organisation, **form.cleaned_data
+        )
+
+    def get_success_message(self, result):
+        return f"{result.reference} is added."
 
 
 class StaffDetailView(ScopedViewMixin, DetailView):
@@ -93,12 +86,20 @@ class StaffDetailView(ScopedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         staff = self.object
-        matrix = selectors.training_matrix(
-            scoped(StaffMember, user).filter(pk=staff.pk), timezone.localdate()
-        )
+        today = timezone.localdate()
+        judge = user.organisation if user.is_commissioner_side else None
+        matrix = selectors.training_matrix(scoped(StaffMember, user).filter(pk=staff.pk), today, judge=judge)
+        standard = selectors.vetting_standards_for([staff.provider_id], judge)[staff.provider_id]
         return super().get_context_data(
             page_title=f"Staff {staff.reference}",
-            training_now=list(zip(matrix.courses, matrix.rows[0].cells, strict=True)) if matrix.rows else [],
+            training_now=[
+                (course, cell)
+                for course, cell in (
+                    zip(matrix.courses, matrix.rows[0].cells, strict=True) if matrix.rows else []
+                )
+                if cell is not None
+            ],
+            vetting_gaps=vetting_gaps(selectors.staff_vetting(staff), standard, today),
             training=scoped(TrainingCompletion, user).filter(staff=staff).select_related("course"),
             audit_events=self.audit_events(staff),
             can_record=user.can(Capability.PROVIDER_RECORD) and staff.provider_id == user.organisation_id,
@@ -106,59 +107,40 @@ class StaffDetailView(ScopedViewMixin, DetailView):
         )
 
 
-class StaffUpdateView(ScopedViewMixin, FormView):
-    model = StaffMember
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
+class StaffUpdateView(StaffFormView):
     form_class = StaffForm
-    template_name = "workforce/staff_form.html"
+    success_message = "The changes are saved."
 
     def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.object
-        return kwargs
+        return {**super().get_form_kwargs(), "instance": StaffMember.objects.get(pk=self.object.pk)}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_title=f"Change {self.object.reference}", staff=self.object, **kwargs
-        )
+        return super().get_context_data(page_title=f"Change {self.object.reference}", **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            staff = StaffMember.objects.get(pk=self.object.pk)
-            services.staff_update(actor=self.request.user, staff=staff, **fields)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, "The changes are saved.")
-        return redirect("workforce:staff-detail", pk=self.object.pk)
+        return services.staff_update(actor=self.request.user, staff=self.object, **fields)
 
 
-class TrainingCreateView(ScopedViewMixin, FormView):
+class TrainingCreateView(StaffFormView):
     """Record a completed course for one member of staff."""
 
-    model = StaffMember
-    required_capability = Capability.PROVIDER_RECORD
-    write_capability = Capability.PROVIDER_RECORD
     form_class = TrainingForm
-    template_name = "workforce/training_form.html"
+    title = "Record training"
+    submit_label = "Record the training"
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(page_title="Record training", staff=self.object, **kwargs)
+    def caption(self):
+        return f"Staff {self.object.reference}"
 
-    def form_valid(self, form):
-        try:
-            _completion, created = services.training_record(
-                actor=self.request.user, staff=self.object, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, "The training is recorded." if created else "That training was already recorded."
-        )
-        return redirect("workforce:staff-detail", pk=self.object.pk)
+    def perform(self, form):
+        return services.training_record(actor=self.request.user, staff=self.object, **form.cleaned_data)
+
+    def success_url_for(self, result):
+        return self.cancel_url()
+
+    def get_success_message(self, result):
+        _completion, created = result
+        return "The training is recorded." if created else "That training was already recorded."
 
 
 class UploadView(ScopedViewMixin, FormView):
@@ -304,11 +286,9 @@ class TrainingMatrixView(ScopedViewMixin, TemplateView):
     template_name = "workforce/training_matrix.html"
 
     def get_context_data(self, **kwargs):
-        from compliance.selectors import providers_for
-
         user = self.request.user
         today = timezone.localdate()
-        providers = providers_for(user).order_by("name")
+        providers = scoped(Organisation, user).providers().order_by("name")
         form = MatrixFilterForm(self.request.GET or None, user=user)
         provider = None
         gaps_only = False
@@ -318,12 +298,13 @@ class TrainingMatrixView(ScopedViewMixin, TemplateView):
             provider = provider or form.cleaned_data["provider"]
             gaps_only = form.cleaned_data["gaps_only"]
         matrix = None
+        judge = user.organisation if user.is_commissioner_side else None
         if provider is not None:
             staff = scoped(StaffMember, user).filter(provider=provider)
-            matrix = selectors.training_matrix(staff, today, only_gaps=gaps_only)
+            matrix = selectors.training_matrix(staff, today, only_gaps=gaps_only, judge=judge)
         summary = None
         if provider is None and user.is_commissioner_side:
-            counts = selectors.training_gaps_by_provider(scoped(StaffMember, user), today)
+            counts = selectors.training_gaps_by_provider(scoped(StaffMember, user), today, judge=judge)
             summary = [(p, counts.get(p.pk)) for p in providers]
         return super().get_context_data(
             page_title="Training matrix",

@@ -2,10 +2,13 @@ import django_filters
 
 from compliance.models import (
     CapacitySnapshot,
+    DutyKind,
+    DutyStatus,
     InsuranceCertificate,
     InsuranceKind,
     InsuranceRequirement,
     PolicyKind,
+    ProviderDuty,
     ProviderPolicy,
     RatingChange,
     RatingNotification,
@@ -24,7 +27,7 @@ class RatingNotificationFilter(PortalFilterSet):
 
     class Meta:
         model = RatingNotification
-        fields = ["provider", "commissioner", "outstanding"]
+        fields = ["provider", "commissioner", "status", "outstanding"]
 
 
 class InsuranceCertificateFilter(PortalFilterSet):
@@ -60,3 +63,13 @@ class CapacitySnapshotFilter(PortalFilterSet):
     class Meta:
         model = CapacitySnapshot
         fields = ["provider", "lot", "commissioner", "week_starting"]
+
+
+class ProviderDutyFilter(PortalFilterSet):
+    kind = django_filters.ChoiceFilter(choices=DutyKind.choices)
+    status = django_filters.ChoiceFilter(choices=DutyStatus.choices)
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+
+    class Meta:
+        model = ProviderDuty
+        fields = ["provider", "commissioner", "kind", "status"]

@@ -2,16 +2,20 @@ from rest_framework import serializers
 
 from compliance.models import (
     CapacitySnapshot,
+    ComplianceTerms,
+    DutyKind,
     InsuranceCertificate,
     InsuranceKind,
     InsuranceRequirement,
     PolicyKind,
+    ProviderDuty,
     ProviderPolicy,
     RatingChange,
     RatingNotification,
     Regulator,
 )
 from portal.api.fields import ScopedPrimaryKeyRelatedField
+from portal.api.serializers import PortalModelSerializer
 from portal.models import CqcRating, Organisation
 from schemes.models import Lot
 
@@ -41,16 +45,16 @@ class RatingChangeSerializer(serializers.ModelSerializer):
             "previous_rating",
             "rating",
             "rated_on",
+            "report_received_at",
             "notify_by",
             "note",
             "recorded_at",
         ]
         read_only_fields = ["provider", "previous_rating", "notify_by", "recorded_at"]
+        extra_kwargs = {"report_received_at": {"required": False}}
 
 
-class RatingNotificationSerializer(serializers.ModelSerializer):
-    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
+class RatingNotificationSerializer(PortalModelSerializer):
     rating = serializers.CharField(source="change.rating", read_only=True)
     rated_on = serializers.DateField(source="change.rated_on", read_only=True)
     is_late = serializers.BooleanField(read_only=True)
@@ -68,8 +72,16 @@ class RatingNotificationSerializer(serializers.ModelSerializer):
             "rating",
             "rated_on",
             "due_on",
+            "due_at",
+            "report_required",
+            "plan_required",
+            "status",
             "notified_at",
             "is_late",
+            "has_report_file",
+            "plan_due_on",
+            "plan_sent_at",
+            "plan_is_late",
             "action_plan_summary",
             "has_action_plan_file",
             "accepted_at",
@@ -77,16 +89,83 @@ class RatingNotificationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    is_late = serializers.BooleanField(read_only=True)
+    plan_is_late = serializers.BooleanField(read_only=True)
+    has_report_file = serializers.SerializerMethodField()
+
     def get_has_action_plan_file(self, obj) -> bool:
         return bool(obj.action_plan)
+
+    def get_has_report_file(self, obj) -> bool:
+        return bool(obj.report)
 
 
 class NotificationSendSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
+    report = serializers.FileField(required=False, allow_null=True, default=None)
     action_plan = serializers.FileField(required=False, allow_null=True, default=None)
 
 
+class ActionPlanSerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    action_plan = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class TimescaleSerializer(serializers.Serializer):
+    plan_due_on = serializers.DateField()
+
+
 class NotificationAcceptSerializer(serializers.Serializer):
+    response = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ComplianceTermsSerializer(PortalModelSerializer):
+    class Meta:
+        model = ComplianceTerms
+        fields = [
+            "id",
+            "commissioner",
+            "commissioner_name",
+            "inspection_report_hours",
+            "rating_notice_working_days",
+            "safeguarding_contact",
+            "self_assessment_months",
+            "source",
+        ]
+        read_only_fields = ["commissioner"]
+        validators = []
+
+
+class ProviderDutySerializer(PortalModelSerializer):
+    commissioner = ScopedPrimaryKeyRelatedField(queryset=Organisation.objects.commissioners())
+    duty_kind = serializers.ChoiceField(source="kind", choices=DutyKind.choices)
+
+    class Meta:
+        model = ProviderDuty
+        fields = [
+            "id",
+            "provider",
+            "provider_name",
+            "commissioner",
+            "commissioner_name",
+            "duty_kind",
+            "summary",
+            "occurred_on",
+            "due_on",
+            "status",
+            "done_at",
+            "decided_at",
+            "response",
+        ]
+        read_only_fields = ["provider", "due_on", "status", "done_at", "decided_at", "response"]
+
+
+class DutySendSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DutyDecideSerializer(serializers.Serializer):
+    consent = serializers.BooleanField()
     response = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -111,9 +190,8 @@ class InsuranceCertificateSerializer(serializers.ModelSerializer):
         extra_kwargs = {"document": {"required": False, "write_only": True}}
 
 
-class InsuranceRequirementSerializer(serializers.ModelSerializer):
+class InsuranceRequirementSerializer(PortalModelSerializer):
     insurance_kind = serializers.ChoiceField(source="kind", choices=InsuranceKind.choices)
-    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
 
     class Meta:
         model = InsuranceRequirement
@@ -139,7 +217,10 @@ class ProviderPolicySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["provider", "created_at"]
-        extra_kwargs = {"document": {"required": False, "write_only": True}, "title": {"required": False}}
+        extra_kwargs = {
+            "document": {"required": False, "write_only": True},
+            "title": {"required": False, "default": ""},
+        }
 
 
 class CapacitySnapshotSerializer(serializers.ModelSerializer):

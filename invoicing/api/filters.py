@@ -1,4 +1,7 @@
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 
 from invoicing.models import (
     BlockVolumeReview,
@@ -13,17 +16,38 @@ from invoicing.models import (
     ReviewOutcome,
 )
 from portal.api.filters import PortalFilterSet
+from schemes.models import BlockVolume, Contract
+
+OPEN = "open"  # not yet settled: neither paid, upheld as not payable, nor split into parts
+SETTLED_STATUSES = (InvoiceStatus.PAID, InvoiceStatus.NOT_PAYABLE, InvoiceStatus.SPLIT)
+
+
+def _contracts(request: Any) -> QuerySet[Contract]:
+    return Contract.objects.visible_to(getattr(request, "user", None)).order_by("reference")
 
 
 class InvoiceFilter(PortalFilterSet):
-    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
+    """One FilterSet for the invoices endpoint and the invoices page."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[(OPEN, "Not yet settled"), *InvoiceStatus.choices],
+        method="filter_status",
+        label="Status",
+        empty_label="All",
+    )
+    contract = django_filters.ModelChoiceFilter(queryset=_contracts, label="Contract", empty_label="All")
     kind = django_filters.ChoiceFilter(choices=InvoiceKind.choices)
     period_from = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_to = django_filters.DateFilter(field_name="period_start", lookup_expr="lte")
 
     class Meta:
         model = Invoice
-        fields = ["contract", "commissioner", "provider", "status", "kind", "period_start", "number"]
+        fields = ["commissioner", "provider", "kind", "period_start", "number"]
+
+    def filter_status(self, queryset: QuerySet[Invoice], name: str, value: str) -> QuerySet[Invoice]:
+        if value == OPEN:
+            return queryset.exclude(status__in=SETTLED_STATUSES)
+        return queryset.filter(status=value)
 
 
 class InvoiceLineFilter(PortalFilterSet):
@@ -57,3 +81,9 @@ class BlockVolumeReviewFilter(PortalFilterSet):
     class Meta:
         model = BlockVolumeReview
         fields = ["contract", "quarter_start", "outcome"]
+
+
+class BlockVolumeFilter(PortalFilterSet):
+    class Meta:
+        model = BlockVolume
+        fields = ["contract", "effective_from", "source"]

@@ -8,8 +8,16 @@ from invoicing.models import (
     InvoiceLine,
     Remittance,
 )
+from invoicing.selectors import block_payment_hold
 from portal.api.fields import ScopedPrimaryKeyRelatedField
-from schemes.models import Contract
+from portal.api.serializers import PortalModelSerializer
+from schemes.models import BlockVolume, Contract
+
+
+# Names the contract and the invoice a record belongs to, for serializers that list them.
+class InvoicingSerializer(PortalModelSerializer):
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
@@ -59,11 +67,9 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
-    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
-    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
+class InvoiceSerializer(InvoicingSerializer):
     undisputed_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    payment_hold = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
@@ -89,6 +95,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "late_reason",
             "received_on",
             "payment_due_on",
+            "payment_hold",
             "approved_at",
             "paid_on",
             "net_total",
@@ -99,6 +106,17 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "generated_at",
         ]
         read_only_fields = fields
+
+    def get_payment_hold(self, invoice: Invoice) -> dict | None:
+        """A block whose payment follows monitoring: when it falls due and why `[002 App. 4 (b)]`."""
+        hold = block_payment_hold(invoice)
+        if hold is None:
+            return None
+        return {
+            "held": hold.held,
+            "due_on": hold.due_on.isoformat() if hold.due_on else None,
+            "reason": hold.reason,
+        }
 
 
 class GenerateSerializer(serializers.Serializer):
@@ -125,9 +143,7 @@ class PaymentSerializer(serializers.Serializer):
     payment_reference = serializers.CharField(max_length=60)
 
 
-class InvoiceDisputeSerializer(serializers.ModelSerializer):
-    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
-
+class InvoiceDisputeSerializer(InvoicingSerializer):
     class Meta:
         model = InvoiceDispute
         fields = [
@@ -151,9 +167,7 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class RemittanceSerializer(serializers.ModelSerializer):
-    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
-
+class RemittanceSerializer(InvoicingSerializer):
     class Meta:
         model = Remittance
         fields = [
@@ -169,9 +183,7 @@ class RemittanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BlockVolumeReviewSerializer(serializers.ModelSerializer):
-    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
-
+class BlockVolumeReviewSerializer(InvoicingSerializer):
     class Meta:
         model = BlockVolumeReview
         fields = [
@@ -192,12 +204,38 @@ class BlockVolumeReviewSerializer(serializers.ModelSerializer):
             "proposed_weekly_hours",
             "proposed_amount",
             "outcome",
+            "effective_from",
+            "volume",
+            "signed_difference",
+            "by_scheme",
             "decided_at",
             "decision_reason",
         ]
         read_only_fields = fields
 
+    signed_difference = serializers.CharField(read_only=True)
+    by_scheme = serializers.JSONField(source="breakdown.schemes", read_only=True, default=list)
+
 
 class ReviewDecisionSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    effective_from = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Accepting: the date the updated volume applies from (default: the next quarter).",
+    )
+
+
+class BlockVolumeSerializer(InvoicingSerializer):
+    """A block contract's agreed volume from a date `[002 App. 4]`: recorded by the council."""
+
+    contract = ScopedPrimaryKeyRelatedField(queryset=Contract.objects.all())
+    source = serializers.CharField(read_only=True)
+    invoice_number = None  # type: ignore[assignment]
+
+    class Meta:
+        model = BlockVolume
+        fields = ["id", "contract", "contract_reference", "effective_from", "weekly_hours", "source", "note"]
+        read_only_fields = ["id", "contract_reference", "source"]

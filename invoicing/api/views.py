@@ -17,11 +17,12 @@ from rest_framework.response import Response
 from invoicing import services
 from invoicing.models import BlockVolumeReview, Invoice, InvoiceDispute, InvoiceLine, Remittance
 from portal.api.pagination import PortalCursorPagination
-from portal.api.permissions import CapabilityPermission
-from portal.api.viewsets import ScopedReadOnlyViewSet
-from portal.roles import Capability, has_capability
+from portal.api.viewsets import ScopedCreateReadViewSet, ScopedReadOnlyViewSet
+from portal.roles import Capability
+from schemes.models import BlockVolume
 
 from .filters import (
+    BlockVolumeFilter,
     BlockVolumeReviewFilter,
     InvoiceDisputeFilter,
     InvoiceFilter,
@@ -30,6 +31,7 @@ from .filters import (
 )
 from .serializers import (
     BlockVolumeReviewSerializer,
+    BlockVolumeSerializer,
     DisputeRequestSerializer,
     GenerateSerializer,
     InvoiceDisputeSerializer,
@@ -42,28 +44,9 @@ from .serializers import (
     SubmitSerializer,
 )
 
-EITHER_SIDE_ACTIONS = {"generate", "regenerate"}
-
-
-class InvoicePermission(CapabilityPermission):
-    """Running an invoice (generate, regenerate) is open to the council's commissioners and the
-    provider's managers alike; every other action needs the one capability it names."""
-
-    def _either(self, request) -> bool:
-        return has_capability(request.user, Capability.COMMISSION, request.auth) or has_capability(
-            request.user, Capability.PROVIDER_MANAGE, request.auth
-        )
-
-    def has_permission(self, request, view):
-        if getattr(view, "action", None) == "generate":
-            user = request.user
-            return bool(user and user.is_authenticated and user.is_active) and self._either(request)
-        return super().has_permission(request, view)
-
-    def has_object_permission(self, request, view, obj):
-        if getattr(view, "action", None) in EITHER_SIDE_ACTIONS:
-            return self._either(request)
-        return super().has_object_permission(request, view, obj)
+# Running an invoice (generate, regenerate) is open to the council's commissioners and the
+# provider's managers alike; every other action needs the one capability it names.
+EITHER_SIDE = (Capability.COMMISSION, Capability.PROVIDER_MANAGE)
 
 
 class ScheduleCSVRenderer(BaseRenderer):
@@ -90,16 +73,17 @@ class InvoiceLineCursorPagination(PortalCursorPagination):
     ordering = "id"
 
 
-class InvoiceViewSet(ScopedReadOnlyViewSet):
+class InvoiceViewSet(ScopedReadOnlyViewSet, prefix="invoices", basename="invoice"):
     """Invoices: one per contract and payment period (and the parts a dispute splits one into)."""
 
     queryset = Invoice.objects.select_related("contract", "commissioner", "provider")
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
-    permission_classes = [InvoicePermission]
     ordering_fields = ["period_start", "number", "id", "net_total"]
     ordering = ["-period_start", "number"]
     action_capabilities = {
+        "generate": EITHER_SIDE,
+        "regenerate": EITHER_SIDE,
         "submit": Capability.PROVIDER_MANAGE,
         "approve": Capability.COMMISSION,
         "dispute": Capability.COMMISSION,
@@ -114,11 +98,10 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
     @action(detail=False, methods=["post"])
     def generate(self, request):
         """Run the invoice for a contract and period now (idempotent: an unchanged draft stays as it is)."""
-        data = GenerateSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        data = self.action_input(GenerateSerializer)
         result = services.invoice_generate(
-            contract_id=data.validated_data["contract"].pk,
-            period_start=data.validated_data["period_start"],
+            contract_id=data["contract"].pk,
+            period_start=data["period_start"],
             actor=request.user,
         )
         return self._done(result.invoice, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -133,9 +116,8 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         invoice = self.get_object()
-        data = SubmitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._done(services.invoice_submit(actor=request.user, invoice=invoice, **data.validated_data))
+        data = self.action_input(SubmitSerializer)
+        return self._done(services.invoice_submit(actor=request.user, invoice=invoice, **data))
 
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])
@@ -150,11 +132,10 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
     def dispute(self, request, pk=None):
         """Dispute lines, each with a reason: the invoice is replaced by a disputed and an undisputed part."""
         invoice = self.get_object()
-        data = DisputeRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        lines = {row["line"]: row["reason"] for row in data.validated_data["lines"]}
+        data = self.action_input(DisputeRequestSerializer)
+        lines = {row["line"]: row["reason"] for row in data["lines"]}
         result = services.invoice_dispute(
-            actor=request.user, invoice=invoice, lines=lines, reason=data.validated_data["reason"]
+            actor=request.user, invoice=invoice, lines=lines, reason=data["reason"]
         )
         return Response(InvoiceDisputeSerializer(result.dispute).data, status=status.HTTP_201_CREATED)
 
@@ -162,11 +143,8 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):
         invoice = self.get_object()
-        data = PaymentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        remittance = services.invoice_record_payment(
-            actor=request.user, invoice=invoice, **data.validated_data
-        )
+        data = self.action_input(PaymentSerializer)
+        remittance = services.invoice_record_payment(actor=request.user, invoice=invoice, **data)
         return Response(RemittanceSerializer(remittance).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -194,7 +172,7 @@ class InvoiceViewSet(ScopedReadOnlyViewSet):
         return Response(InvoiceLineSerializer(lines, many=True).data)
 
 
-class InvoiceLineViewSet(ScopedReadOnlyViewSet):
+class InvoiceLineViewSet(ScopedReadOnlyViewSet, prefix="invoice-lines", basename="invoice-line"):
     """Invoice lines across the caller's invoices (cursor-paged), each with how it was worked out."""
 
     queryset = InvoiceLine.objects.select_related("order", "order__service_user", "scheme")
@@ -204,7 +182,7 @@ class InvoiceLineViewSet(ScopedReadOnlyViewSet):
     ordering_fields = ["id"]
 
 
-class InvoiceDisputeViewSet(ScopedReadOnlyViewSet):
+class InvoiceDisputeViewSet(ScopedReadOnlyViewSet, prefix="invoice-disputes", basename="invoice-dispute"):
     """Disputes of invoices and how they were resolved."""
 
     queryset = InvoiceDispute.objects.select_related("invoice")
@@ -218,13 +196,12 @@ class InvoiceDisputeViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         dispute = self.get_object()
-        data = ResolveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        dispute = services.dispute_resolve(actor=request.user, dispute=dispute, **data.validated_data)
+        data = self.action_input(ResolveSerializer)
+        dispute = services.dispute_resolve(actor=request.user, dispute=dispute, **data)
         return Response(InvoiceDisputeSerializer(dispute).data)
 
 
-class RemittanceViewSet(ScopedReadOnlyViewSet):
+class RemittanceViewSet(ScopedReadOnlyViewSet, prefix="remittances", basename="remittance"):
     """Remittance advice for payments made."""
 
     queryset = Remittance.objects.select_related("invoice")
@@ -234,7 +211,7 @@ class RemittanceViewSet(ScopedReadOnlyViewSet):
     ordering = ["-paid_on", "-id"]
 
 
-class BlockVolumeReviewViewSet(ScopedReadOnlyViewSet):
+class BlockVolumeReviewViewSet(ScopedReadOnlyViewSet, prefix="block-reviews", basename="block-review"):
     """Derby's quarterly block-volume reviews."""
 
     queryset = BlockVolumeReview.objects.select_related("contract")
@@ -248,7 +225,20 @@ class BlockVolumeReviewViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         review = self.get_object()
-        data = ReviewDecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        review = services.block_review_decide(actor=request.user, review=review, **data.validated_data)
+        data = self.action_input(ReviewDecisionSerializer)
+        review = services.block_review_decide(actor=request.user, review=review, **data)
         return Response(BlockVolumeReviewSerializer(review).data)
+
+
+class BlockVolumeViewSet(ScopedCreateReadViewSet, prefix="block-volumes", basename="block-volume"):
+    """Block contracts' agreed volumes (weekly hours from a date) `[002 App. 4]`: both sides read,
+    the council records one (agreed at award or in writing); an accepted review records its own."""
+
+    queryset = BlockVolume.objects.select_related("contract")
+    serializer_class = BlockVolumeSerializer
+    filterset_class = BlockVolumeFilter
+    write_capability = Capability.COMMISSION
+    ordering_fields = ["effective_from", "id"]
+    ordering = ["contract", "-effective_from"]
+    create_service = staticmethod(services.block_volume_record)
+    organisation_arg = None

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from kpis.models import KpiDefinition, KpiReturn, KpiValue, ReturnComment
+from kpis.models import DEFINITION_COLUMNS, FIGURE_COLUMNS, KpiDefinition, KpiReturn, KpiValue, ReturnComment
 
 
 class KpiDefinitionSerializer(serializers.ModelSerializer):
@@ -40,6 +40,10 @@ class KpiValueSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="kpi_return.status", read_only=True)
     lot = serializers.IntegerField(source="kpi_return.lot_id", read_only=True)
     contract = serializers.IntegerField(source="kpi_return.contract_id", read_only=True)
+    contract_reference = serializers.CharField(source="kpi_return.contract.reference", read_only=True)
+    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None)
     breakdown = serializers.JSONField(read_only=True)
 
     class Meta:
@@ -51,20 +55,17 @@ class KpiValueSerializer(serializers.ModelSerializer):
             "revision",
             "status",
             "commissioner",
+            "commissioner_name",
             "provider",
+            "provider_name",
             "lot",
             "contract",
+            "contract_reference",
             "scheme",
+            "scheme_name",
             "definition",
-            "code",
-            "title",
-            "unit",
-            "obtained",
-            "numerator",
-            "denominator",
-            "value",
-            "text",
-            "threshold",
+            *DEFINITION_COLUMNS,
+            *FIGURE_COLUMNS,
             "rag",
             "window_start",
             "window_end",
@@ -87,14 +88,20 @@ class KpiReturnSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         read_only=True, help_text="draft, submitted, queried, resubmitted or accepted"
     )
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
 
     class Meta:
         model = KpiReturn
         fields = [
             "id",
             "contract",
+            "contract_reference",
             "commissioner",
+            "commissioner_name",
             "provider",
+            "provider_name",
             "lot",
             "quarter",
             "period_start",

@@ -1,12 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from portal.api.routers import api_urls
 
-from .views import KpiDefinitionViewSet, KpiReturnViewSet, KpiValueViewSet
+from . import views
 
 app_name = "kpis-api"
 
-router = SimpleRouter()
-router.register("kpis/definitions", KpiDefinitionViewSet, basename="definition")
-router.register("kpis/returns", KpiReturnViewSet, basename="return")
-router.register("kpis/values", KpiValueViewSet, basename="value")
-
-urlpatterns = router.urls
+urlpatterns = api_urls(views)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.fields import ScopedPrimaryKeyRelatedField
+from portal.api.serializers import PortalModelSerializer
 from schemes.models import Contract, Scheme
 
 from .. import rules
@@ -27,6 +28,19 @@ from ..models import (
 )
 
 HOURS = {"max_digits": 6, "decimal_places": 2, "min_value": Decimal("0.25")}
+PRICE = {
+    "max_digits": 9,
+    "decimal_places": 2,
+    "min_value": Decimal("0"),
+    "required": False,
+    "allow_null": True,
+}
+
+
+# Names the person and the order a record is about, for serializers that list them.
+class CareRecordSerializer(PortalModelSerializer):
+    service_user_name = serializers.CharField(source="service_user.name", read_only=True)
+    order_reference = serializers.CharField(source="order.reference", read_only=True)
 
 
 class ServiceUserSerializer(serializers.ModelSerializer):
@@ -64,11 +78,24 @@ class MeasureSerializer(serializers.Serializer):
     unit = serializers.CharField()
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+# What the referral's provider records through the actions (respond, decide, progress), never on create.
+REFERRAL_PROGRESS = [
+    "commissioner",
+    "provider",
+    "responded_at",
+    "decision",
+    "decided_at",
+    "decline_reason",
+    "decline_detail",
+    "first_visit_date",
+    "support_solution_agreed_date",
+    "created_at",
+]
+
+
+class ReferralSerializer(CareRecordSerializer):
     service_user = ScopedPrimaryKeyRelatedField(queryset=ServiceUser.objects.all())
     contract = ScopedPrimaryKeyRelatedField(queryset=Contract.objects.all())
-    service_user_name = serializers.CharField(source="service_user.name", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
     reference = serializers.CharField(max_length=40, required=False, allow_blank=True)
     measures = serializers.SerializerMethodField(help_text="Dorset KPIs R5–R8 for this referral, as of now.")
     # Named as on orders, so both share one enum in the schema.
@@ -83,8 +110,6 @@ class ReferralSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reference",
-            "commissioner",
-            "provider",
             "provider_name",
             "contract",
             "service_user",
@@ -92,31 +117,13 @@ class ReferralSerializer(serializers.ModelSerializer):
             "received_at",
             "is_emergency",
             "needs_summary",
-            "responded_at",
-            "decision",
-            "decided_at",
-            "decline_reason",
-            "decline_detail",
-            "first_visit_date",
-            "support_solution_agreed_date",
+            *REFERRAL_PROGRESS,
             "ended_on",
             "end_reason",
             "end_detail",
             "measures",
-            "created_at",
         ]
-        read_only_fields = [
-            "commissioner",
-            "provider",
-            "responded_at",
-            "decision",
-            "decided_at",
-            "decline_reason",
-            "decline_detail",
-            "first_visit_date",
-            "support_solution_agreed_date",
-            "created_at",
-        ]
+        read_only_fields = REFERRAL_PROGRESS
         validators = []
 
     @extend_schema_field(MeasureSerializer(many=True))
@@ -190,7 +197,25 @@ class OrderVersionSerializer(serializers.ModelSerializer):
         ]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+# What the order's moves set (issue, accept, decline, suspend, end…), never create or update.
+ORDER_STATE = [
+    "status",
+    "commissioner",
+    "provider",
+    "issued_at",
+    "responded_at",
+    "decline_reason",
+    "decline_detail",
+    "suspended_reason",
+    "ended_at",
+    "end_reason",
+    "end_detail",
+    "created_at",
+    "updated_at",
+]
+
+
+class OrderSerializer(CareRecordSerializer):
     """An order with the weekly hours (and price) in force today. On create and update the first
     version's content is written with `weekly_hours`, `weekly_price`, `schedule` and `outcomes`."""
 
@@ -198,8 +223,6 @@ class OrderSerializer(serializers.ModelSerializer):
     service_user = ScopedPrimaryKeyRelatedField(queryset=ServiceUser.objects.all())
     referral = ScopedPrimaryKeyRelatedField(queryset=Referral.objects.all(), allow_null=True, required=False)
     reference = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    service_user_name = serializers.CharField(source="service_user.name", read_only=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
     current_weekly_hours = serializers.DecimalField(
         max_digits=6, decimal_places=2, read_only=True, allow_null=True
     )
@@ -208,14 +231,7 @@ class OrderSerializer(serializers.ModelSerializer):
     )
     version_count = serializers.IntegerField(read_only=True, allow_null=True)
     weekly_hours = serializers.DecimalField(write_only=True, **HOURS)
-    weekly_price = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        write_only=True,
-        required=False,
-        allow_null=True,
-    )
+    weekly_price = serializers.DecimalField(write_only=True, **PRICE)
     schedule = ScheduledVisitSerializer(many=True, write_only=True, required=False)
     outcomes = OrderOutcomeSerializer(many=True, write_only=True, required=False)
 
@@ -224,9 +240,6 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reference",
-            "status",
-            "commissioner",
-            "provider",
             "provider_name",
             "contract",
             "service_user",
@@ -238,36 +251,13 @@ class OrderSerializer(serializers.ModelSerializer):
             "current_weekly_hours",
             "current_weekly_price",
             "version_count",
-            "issued_at",
-            "responded_at",
-            "decline_reason",
-            "decline_detail",
-            "suspended_reason",
-            "ended_at",
-            "end_reason",
-            "end_detail",
+            *ORDER_STATE,
             "weekly_hours",
             "weekly_price",
             "schedule",
             "outcomes",
-            "created_at",
-            "updated_at",
         ]
-        read_only_fields = [
-            "status",
-            "commissioner",
-            "provider",
-            "issued_at",
-            "responded_at",
-            "decline_reason",
-            "decline_detail",
-            "suspended_reason",
-            "ended_at",
-            "end_reason",
-            "end_detail",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = ORDER_STATE
         validators = []
 
     def validate(self, attrs):
@@ -310,12 +300,7 @@ class OrderVarySerializer(serializers.Serializer):
     effective_from = serializers.DateField()
     weekly_hours = serializers.DecimalField(**HOURS)
     weekly_price = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        required=False,
-        allow_null=True,
-        help_text="Weekly-package contracts; default: the current price.",
+        help_text="Weekly-package contracts; default: the current price.", **PRICE
     )
     reason = serializers.CharField(max_length=300)
     schedule = ScheduledVisitSerializer(
@@ -326,9 +311,8 @@ class OrderVarySerializer(serializers.Serializer):
     outcomes = OrderOutcomeSerializer(many=True, required=False, help_text="Default: the current outcomes.")
 
 
-class TemporaryVariationSerializer(serializers.ModelSerializer):
+class TemporaryVariationSerializer(CareRecordSerializer):
     order = ScopedPrimaryKeyRelatedField(queryset=IndividualServiceOrder.objects.all())
-    order_reference = serializers.CharField(source="order.reference", read_only=True)
     extra_hours_per_week = serializers.DecimalField(**HOURS)
 
     class Meta:
@@ -351,7 +335,7 @@ class TemporaryVariationSerializer(serializers.ModelSerializer):
 
 
 class DecisionNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class AbsenceSerializer(serializers.ModelSerializer):
@@ -371,14 +355,36 @@ class AbsenceSerializer(serializers.ModelSerializer):
             "notes",
             "recorded_by_organisation",
             "recorded_by_organisation_name",
+            "retainer_full_pay_until",
+            "retainer_agreed_by",
+            "retainer_agreed_on",
+            "retainer_note",
             "created_at",
         ]
-        read_only_fields = ["recorded_by_organisation", "created_at"]
+        read_only_fields = [
+            "recorded_by_organisation",
+            "retainer_full_pay_until",
+            "retainer_agreed_by",
+            "retainer_agreed_on",
+            "retainer_note",
+            "created_at",
+        ]
         validators = []
 
 
 class AbsenceEndSerializer(serializers.Serializer):
     end_date = serializers.DateField()
+
+
+class AbsenceRetainerSerializer(serializers.Serializer):
+    """A longer full-pay retainer agreed in writing by the social worker `[004 §1.6.1 b]`."""
+
+    full_pay_until = serializers.DateField(
+        help_text="Paid in full up to and including this day (after day 7)."
+    )
+    agreed_by = serializers.CharField(max_length=200)
+    agreed_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class CarePlanSerializer(serializers.ModelSerializer):

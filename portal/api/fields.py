@@ -1,7 +1,12 @@
 """Serializer fields that keep tenancy: a related id the caller cannot see is 'not found'."""
 
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.settings import api_settings
 
 from portal.tenancy import scoped
 
@@ -15,18 +20,23 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         order = ScopedPrimaryKeyRelatedField(queryset=IndividualServiceOrder.objects.all())
     """
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet[Any] | None:
+        queryset = super().get_queryset()
+        if queryset is None:  # a read-only field: nothing to choose from
+            return None
         request = self.context.get("request")
-        return scoped(super().get_queryset(), getattr(request, "user", None))
+        return scoped(queryset, getattr(request, "user", None))
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> models.Model:
         if isinstance(data, bool):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        queryset = self.get_queryset()
+        if queryset is None:  # DRF refuses a writable related field without one
+            raise ImproperlyConfigured(f"{self.field_name} has no queryset to choose from")
         try:
-            return self.get_queryset().get(pk=data)
+            return queryset.get(pk=data)
         except (TypeError, ValueError):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        except self.get_queryset().model.DoesNotExist as exc:
-            raise NotFound(
-                {self.field_name: f"No {self.get_queryset().model._meta.verbose_name} with id {data}."}
-            ) from exc
+        except queryset.model.DoesNotExist as exc:
+            name = self.field_name or api_settings.NON_FIELD_ERRORS_KEY  # bound before any input
+            raise NotFound({name: f"No {queryset.model._meta.verbose_name} with id {data}."}) from exc

@@ -1,12 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
-from .views import CommissionerViewSet, MeView, ProviderViewSet
+from portal.webhooks import api as webhooks_api
+
+from . import views
+from .routers import api_urls
 
 app_name = "portal-api"
 
-router = SimpleRouter()
-router.register("commissioners", CommissionerViewSet, basename="commissioner")
-router.register("providers", ProviderViewSet, basename="provider")
-
-urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [path("me/", views.MeView.as_view(), name="me"), *api_urls(views), *api_urls(webhooks_api)]

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import environ
 
+from portal.dbserver import LOCAL_URL, running_embedded_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -75,8 +77,9 @@ TEMPLATES = [
     },
 ]
 
-# The embedded default is an SQLite file under var/; production and tests use PostgreSQL.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+# PostgreSQL everywhere. Unset, DATABASE_URL means the embedded server `make run` starts in
+# var/postgres/ if it is running (`portal.dbserver`), else PostgreSQL on 127.0.0.1:5432.
+DATABASES = {"default": env.db("DATABASE_URL", default=running_embedded_url() or LOCAL_URL)}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,6 +177,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "portal.clear_expired_sessions", "schedule": 60 * 60 * 24},
     "revoke-expired-api-tokens": {"task": "portal.revoke_expired_api_tokens", "schedule": 60 * 60},
+    "resend-overdue-webhooks": {"task": "portal.resend_overdue_webhooks", "schedule": 5 * 60},
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -186,6 +190,12 @@ PORTAL = {
     "KPI_AMBER_MARGIN": "0.10",
     # Providers per Celery task when a quarter's KPI run fans out (one scan of the visits a batch).
     "KPI_RUN_BATCH": 100,
+    # Webhooks: attempts before a delivery is given up, and the back-off between them (the base,
+    # doubling each time, never more than the cap), in seconds; each attempt's timeout.
+    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=6),
+    "WEBHOOK_RETRY_BASE_SECONDS": env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60),
+    "WEBHOOK_RETRY_CAP_SECONDS": env.int("WEBHOOK_RETRY_CAP_SECONDS", default=6 * 60 * 60),
+    "WEBHOOK_TIMEOUT_SECONDS": env.int("WEBHOOK_TIMEOUT_SECONDS", default=10),
 }
 
 LOGGING = {
@@ -236,14 +246,14 @@ CELERY_BEAT_SCHEDULE["procurement-closed-calloffs"] = {
     "schedule": 60 * 15,
 }
 
-# Visits (issue 4): late-visit alerts every five minutes, the 4-week tolerance check daily, and
-# the files of uploads checked but never imported cleared after a week.
+# Visits (issue 4): late-visit alerts every five minutes and the files of uploads checked but never
+# imported cleared after a week; invoicing's 4-week tolerance check daily.
 CELERY_BEAT_SCHEDULE["visits-late-visit-alerts"] = {
     "task": "visits.raise_late_visit_alerts",
     "schedule": 5 * 60,
 }
-CELERY_BEAT_SCHEDULE["visits-tolerance-alerts"] = {
-    "task": "visits.raise_tolerance_alerts",
+CELERY_BEAT_SCHEDULE["invoicing-tolerance-alerts"] = {
+    "task": "invoicing.raise_tolerance_alerts",
     "schedule": 24 * 60 * 60,
 }
 CELERY_BEAT_SCHEDULE["visits-clear-stale-uploads"] = {

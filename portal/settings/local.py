@@ -1,5 +1,5 @@
-"""Local development: the embedded defaults (SQLite under var/, Celery eager) unless the
-environment says otherwise."""
+"""Local development: the embedded defaults (the embedded PostgreSQL `make run` starts in
+var/postgres/, Celery eager) unless the environment says otherwise."""
 
 from .base import *  # noqa: F403
 from .base import env

@@ -1,11 +1,13 @@
 """Tests run against PostgreSQL, the production database."""
 
+from portal.dbserver import LOCAL_URL
+
 from .base import *  # noqa: F403
 from .base import env
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal"),
-}
+# `make test` sets DATABASE_URL (portal.dbserver: the environment's, else 127.0.0.1:5432 if it
+# answers, else the embedded server); pytest creates test_<name> databases beside it.
+DATABASES = {"default": env.db("DATABASE_URL", default=LOCAL_URL)}
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
 from portal.api.fields import ScopedPrimaryKeyRelatedField
+from portal.api.serializers import PortalModelSerializer
 from portal.tenancy import scoped
-from procurement import services
+from procurement import selectors
 from procurement.models import (
     Bid,
     BidAnswer,
@@ -22,31 +23,13 @@ class EntryCriterionSerializer(serializers.ModelSerializer):
         fields = ["id", "lot", "route", "route_label", "requirement", "policy_kind", "text"]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(PortalModelSerializer):
     lot = ScopedPrimaryKeyRelatedField(queryset=Lot.objects.all())
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
-    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
     declarations = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
     class Meta:
         model = LotMembership
-        fields = [
-            "id",
-            "lot",
-            "provider",
-            "provider_name",
-            "commissioner",
-            "commissioner_name",
-            "status",
-            "statement",
-            "declarations",
-            "criteria_results",
-            "applied_at",
-            "decided_at",
-            "decision_reason",
-            "suspended_at",
-            "suspension_reason",
-        ]
+        # What the portal and the council record; a provider writes only its application.
         read_only_fields = [
             "provider",
             "commissioner",
@@ -57,6 +40,15 @@ class MembershipSerializer(serializers.ModelSerializer):
             "decision_reason",
             "suspended_at",
             "suspension_reason",
+        ]
+        fields = [
+            "id",
+            "lot",
+            "provider_name",
+            "commissioner_name",
+            "statement",
+            "declarations",
+            *read_only_fields,
         ]
         validators = []
 
@@ -83,11 +75,10 @@ class RankedBidSerializer(serializers.Serializer):
     total_points = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
 
 
-class CallOffSerializer(serializers.ModelSerializer):
+class CallOffSerializer(PortalModelSerializer):
     lot = ScopedPrimaryKeyRelatedField(queryset=Lot.objects.all())
     schemes = ScopedPrimaryKeyRelatedField(queryset=Scheme.objects.all(), many=True, required=False)
     questions = QuestionSerializer(many=True)
-    commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
     payment_model = serializers.ChoiceField(choices=PaymentModel.choices)
     contract = serializers.PrimaryKeyRelatedField(read_only=True)
     ranking = serializers.SerializerMethodField(
@@ -117,6 +108,7 @@ class CallOffSerializer(serializers.ModelSerializer):
             "contract_end",
             "payment_model",
             "unplanned_hourly_rate",
+            "block_weekly_hours",
             "published_at",
             "awarded_at",
             "contract",
@@ -133,7 +125,7 @@ class CallOffSerializer(serializers.ModelSerializer):
             return None
         if not calloff.bids_opened:
             return None
-        ranked = services.ranking(calloff, scoped(Bid, user).filter(calloff=calloff))
+        ranked = selectors.ranking(calloff, scoped(Bid, user).filter(calloff=calloff))
         return RankedBidSerializer(
             [
                 {
@@ -165,10 +157,9 @@ class BidAnswerSerializer(serializers.ModelSerializer):
         read_only_fields = ["score"]
 
 
-class BidSerializer(serializers.ModelSerializer):
+class BidSerializer(PortalModelSerializer):
     calloff = ScopedPrimaryKeyRelatedField(queryset=CallOff.objects.all())
     answers = BidAnswerSerializer(many=True)
-    provider_name = serializers.CharField(source="provider.name", read_only=True)
 
     class Meta:
         model = Bid

@@ -1,13 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from portal.api.routers import api_urls
 
-from .views import BidViewSet, CallOffViewSet, EntryCriterionViewSet, MembershipViewSet
+from . import views
 
 app_name = "procurement-api"
 
-router = SimpleRouter()
-router.register("entry-criteria", EntryCriterionViewSet, basename="entry-criterion")
-router.register("lot-memberships", MembershipViewSet, basename="membership")
-router.register("calloffs", CallOffViewSet, basename="calloff")
-router.register("bids", BidViewSet, basename="bid")
-
-urlpatterns = router.urls
+urlpatterns = api_urls(views)

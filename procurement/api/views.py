@@ -3,12 +3,11 @@ list is empty and a bid's id answers 404."""
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from portal.api.viewsets import ScopedAPIMixin, ScopedReadOnlyViewSet
+from portal.api.viewsets import ScopedCreateReadViewSet, ScopedReadOnlyViewSet
 from portal.roles import Capability
 from portal.tenancy import scoped
 from procurement import services
@@ -26,17 +25,7 @@ from .serializers import (
 )
 
 
-class CreateReadViewSet(
-    ScopedAPIMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """List, retrieve and create; changes go through named actions."""
-
-
-class EntryCriterionViewSet(ScopedReadOnlyViewSet):
+class EntryCriterionViewSet(ScopedReadOnlyViewSet, prefix="entry-criteria", basename="entry-criterion"):
     """Each lot's entry criteria, grouped in routes (meet every criterion of one route) `[003 App. 1]`."""
 
     queryset = LotEntryCriterion.objects.all()
@@ -45,7 +34,20 @@ class EntryCriterionViewSet(ScopedReadOnlyViewSet):
     ordering = ["lot", "route", "position"]
 
 
-class MembershipViewSet(CreateReadViewSet):
+def _membership_action(name, service):
+    """A POST action on a membership that takes the reasons and returns the membership."""
+
+    def act(self, request, pk=None):
+        return self._act(request, service)
+
+    act.__name__ = act.__qualname__ = name
+    act.__doc__ = service.__doc__
+    return extend_schema(request=ReasonSerializer, responses=MembershipSerializer)(
+        action(detail=True, methods=["post"])(act)
+    )
+
+
+class MembershipViewSet(ScopedCreateReadViewSet, prefix="lot-memberships", basename="membership"):
     """Lot memberships. A provider applies by creating one (open frameworks only; refused, naming the
     unmet criteria, if it does not meet them); the council admits, rejects, suspends or readmits."""
 
@@ -53,6 +55,7 @@ class MembershipViewSet(CreateReadViewSet):
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     write_capability = Capability.PROVIDER_MANAGE
+    create_service = staticmethod(services.membership_apply)
     action_capabilities = {
         "admit": Capability.COMMISSION,
         "reject": Capability.COMMISSION,
@@ -62,52 +65,20 @@ class MembershipViewSet(CreateReadViewSet):
     }
     ordering = ["lot", "provider__name"]
 
-    @transaction.atomic
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        membership = services.membership_apply(
-            actor=self.request.user,
-            provider=self.request.user.organisation,
-            lot=data["lot"],
-            declarations=data.get("declarations", []),
-            statement=data.get("statement", ""),
-        )
-        serializer.instance = self.rescoped(membership)
-
     def _act(self, request, service):
         membership = self.get_object()
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        membership = service(actor=request.user, membership=membership, reason=body.validated_data["reason"])
+        body = self.action_input(ReasonSerializer)
+        membership = service(actor=request.user, membership=membership, reason=body["reason"])
         return Response(self.get_serializer(membership).data)
 
-    @extend_schema(request=ReasonSerializer, responses=MembershipSerializer)
-    @action(detail=True, methods=["post"])
-    def admit(self, request, pk=None):
-        return self._act(request, services.membership_admit)
-
-    @extend_schema(request=ReasonSerializer, responses=MembershipSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        return self._act(request, services.membership_reject)
-
-    @extend_schema(request=ReasonSerializer, responses=MembershipSerializer)
-    @action(detail=True, methods=["post"])
-    def suspend(self, request, pk=None):
-        return self._act(request, services.membership_suspend)
-
-    @extend_schema(request=ReasonSerializer, responses=MembershipSerializer)
-    @action(detail=True, methods=["post"])
-    def readmit(self, request, pk=None):
-        return self._act(request, services.membership_readmit)
-
-    @extend_schema(request=ReasonSerializer, responses=MembershipSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request, pk=None):
-        return self._act(request, services.membership_withdraw)
+    admit = _membership_action("admit", services.membership_admit)
+    reject = _membership_action("reject", services.membership_reject)
+    suspend = _membership_action("suspend", services.membership_suspend)
+    readmit = _membership_action("readmit", services.membership_readmit)
+    withdraw = _membership_action("withdraw", services.membership_withdraw)
 
 
-class CallOffViewSet(CreateReadViewSet):
+class CallOffViewSet(ScopedCreateReadViewSet, prefix="calloffs", basename="calloff"):
     """Call-offs (mini-competitions). Created as drafts by the council, published to the providers
     admitted to the lot, awarded to the highest-ranked bid after the closing time. A call-off's
     `ranking` is given to the council only once its bids are opened."""
@@ -150,27 +121,23 @@ class CallOffViewSet(CreateReadViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         calloff = self.get_object()
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        calloff = services.calloff_cancel(
-            actor=request.user, calloff=calloff, reason=body.validated_data["reason"]
-        )
+        body = self.action_input(ReasonSerializer)
+        calloff = services.calloff_cancel(actor=request.user, calloff=calloff, reason=body["reason"])
         return Response(CallOffSerializer(calloff, context=self.get_serializer_context()).data)
 
     @extend_schema(request=AwardSerializer, responses=CallOffSerializer)
     @action(detail=True, methods=["post"])
     def award(self, request, pk=None):
         calloff = self.get_object()
-        body = AwardSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        bid = scoped(Bid, request.user).filter(calloff=calloff, pk=body.validated_data["bid"]).first()
+        body = self.action_input(AwardSerializer)
+        bid = scoped(Bid, request.user).filter(calloff=calloff, pk=body["bid"]).first()
         if bid is None:
-            raise NotFound({"bid": f"No opened bid with id {body.validated_data['bid']} on this call-off."})
+            raise NotFound({"bid": f"No opened bid with id {body['bid']} on this call-off."})
         calloff = services.calloff_award(actor=request.user, calloff=calloff, bid=bid)
         return Response(CallOffSerializer(calloff, context=self.get_serializer_context()).data)
 
 
-class BidViewSet(CreateReadViewSet):
+class BidViewSet(ScopedCreateReadViewSet, prefix="bids", basename="bid"):
     """Sealed bids. A provider admitted to the lot bids (or revises its bid) by creating one before
     the closing time, at an hourly rate inside the band (a rate outside it is refused, 400). The
     council can read bids only after the closing time, and scores them then."""
@@ -205,12 +172,9 @@ class BidViewSet(CreateReadViewSet):
     @action(detail=True, methods=["post"])
     def score(self, request, pk=None):
         bid = self.get_object()
-        body = ScoreSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = self.action_input(ScoreSerializer)
         bid = services.bid_score(
-            actor=request.user,
-            bid=bid,
-            scores={s["question"]: s["score"] for s in body.validated_data["scores"]},
+            actor=request.user, bid=bid, scores={s["question"]: s["score"] for s in body["scores"]}
         )
         bid = self.get_queryset().get(pk=bid.pk)
         return Response(self.get_serializer(bid).data)

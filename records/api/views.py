@@ -1,30 +1,18 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 
 from portal.api.filters import PortalFilterSet
 from portal.api.viewsets import ScopedModelViewSet
 from portal.roles import Capability
+from portal.uploads.api import bulk_response
 from records import services
-from records.models import (
-    Activity,
-    ActivityAttendance,
-    AlarmCall,
-    Complaint,
-    NominationDecision,
-    SafeguardingIncident,
-    SurveyResponse,
-    Void,
-)
-from records.uploads import BY_SLUG
-from visits import uploads
+from records.kinds import BY_SLUG
 from visits.api.serializers import BulkResultSerializer
 
-from . import serializers as s
+from .serializers import SERIALIZERS
 
 BULK_LIMIT = 10_000
 
@@ -78,94 +66,65 @@ class RecordViewSet(ScopedModelViewSet):
     )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
-        payload = request.data
-        if isinstance(payload, list) and len(payload) > BULK_LIMIT:
-            raise ValidationError({"detail": f"Send at most {BULK_LIMIT:,} items per request."})
-        dry_run = str(request.query_params.get("dry_run", "")).lower() in ("1", "true", "yes")
-        try:
-            table = uploads.table_from_records(self.spec, payload)
-        except uploads.Unreadable as exc:
-            return Response(
-                {"detail": str(exc), "errors": [p.as_dict() for p in exc.problems]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        outcome = uploads.submit(
-            self.spec, table, actor=request.user, source="api", dry_run=dry_run, note="Bulk API"
+        return bulk_response(
+            request,
+            self.spec,
+            actor=request.user,
+            payload=request.data,
+            source="api",
+            note="Bulk API",
+            noun="item",
+            limit=BULK_LIMIT,
         )
-        body = {"dry_run": dry_run, **outcome.summary(), "errors": [p.as_dict() for p in outcome.problems]}
-        if not outcome.ok:
-            body["detail"] = f"{outcome.rejected} item(s) rejected: nothing was saved."
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(body)
 
 
-class AlarmCallViewSet(RecordViewSet):
-    """Alarm calls on the 24/7 emergency response (Derby: 90% answered within 10 minutes)."""
-
-    slug = "alarm-calls"
-    queryset = AlarmCall.objects.select_related("scheme")
-    serializer_class = s.AlarmCallSerializer
-    filterset_class = filters_for(AlarmCall, ["contract", "scheme", "is_overnight", "outcome"])
-
-
-class ComplaintViewSet(RecordViewSet):
-    """Complaints, concerns and compliments."""
-
-    slug = "complaints"
-    queryset = Complaint.objects.all()
-    serializer_class = s.ComplaintSerializer
-    filterset_class = filters_for(Complaint, ["contract", "scheme", "kind", "upheld"])
-
-
-class SafeguardingViewSet(RecordViewSet):
-    """Safeguarding incidents."""
-
-    slug = "safeguarding"
-    queryset = SafeguardingIncident.objects.all()
-    serializer_class = s.SafeguardingSerializer
-    filterset_class = filters_for(SafeguardingIncident, ["contract", "scheme", "category"])
-
-
-class SurveyViewSet(RecordViewSet):
-    """Resident satisfaction survey responses."""
-
-    slug = "surveys"
-    queryset = SurveyResponse.objects.all()
-    serializer_class = s.SurveySerializer
-    filterset_class = filters_for(SurveyResponse, ["contract", "scheme", "satisfied"])
+# By kind: the URL prefix, the basename of its URL names, its filters and the related records listed.
+ENDPOINTS = {
+    "alarm-calls": (
+        "alarm-calls",
+        "alarm-call",
+        ["contract", "scheme", "is_overnight", "outcome"],
+        ["scheme"],
+    ),
+    "complaints": ("complaints", "complaint", ["contract", "scheme", "kind", "upheld"], []),
+    "safeguarding": (
+        "safeguarding-incidents",
+        "safeguarding-incident",
+        ["contract", "scheme", "category"],
+        [],
+    ),
+    "surveys": ("survey-responses", "survey-response", ["contract", "scheme", "satisfied"], []),
+    "voids": ("voids", "void", ["contract", "scheme", "status"], []),
+    "nominations": (
+        "nomination-decisions",
+        "nomination-decision",
+        ["contract", "scheme", "decision", "declined_by"],
+        [],
+    ),
+    "activities": ("activities", "activity", ["contract", "scheme", "kind", "is_new_choice"], []),
+    "attendance": (
+        "activity-attendance",
+        "activity-attendance",
+        ["activity", "service_user", "attended"],
+        ["activity", "service_user"],
+    ),
+}
 
 
-class VoidViewSet(RecordViewSet):
-    """Pending and actual voids, per flat."""
-
-    slug = "voids"
-    queryset = Void.objects.all()
-    serializer_class = s.VoidSerializer
-    filterset_class = filters_for(Void, ["contract", "scheme", "status"])
-
-
-class NominationViewSet(RecordViewSet):
-    """Nominations panel decisions, with the reason for every decline."""
-
-    slug = "nominations"
-    queryset = NominationDecision.objects.all()
-    serializer_class = s.NominationSerializer
-    filterset_class = filters_for(NominationDecision, ["contract", "scheme", "decision", "declined_by"])
+def viewset_for(slug: str) -> type[RecordViewSet]:
+    spec = BY_SLUG[slug]
+    prefix, basename, filters, related = ENDPOINTS[slug]
+    queryset = spec.model.objects.select_related(*related)
+    if not spec.has_contract:
+        queryset = queryset.order_by("-id")
+    attrs = {
+        "__doc__": type(spec).__doc__,
+        "slug": slug,
+        "queryset": queryset,
+        "serializer_class": SERIALIZERS[slug],
+        "filterset_class": filters_for(spec.model, filters),
+    }
+    return type(f"{spec.model.__name__}ViewSet", (RecordViewSet,), attrs, prefix=prefix, basename=basename)
 
 
-class ActivityViewSet(RecordViewSet):
-    """Short-break activities (Dorset Lot 9) and wellbeing activities (Derby)."""
-
-    slug = "activities"
-    queryset = Activity.objects.all()
-    serializer_class = s.ActivitySerializer
-    filterset_class = filters_for(Activity, ["contract", "scheme", "kind", "is_new_choice"])
-
-
-class AttendanceViewSet(RecordViewSet):
-    """Who came to which activity."""
-
-    slug = "attendance"
-    queryset = ActivityAttendance.objects.select_related("activity", "service_user").order_by("-id")
-    serializer_class = s.AttendanceSerializer
-    filterset_class = filters_for(ActivityAttendance, ["activity", "service_user", "attended"])
+VIEWSETS = {slug: viewset_for(slug) for slug in ENDPOINTS}

@@ -1,13 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from portal.api.routers import api_urls
 
-from .views import ContractViewSet, FrameworkViewSet, LotViewSet, SchemeViewSet
+from . import views
 
 app_name = "schemes-api"
 
-router = SimpleRouter()
-router.register("frameworks", FrameworkViewSet, basename="framework")
-router.register("lots", LotViewSet, basename="lot")
-router.register("schemes", SchemeViewSet, basename="scheme")
-router.register("contracts", ContractViewSet, basename="contract")
-
-urlpatterns = router.urls
+urlpatterns = api_urls(views)

@@ -6,6 +6,7 @@ Fails on any serious or critical violation of the WCAG A/AA rules; screenshots a
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -17,7 +18,16 @@ PAGES = {
 
 
 def axe_violations(page):
-    page.add_script_tag(content=AXE)
+    # A click that navigates returns before the new document has a <head>: wait for it to load,
+    # or axe is injected into a page that is being replaced.
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            page.add_script_tag(content=AXE)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )

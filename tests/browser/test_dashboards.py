@@ -1,6 +1,7 @@
 """Each demo role signs in and sees its own dashboard."""
 
 import pytest
+from playwright.sync_api import expect
 
 ROLES = [
     ("norfolk.commissioner", "Commissioner", "Norfolk County Council"),
@@ -17,7 +18,7 @@ def test_each_demo_role_signs_in_and_sees_its_dashboard(
     page, demo_data, sign_in, screenshot, username, role, organisation
 ):
     sign_in(page, username)
-    assert page.get_by_role("heading", name="What needs doing").is_visible()
+    expect(page.get_by_role("heading", name="What needs doing")).to_be_visible()
     banner = page.get_by_role("banner").inner_text()
     assert role in banner and organisation in banner
     screenshot(page, f"dashboard-{username}")
@@ -34,7 +35,7 @@ def test_commissioner_sees_the_fifteen_norfolk_schemes_in_five_lots(page, demo_d
         "Lot 4: West",
         "Lot 5: South",
     ):
-        assert page.get_by_role("heading", name=lot).is_visible()
+        expect(page.get_by_role("heading", name=lot)).to_be_visible()
     rows = page.locator("table tbody tr th[scope=row]")
     assert rows.count() == 15
     meadows = page.get_by_role("row", name="The Meadows")
@@ -46,8 +47,6 @@ def test_commissioner_sees_the_fifteen_norfolk_schemes_in_five_lots(page, demo_d
 def test_wrong_password_shows_an_error_and_no_dashboard(page, demo_data, sign_in):
     sign_in(page, "norfolk.commissioner", password="wrong-password")
     assert page.url.endswith("/accounts/login/")
-    assert (
-        page.get_by_role("alert")
-        .get_by_text("Please enter a correct username and password", exact=False)
-        .is_visible()
-    )
+    expect(
+        page.get_by_role("alert").get_by_text("Please enter a correct username and password", exact=False)
+    ).to_be_visible()

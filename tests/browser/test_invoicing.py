@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from playwright.sync_api import expect
 
 from invoicing.models import Invoice, InvoiceStatus
 from portal.models import User
@@ -87,16 +88,17 @@ def test_provider_submits_council_disputes_a_line_approves_and_pays_the_rest(
     page.get_by_role("button", name="Generate the invoice").click()
     page.wait_for_load_state("networkidle")
     invoice = Invoice.objects.get(contract=contract, part="")
-    assert page.get_by_role("heading", level=1).inner_text() == f"Invoice {invoice.number}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Invoice {invoice.number}")
     # 4 weeks × (10.50 h + 14.00 h) × £22.00 = £2,156.00, plus £9,517.76 unplanned care.
     assert invoice.net_total == D("2156.00") + D("9517.76")
     assert "£11,673.76" in page.content()
     _accessible(page, problems)
     screenshot(page, "invoicing-1-draft")
     page.get_by_role("link", name="Detail schedule", exact=True).click()
+    page.wait_for_url("**/schedule/")
     _accessible(page, problems)
     page.get_by_role("link", name="ISO", exact=False).first.click()  # how the first line was worked out
-    assert page.get_by_role("heading", name="How this was worked out").is_visible()
+    expect(page.get_by_role("heading", name="How this was worked out")).to_be_visible()
     _accessible(page, problems)
     screenshot(page, "invoicing-1b-line")
     page.goto(invoice.get_absolute_url())
@@ -116,6 +118,7 @@ def test_provider_submits_council_disputes_a_line_approves_and_pays_the_rest(
     page.get_by_role("link", name=f"Approve or dispute invoice {invoice.number}", exact=False).first.click()
     page.wait_for_load_state("networkidle")
     page.get_by_role("link", name="Dispute lines").click()
+    expect(page.get_by_label("Dispute line 2")).to_be_visible()
     _accessible(page, problems)
     page.get_by_label("Dispute line 2").check()
     page.get_by_label("Reason for line 2").fill("No call monitoring record for 28 April")
@@ -130,7 +133,7 @@ def test_provider_submits_council_disputes_a_line_approves_and_pays_the_rest(
     )
     assert undisputed.net_total + disputed.net_total == invoice.net_total
     assert disputed.net_total == D("308.00")  # 14.00 h × £22.00
-    assert page.get_by_role("heading", level=1).inner_text() == f"Undisputed part {undisputed.number}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Undisputed part {undisputed.number}")
     page.goto(invoice.get_absolute_url())
     parts = page.get_by_role("table", name="The undisputed and disputed parts")
     assert parts.get_by_role("row").count() == 3  # the header and the two invoices
@@ -145,7 +148,7 @@ def test_provider_submits_council_disputes_a_line_approves_and_pays_the_rest(
     page.get_by_label("BACS payment reference").fill("BACS-260601-17")
     page.get_by_role("button", name="Record the payment").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", level=1).inner_text() == f"Remittance advice RA-{undisputed.number}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Remittance advice RA-{undisputed.number}")
     assert "BACS-260601-17" in page.content()
     _accessible(page, problems)
     screenshot(page, "invoicing-5-remittance")

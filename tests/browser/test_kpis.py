@@ -4,6 +4,7 @@ accepts; screenshots of the RAG table and a trend chart (var/screenshots/kpis-*.
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from kpis import services
 from kpis.models import KpiReturn, ReturnStatus
@@ -92,35 +93,33 @@ def test_commissioner_queries_provider_answers_commissioner_accepts(page, sign_i
     screenshot(page, "kpis-trend-chart")
 
     page.goto(kpi_return.get_absolute_url())
-    assert page.locator("#return-status").inner_text() == "Submitted"
+    expect(page.locator("#return-status")).to_have_text("Submitted")
     page.get_by_role("link", name="Query the return").click()
     page.get_by_label("Query on N3 Missed scheduled visits", exact=False).fill(
         "Please explain the missed visits in August."
     )
     page.get_by_role("button", name="Send the queries").click()
-    assert page.locator("#return-status").inner_text() == "Queried by the council"
+    expect(page.locator("#return-status")).to_have_text("Queried by the council")
     _sign_out(page)
 
     _sign_in(page, sign_in, manager)
     page.goto(kpi_return.get_absolute_url())
     page.get_by_role("link", name="Answer the queries").click()
-    assert page.get_by_text("Please explain the missed visits in August.").is_visible()
+    expect(page.get_by_text("Please explain the missed visits in August.")).to_be_visible()
     page.get_by_label("Your answer on N3", exact=False).fill(
         "Agency cover failed twice; we have added a second on-call carer."
     )
     page.get_by_role("button", name="Send the answers and resubmit").click()
-    assert page.locator("#return-status").inner_text() == "Resubmitted"
+    expect(page.locator("#return-status")).to_have_text("Resubmitted")
     _sign_out(page)
 
     _sign_in(page, sign_in, commissioner)
     page.goto(kpi_return.get_absolute_url())
-    assert (
-        page.locator(".kpi-comment--answer")
-        .get_by_text("Agency cover failed twice", exact=False)
-        .is_visible()
-    )
+    expect(
+        page.locator(".kpi-comment--answer").get_by_text("Agency cover failed twice", exact=False)
+    ).to_be_visible()
     page.get_by_role("button", name="Accept the return").click()
-    assert page.locator("#return-status").inner_text() == "Accepted"
+    expect(page.locator("#return-status")).to_have_text("Accepted")
     screenshot(page, "kpis-return-accepted")
     kpi_return.refresh_from_db()
     assert kpi_return.status == ReturnStatus.ACCEPTED

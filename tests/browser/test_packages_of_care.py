@@ -3,6 +3,7 @@ their password; the order shows as active."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from packages_of_care.models import IndividualServiceOrder, OrderStatus
 from portal.roles import Role
@@ -61,12 +62,12 @@ def test_brokerage_issues_an_order_and_the_provider_accepts_it(page, sign_in, sc
     screenshot(page, "packages-order-draft-form")
     page.get_by_role("button", name="Save the draft").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("The draft order is saved").is_visible()
-    assert page.get_by_role("heading", name="Order ISO-").get_by_text("Draft").is_visible()
+    expect(page.get_by_text("The draft order is saved")).to_be_visible()
+    expect(page.get_by_role("heading", name="Order ISO-").get_by_text("Draft")).to_be_visible()
 
     page.get_by_role("button", name="Issue to Wensum Valley Care").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("The order is issued").is_visible()
+    expect(page.get_by_text("The order is issued")).to_be_visible()
     order = IndividualServiceOrder.objects.get()
     assert order.status == OrderStatus.ISSUED
     screenshot(page, "packages-order-issued")
@@ -74,7 +75,7 @@ def test_brokerage_issues_an_order_and_the_provider_accepts_it(page, sign_in, sc
 
     sign_in(page, manager.username, PASSWORD)
     panel = page.get_by_role("region", name="Orders")
-    assert panel.get_by_text("Orders to accept or decline").is_visible()
+    expect(panel.get_by_text("Orders to accept or decline")).to_be_visible()
     screenshot(page, "packages-provider-dashboard")
     panel.get_by_role("link", name=f"{order.reference} for Winifred Cubitt").click()
     page.get_by_role("link", name="Accept the order").click()
@@ -82,17 +83,17 @@ def test_brokerage_issues_an_order_and_the_provider_accepts_it(page, sign_in, sc
     # A wrong password is refused and the order stays issued.
     page.get_by_label("Your password").fill("not-my-password")
     page.get_by_role("button", name="Accept the order").click()
-    assert page.get_by_role("alert").get_by_text("The password is not right.").is_visible()
+    expect(page.get_by_role("alert").get_by_text("The password is not right.")).to_be_visible()
     order.refresh_from_db()
     assert order.status == OrderStatus.ISSUED
     page.get_by_label("Your password").fill(PASSWORD)
     screenshot(page, "packages-order-accept")
     page.get_by_role("button", name="Accept the order").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("You have accepted the order.").is_visible()
+    expect(page.get_by_text("You have accepted the order.")).to_be_visible()
     heading = page.get_by_role("heading", level=1)
     assert "Active" in heading.inner_text()
-    assert page.get_by_text("10.5 hours a week").first.is_visible()
+    expect(page.get_by_text("10.5 hours a week").first).to_be_visible()
     screenshot(page, "packages-order-active")
     order.refresh_from_db()
     assert order.status == OrderStatus.ACTIVE

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from portal.roles import Role
 from procurement.models import LotEntryCriterion
@@ -60,18 +61,18 @@ def test_apply_admit_call_off_bid_score_award(page, dorset, screenshot):
     _sign_in(page, "purbeck.manager")
     _nav(page, "Call-offs")
     page.get_by_role("link", name="Apply to Lot 2: Live in care").click()
-    assert page.get_by_text("CQC rated Good or Outstanding").is_visible()
+    expect(page.get_by_text("CQC rated Good or Outstanding")).to_be_visible()
     screenshot(page, "procurement-1-apply")
     page.get_by_label("Supporting statement").fill("Live-in carers across Purbeck from our Wareham office.")
     page.get_by_role("button", name="Send the application").click()
-    assert page.get_by_text("is sent to the council").is_visible()
+    expect(page.get_by_text("is sent to the council")).to_be_visible()
 
     # 2. The council sees the application and admits the provider.
     _sign_in(page, "dorset.commissioner")
     page.get_by_role("link", name="Purbeck Care Partnership applied to join Lot 2: Live in care").click()
     page.get_by_label("Admit to the lot").check()
     page.get_by_role("button", name="Record the decision").click()
-    assert page.get_by_text("Purbeck Care Partnership is admitted.").is_visible()
+    expect(page.get_by_text("Purbeck Care Partnership is admitted.")).to_be_visible()
     screenshot(page, "procurement-2-admitted")
 
     # 3. The council opens a call-off closing in ten minutes.
@@ -88,7 +89,7 @@ def test_apply_admit_call_off_bid_score_award(page, dorset, screenshot):
     screenshot(page, "procurement-3-calloff-form")
     page.get_by_role("button", name="Save the draft").click()
     page.get_by_role("button", name="Publish to the providers on the lot").click()
-    assert page.get_by_text("The call-off is published").is_visible()
+    expect(page.get_by_text("The call-off is published")).to_be_visible()
 
     # 4. The provider bids: £23.53 is above the band; £22.80 is accepted and sealed.
     _sign_in(page, "purbeck.manager")
@@ -98,19 +99,19 @@ def test_apply_admit_call_off_bid_score_award(page, dorset, screenshot):
     page.get_by_label(re.compile("^Question 1")).fill("Two carers per person, matched and trained locally.")
     page.get_by_label(re.compile("^Question 2")).fill("Outcomes agreed at the first visit, reviewed monthly.")
     page.get_by_role("button", name="Submit the bid").click()
-    assert page.get_by_text(
-        "The hourly rate £23.53 is above the price band of £21.00 to £23.52"
-    ).first.is_visible()
+    expect(
+        page.get_by_text("The hourly rate £23.53 is above the price band of £21.00 to £23.52").first
+    ).to_be_visible()
     screenshot(page, "procurement-4-bid-refused")
     page.get_by_label("Hourly rate (£)").fill("22.80")
     page.get_by_role("button", name="Submit the bid").click()
-    assert page.get_by_text("Your bid is submitted and sealed").is_visible()
+    expect(page.get_by_text("Your bid is submitted and sealed")).to_be_visible()
 
     # Before the closing time the council sees no bid.
     _sign_in(page, "dorset.commissioner")
     _nav(page, "Call-offs")
     page.get_by_role("link", name="DOR-L2-01: Live-in care, Purbeck").first.click()
-    assert page.get_by_text("Bids are sealed until").is_visible()
+    expect(page.get_by_text("Bids are sealed until")).to_be_visible()
     assert page.get_by_text("22.80").count() == 0
     screenshot(page, "procurement-5-sealed")
 
@@ -122,30 +123,30 @@ def test_apply_admit_call_off_bid_score_award(page, dorset, screenshot):
         page.get_by_label("Score for question 2 (0 to 5)").fill("3")
         page.get_by_role("button", name="Save the scores").click()
         # Quality 40×4/5 + 30×3/5 = 50.00; price 30 (the only bid); total 80.00.
-        assert page.get_by_role("cell", name="80.00").is_visible()
+        expect(page.get_by_role("cell", name="80.00")).to_be_visible()
         screenshot(page, "procurement-6-ranked")
         page.get_by_role("button", name="Award to Purbeck Care Partnership").click()
-        assert page.get_by_text("contract DOR-L2-PUR at £22.80 an hour").is_visible()
+        expect(page.get_by_text("contract DOR-L2-PUR at £22.80 an hour")).to_be_visible()
         contract = Contract.objects.get(reference="DOR-L2-PUR")
         assert contract.rate_on(dt.date(2027, 4, 5)).planned_hourly_rate == Decimal("22.80")
         _nav(page, "Contracts")
-        assert page.get_by_role("link", name="DOR-L2-PUR").is_visible()
+        expect(page.get_by_role("link", name="DOR-L2-PUR")).to_be_visible()
         screenshot(page, "procurement-7-council-contracts")
 
         # 6. The contract appears for the provider too.
         _sign_in(page, "purbeck.manager")
         _nav(page, "Contracts")
         page.get_by_role("link", name="DOR-L2-PUR").click()
-        assert page.get_by_text("£22.80").first.is_visible()
+        expect(page.get_by_text("£22.80").first).to_be_visible()
         screenshot(page, "procurement-8-provider-contract")
 
 
 def _my_pages(side):
     """The issue-7 pages each demo side sees, found in the demo data."""
-    from compliance.models import RatingNotification
+    from compliance.models import ProviderDuty, RatingNotification
     from portal.models import Organisation
-    from procurement.models import Bid, CallOff, LotMembership
-    from schemes.models import Lot
+    from procurement.models import Bid, CallOff
+    from schemes.models import Lot, LotMembership
     from workforce.models import StaffMember
 
     dorset = Organisation.objects.get(name="Dorset Council")
@@ -171,6 +172,8 @@ def _my_pages(side):
             f"/compliance/providers/{purbeck.pk}/",
             "/compliance/capacity/",
             "/compliance/insurance/requirements/",
+            "/compliance/terms/",
+            "/compliance/duties/",
             f"/workforce/training/?provider={purbeck.pk}",
         ]
     if side == "purbeck.manager":
@@ -187,6 +190,8 @@ def _my_pages(side):
             "/compliance/policies/new/",
             "/compliance/capacity/",
             "/compliance/capacity/new/",
+            "/compliance/duties/",
+            "/compliance/duties/new/",
             "/workforce/",
             "/workforce/staff/new/",
             f"/workforce/staff/{staff.pk}/",
@@ -195,7 +200,8 @@ def _my_pages(side):
         ]
     markeaton = Organisation.objects.get(name="Markeaton Support")
     notice = RatingNotification.objects.filter(provider=markeaton).first()
-    return [f"/compliance/providers/{markeaton.pk}/", notice.get_absolute_url()]
+    duty = ProviderDuty.objects.filter(provider=markeaton).first()
+    return [f"/compliance/providers/{markeaton.pk}/", notice.get_absolute_url(), duty.get_absolute_url()]
 
 
 def test_demo_pages_are_accessible(page, demo_data, screenshot):
@@ -223,24 +229,24 @@ def test_demo_framework_compliance_and_training_pages(page, demo_data, screensho
     """The demo's framework view, a compliance record with a rating below Good, capacity and the
     training matrix, as each side sees them."""
     _sign_in(page, "dorset.commissioner", DEMO_PASSWORD)
-    assert page.get_by_role("heading", name="Frameworks and call-offs").is_visible()
+    expect(page.get_by_role("heading", name="Frameworks and call-offs")).to_be_visible()
     screenshot(page, "procurement-demo-dorset-dashboard")
     _nav(page, "Call-offs")
     page.get_by_role("link", name=re.compile("Providers on Dorset Care")).click()
-    assert page.get_by_role("row", name=re.compile("Purbeck Care Partnership")).first.is_visible()
+    expect(page.get_by_role("row", name=re.compile("Purbeck Care Partnership")).first).to_be_visible()
     screenshot(page, "procurement-demo-framework-providers")
     page.goto("/compliance/capacity/")
-    assert page.get_by_role("heading", name="Weekly capacity").is_visible()
+    expect(page.get_by_role("heading", name="Weekly capacity")).to_be_visible()
     screenshot(page, "compliance-demo-capacity")
 
     _sign_in(page, "derby.commissioner", DEMO_PASSWORD)
     _nav(page, "Compliance")
     page.get_by_role("link", name="Markeaton Support").click()
-    assert page.get_by_text("CQC rated Requires improvement").first.is_visible()
+    expect(page.get_by_text("CQC rated Requires improvement").first).to_be_visible()
     screenshot(page, "compliance-demo-markeaton")
 
     _sign_in(page, "wensum.manager", DEMO_PASSWORD)
     _nav(page, "Staff")
     page.get_by_role("link", name="Training matrix").click()
-    assert page.get_by_role("link", name="WVC-001").is_visible()
+    expect(page.get_by_role("link", name="WVC-001")).to_be_visible()
     screenshot(page, "workforce-demo-training-matrix")

@@ -5,9 +5,10 @@ them. Screenshots in var/screenshots/visits-*.png."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
-from tests.visits.helpers import csv_of, row, setup
+from tests.visits.helpers import csv_of, row_on, setup
 from visits.models import Visit
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -29,22 +30,22 @@ def _rows(bad: bool):
     for day in (1, 2, 3):
         d = dt.date(2026, 4, day)
         rows.append(
-            row(
+            row_on(
+                f"{d}",
+                "08:00",
+                "08:45",
+                "08:03",
+                "08:41",
                 order_reference="ISO-000123",
-                scheduled_start=f"{d} 08:00",
-                scheduled_end=f"{d} 08:45",
-                actual_start=f"{d} 08:03",
-                actual_end=f"{d} 08:41",
                 carer_reference="C1" if not (bad and day == 3) else "C9",
             )
         )
     rows.append(
-        row(
+        row_on(
+            "2026-04-03",
+            "12:30",
+            "13:00",
             order_reference="ISO-000123",
-            scheduled_start="2026-04-03 12:30",
-            scheduled_end="2026-04-03 13:00",
-            actual_start="",
-            actual_end="",
             status="cancelled_short_notice",
             cancelled_at="2026-04-03 09:10",
             cancellation_reason="Family visiting",
@@ -57,7 +58,7 @@ def test_upload_with_preview_then_form_entry(page, world, screenshot, tmp_path, 
     sign_in(page, world.staff_user.username, PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Visits").click()
     page.get_by_role("navigation", name="Visits").get_by_role("link", name="Upload visits").click()
-    assert page.get_by_role("heading", name="Upload visits").is_visible()
+    expect(page.get_by_role("heading", name="Upload visits")).to_be_visible()
 
     bad = tmp_path / "april-visits.csv"
     bad.write_bytes(csv_of(_rows(bad=True)))
@@ -82,7 +83,7 @@ def test_upload_with_preview_then_form_entry(page, world, screenshot, tmp_path, 
     screenshot(page, "visits-upload-preview")
     page.get_by_role("button", name="Import 4 new and 0 updated").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", name="Imported").is_visible()
+    expect(page.get_by_role("heading", name="Imported")).to_be_visible()
     screenshot(page, "visits-upload-imported")
     assert Visit.objects.count() == 4
 
@@ -103,7 +104,7 @@ def test_upload_with_preview_then_form_entry(page, world, screenshot, tmp_path, 
     page.get_by_label("Actual end").fill("2026-04-04T08:44")
     page.get_by_role("button", name="Save the visit").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_role("heading", name="Visit on 04 April 2026 at 08:00").is_visible()
+    expect(page.get_by_role("heading", name="Visit on 04 April 2026 at 08:00")).to_be_visible()
     assert "The visit is recorded." in page.get_by_text("The visit is recorded.").inner_text()
     screenshot(page, "visits-detail")
 
@@ -111,5 +112,5 @@ def test_upload_with_preview_then_form_entry(page, world, screenshot, tmp_path, 
     page.get_by_label("From").fill("2026-04-01")
     page.get_by_label("To").fill("2026-04-30")
     page.get_by_role("button", name="Show visits").click()
-    assert page.get_by_text("5 visits").is_visible()
+    expect(page.get_by_text("5 visits")).to_be_visible()
     screenshot(page, "visits-list")

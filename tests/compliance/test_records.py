@@ -13,8 +13,9 @@ from compliance import selectors, services
 from compliance.models import CapacitySnapshot
 from portal.models import Alert
 from portal.roles import Role
-from procurement.models import MembershipStatus
+from schemes.models import MembershipStatus
 from tests.factories import CommissionerFactory, ContractFactory, LotFactory, ProviderFactory, user_for
+from tests.helpers import json_status
 from tests.procurement.factories import member
 from workforce.catalogue import ensure_catalogue
 from workforce.models import StaffMember
@@ -76,25 +77,21 @@ def test_the_periodic_check_raises_alerts_once_and_resolves_them_when_renewed(w)
     ensure_catalogue()
     certificate(w, "employers_liability", "5000000", dt.date(2026, 6, 20))  # within 30 days
     certificate(w, "public_liability", "10000000", dt.date(2026, 5, 31))  # expired yesterday
-    services.policy_add(
-        actor=w["manager"],
-        provider=w["provider"],
-        kind="business_continuity",
-        title="BCP",
-        approved_on=dt.date(2024, 5, 1),
-        review_due_on=dt.date(2026, 5, 1),
-    )
-    services.policy_add(
-        actor=w["manager"],
-        provider=w["provider"],
-        kind="complaints",
-        title="Complaints",
-        approved_on=dt.date(2024, 6, 10),
-        review_due_on=dt.date(2026, 6, 10),
-    )
+    for kind, title, approved_on, review_due_on in (
+        ("business_continuity", "BCP", dt.date(2024, 5, 1), dt.date(2026, 5, 1)),
+        ("complaints", "Complaints", dt.date(2024, 6, 10), dt.date(2026, 6, 10)),
+    ):
+        services.policy_add(
+            actor=w["manager"],
+            provider=w["provider"],
+            kind=kind,
+            title=title,
+            approved_on=approved_on,
+            review_due_on=review_due_on,
+        )
     StaffMember.objects.create(provider=w["provider"], reference="DEC-001", started_on=dt.date(2025, 1, 6))
 
-    assert services.compliance_alerts_raise(today=TODAY) == 6
+    assert services.compliance_alerts_raise(today=TODAY) == 7
     titles = {(a.recipient.name, a.kind): a.title for a in Alert.objects.open()}
     assert titles == {
         (
@@ -117,9 +114,15 @@ def test_the_periodic_check_raises_alerts_once_and_resolves_them_when_renewed(w)
             "Derwent Extra Care Services",
             "policy-review-due",
         ): "Your complaints policy is due for review by 10 Jun 2026",
-        # 13 mandatory courses never done (no deadline) and MCA/DoLS (6 months) and Dementia
+        # No council here sets requirements, so the catalogue's default applies: the 19 mandatory
+        # courses of [002 §6.1] never done (no deadline), and MCA/DoLS (6 months) and Dementia
         # Friends (9 months) overdue for someone who started on 6 Jan 2025.
-        ("Derwent Extra Care Services", "training-overdue"): "Training: 2 items overdue and 13 not done",
+        ("Derwent Extra Care Services", "training-overdue"): "Training: 2 items overdue and 19 not done",
+        # DEC-001 has no DBS check, no references and no right to work check recorded: 3 items.
+        (
+            "Derwent Extra Care Services",
+            "vetting-gaps",
+        ): "Vetting: 3 items missing for 1 member of staff (DBS, references, right to work)",
     }
     assert services.compliance_alerts_raise(today=TODAY) == 0  # idempotent
 
@@ -135,32 +138,22 @@ def test_capacity_reports_replace_the_week_and_councils_see_who_has_not_reported
     lot = w["contract"].lot
     other = ProviderFactory(name="Other Care")
     member(lot, other, status=MembershipStatus.ADMITTED)
-    snapshot, created = services.capacity_report(
-        actor=w["manager"],
-        provider=w["provider"],
-        lot=lot,
-        week_starting=dt.date(2026, 6, 3),
-        area="Alvaston",
-        available_hours=D("20"),
-    )
+
+    def report(week_starting, area, hours):
+        return services.capacity_report(
+            actor=w["manager"],
+            provider=w["provider"],
+            lot=lot,
+            week_starting=week_starting,
+            area=area,
+            available_hours=D(hours),
+        )
+
+    snapshot, created = report(dt.date(2026, 6, 3), "Alvaston", "20")
     assert created and snapshot.week_starting == dt.date(2026, 6, 1) and snapshot.commissioner == w["derby"]
-    again, created = services.capacity_report(
-        actor=w["manager"],
-        provider=w["provider"],
-        lot=lot,
-        week_starting=dt.date(2026, 6, 1),
-        area="alvaston",
-        available_hours=D("20"),
-    )
+    again, created = report(dt.date(2026, 6, 1), "alvaston", "20")
     assert again.pk == snapshot.pk and not created
-    services.capacity_report(
-        actor=w["manager"],
-        provider=w["provider"],
-        lot=lot,
-        week_starting=dt.date(2026, 6, 1),
-        area="Alvaston",
-        available_hours=D("24.5"),
-    )
+    report(dt.date(2026, 6, 1), "Alvaston", "24.5")
     assert CapacitySnapshot.objects.get().available_hours == D("24.5")
     with pytest.raises(ValidationError, match="only for lots you are on"):
         services.capacity_report(
@@ -216,11 +209,11 @@ def test_api_capacity_is_created_then_replaced_and_requirements_are_set_by_the_c
         == 200
     )
     assert (
-        api_client.post(
+        json_status(
+            api_client,
             reverse("compliance-api:insurance-requirement-list"),
             {"insurance_kind": "public_liability", "minimum_cover": "1"},
-            format="json",
-        ).status_code
+        )
         == 403
     )
     api_client.force_authenticate(w["derby_user"])

@@ -59,3 +59,69 @@ def test_a_missing_or_expired_certificate_is_a_gap():
         ("public_liability", "expired"),
     ]
     assert gaps[0].text == "No employer's liability insurance certificate"
+
+
+# Notices as each council's terms say [004 §8.1.7], [002 §4.3] ------------------------------
+
+NORFOLK = rules.NoticeTerms(inspection_report_hours=24)
+DERBY_TERMS = rules.NoticeTerms(rating_notice_working_days=2)
+BOTH = rules.NoticeTerms(inspection_report_hours=24, rating_notice_working_days=2)
+FRIDAY = dt.date(2026, 8, 28)
+RECEIVED = dt.datetime(2026, 8, 28, 14, 0, tzinfo=dt.UTC)  # Friday 15:00 in London
+
+
+def at_london(moment: dt.datetime) -> str:
+    return moment.astimezone(rules.LONDON).strftime("%a %d %b %H:%M")
+
+
+def test_norfolk_is_owed_every_inspection_within_24_clock_hours():
+    for rating in ("good", "outstanding", "requires_improvement"):
+        deadline = rules.notice_deadline(NORFOLK, rating=rating, rated_on=FRIDAY, report_received_at=RECEIVED)
+        # Friday 15:00 + 24 h = Saturday 15:00 (clock hours: the weekend counts).
+        assert at_london(deadline.due_at) == "Sat 29 Aug 15:00"
+        assert (deadline.report_required, deadline.plan_required) == (True, False)
+
+
+def test_derby_is_owed_a_rating_below_good_within_2_working_days_and_nothing_for_good():
+    deadline = rules.notice_deadline(
+        DERBY_TERMS, rating="inadequate", rated_on=FRIDAY, report_received_at=RECEIVED
+    )
+    # Friday 28 Aug; Mon 31 Aug is the summer bank holiday: Tue 1 Sep, Wed 2 Sep — by 23:59.
+    assert at_london(deadline.due_at) == "Wed 02 Sep 23:59"
+    assert (deadline.due_on, deadline.report_required, deadline.plan_required) == (
+        dt.date(2026, 9, 2),
+        False,
+        True,
+    )
+    assert (
+        rules.notice_deadline(DERBY_TERMS, rating="good", rated_on=FRIDAY, report_received_at=RECEIVED)
+        is None
+    )
+    assert (
+        rules.notice_deadline(
+            rules.NoticeTerms(), rating="inadequate", rated_on=FRIDAY, report_received_at=RECEIVED
+        )
+        is None
+    )
+
+
+def test_a_council_asking_both_gets_one_notice_by_the_earlier_deadline_and_the_plan():
+    deadline = rules.notice_deadline(
+        BOTH, rating="requires_improvement", rated_on=FRIDAY, report_received_at=RECEIVED
+    )
+    assert at_london(deadline.due_at) == "Sat 29 Aug 15:00"  # 24 h beats 2 working days
+    assert (deadline.report_required, deadline.plan_required) == (True, True)
+
+
+def test_duty_due_dates():
+    # A significant change is notified at once [004 §3.4.1]: the same day, even a Saturday.
+    assert rules.duty_due("significant_change", dt.date(2026, 8, 29)) == dt.date(2026, 8, 29)
+    assert rules.duty_due("safeguarding_lead", FRIDAY) == FRIDAY  # [002 §4.8]
+    # A serious-harm review begun on Friday 28 Aug: by the next working day, Tuesday 1 Sep
+    # (Monday 31 Aug is the bank holiday) [004 §8.2.2].
+    assert rules.duty_due("serious_harm_review", FRIDAY) == dt.date(2026, 9, 1)
+    # The self-assessment a year after the last one [002 §5], or the council's own interval.
+    assert rules.duty_due("self_assessment", dt.date(2025, 2, 28)) == dt.date(2026, 2, 28)
+    assert rules.duty_due("self_assessment", dt.date(2025, 2, 28), 6) == dt.date(2025, 8, 28)
+    # Consent to sub-contract before the sub-contractor starts [002 §6.4], [003 §11].
+    assert rules.duty_due("subcontracting", dt.date(2026, 10, 5)) == dt.date(2026, 10, 5)

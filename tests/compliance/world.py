@@ -11,9 +11,11 @@ from django.core.files.storage import default_storage
 
 from compliance.models import (
     CapacitySnapshot,
+    ComplianceTerms,
     InsuranceCertificate,
     InsuranceRequirement,
     OfstedRegistration,
+    ProviderDuty,
     ProviderPolicy,
     RatingChange,
     RatingNotification,
@@ -44,6 +46,13 @@ def build(world):
                 source=f"Contract {ref(key)}",
             ),
         )
+        world.put(
+            "compliance_terms",
+            key,
+            ComplianceTerms.objects.create(
+                commissioner=world.orgs[key], rating_notice_working_days=2, source=f"Contract {ref(key)}"
+            ),
+        )
     for pair, (c_key, p_key) in PAIR_PARTIES.items():
         provider, commissioner = world.orgs[p_key], world.orgs[c_key]
         change = RatingChange.objects.create(
@@ -64,6 +73,8 @@ def build(world):
             action_plan_summary=f"Plan {pii(pair)}",
         )
         notice.action_plan.name = document
+        notice.report.name = document
+        notice.plan_required = True
         notice.save()
         world.put("rating_notification", pair, notice)
         OfstedRegistration.objects.create(provider=provider, urn=pii(pair), rating="good")
@@ -97,3 +108,15 @@ def build(world):
         ).fill_commissioner()
         capacity.save()
         world.put("capacity", pair, capacity)
+        world.put(
+            "duty",
+            pair,
+            ProviderDuty.objects.create(
+                provider=provider,
+                commissioner=commissioner,
+                kind="subcontracting",
+                summary=f"Sub-contract {pii(pair)}",
+                occurred_on=dt.date(2026, 12, 1),
+                due_on=dt.date(2026, 12, 1),
+            ),
+        )

@@ -3,14 +3,14 @@
 Pages are used with a browser session (an API client signed in that way reads only). Running an
 invoice is open to the council's commissioners and the provider's managers; the provider's
 manager submits; the council's commissioners approve, dispute, pay, resolve disputes, decide
-block reviews and set invoicing terms. Everyone in the pair reads.
+block reviews, record block volumes and set invoicing terms. Everyone in the pair reads.
 
 API write routes list `api_client_rw` and accept 403 (`extra_ok`) because the matrix names roles
 without their side: a council token (commission) may approve but not submit, a provider token
 (provider_manage) the reverse. tests/invoicing/test_api.py checks each side's token exactly.
 """
 
-from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+from tests.matrix.routes import EVERYONE_SIGNED_IN, api, at, on
 
 ALL = EVERYONE_SIGNED_IN
 COUNCIL = frozenset({"commissioner"})
@@ -21,39 +21,25 @@ NS = "invoicing"
 API = "invoicing-api"
 
 
-def _pk(name, owner="C1P1"):
-    return lambda w: {"pk": w.get(name, owner).pk}
-
-
 def page(name, record=None, **extra):
-    if record is None:
-        return Route(f"{NS}:{name}", {"GET": ALL}, **extra)
-    return Route(f"{NS}:{name}", {"GET": ALL}, kwargs=_pk(record), owner="C1P1", **extra)
+    return at(f"{NS}:{name}", {"GET": ALL}, record, **extra)
 
 
 def form(name, roles, record=None, *, get=None, **extra):
     """A page with a form: GET shows it (to `get`, default the same roles), POST submits it."""
-    allowed = {"GET": get or roles, "POST": roles}
-    if record is None:
-        return Route(f"{NS}:{name}", allowed, **extra)
-    return Route(f"{NS}:{name}", allowed, kwargs=_pk(record), owner="C1P1", **extra)
+    return at(f"{NS}:{name}", {"GET": get or roles, "POST": roles}, record, **extra)
 
 
 def button(name, roles, record):
-    return Route(f"{NS}:{name}", {"POST": roles}, kwargs=_pk(record), owner="C1P1")
+    return at(f"{NS}:{name}", {"POST": roles}, record)
 
 
 def api_read(name, record=None, **extra):
-    if record is None:
-        return Route(f"{API}:{name}", {"GET": ALL}, **extra)
-    return Route(f"{API}:{name}", {"GET": ALL}, kwargs=_pk(record), owner="C1P1", **extra)
+    return at(f"{API}:{name}", {"GET": ALL}, record, **extra)
 
 
 def api_action(name, roles, record=None):
-    roles = roles | {"api_client_rw"}
-    if record is None:
-        return Route(f"{API}:{name}", {"POST": roles}, extra_ok=OTHER_SIDE)
-    return Route(f"{API}:{name}", {"POST": roles}, kwargs=_pk(record), owner="C1P1", extra_ok=OTHER_SIDE)
+    return at(f"{API}:{name}", {"POST": roles | {"api_client_rw"}}, record, extra_ok=OTHER_SIDE)
 
 
 ROUTES = [
@@ -74,13 +60,9 @@ ROUTES = [
     page("remittance-pdf", "remittance"),
     page("block-review-list"),
     form("block-review-detail", COUNCIL, "block_review", get=ALL),
-    Route(
-        f"{NS}:terms-edit",
-        {"GET": COUNCIL, "POST": COUNCIL},
-        kwargs=_pk("contract"),
-        owner="C1P1",
-        reference=True,
-    ),
+    form("terms-edit", COUNCIL, "contract", reference=True),
+    page("block-volume-list", "block_contract", reference=True),
+    form("block-volume-create", COUNCIL, "block_contract", reference=True),
 ]
 ROUTES += [
     page(f"invoice-{document}-{fmt}", "invoice_split" if document == "summary" else "invoice")
@@ -108,4 +90,17 @@ ROUTES += [
     api_read("block-review-list"),
     api_read("block-review-detail", "block_review"),
     api_action("block-review-decide", COUNCIL, "block_review"),
+    *api(f"{API}:block-volume", ("block_volume", "C1P1"), writers=COUNCIL, reference=True),
+]
+
+# A contract's invoicing terms, by the contract (reference data): both sides read them; the
+# council's commissioners and its read-write tokens set them.
+_TERMS_WRITERS = frozenset({"commissioner", "api_client_rw:council"})
+ROUTES += [
+    on(
+        "invoicing-api:invoicing-terms-detail",
+        {"GET": EVERYONE_SIGNED_IN, "PUT": _TERMS_WRITERS, "PATCH": _TERMS_WRITERS},
+        ("contract", "C1P1"),
+        reference=True,
+    ),
 ]

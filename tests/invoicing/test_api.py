@@ -13,6 +13,7 @@ from invoicing import services
 from invoicing.models import Invoice, InvoiceStatus, LineKind
 from portal.roles import Capability
 from tests.factories import ContractFactory, ProviderFactory, api_token_for
+from tests.helpers import json_status
 from tests.invoicing.conftest import P_START, daily_visits, on
 from tests.packages_of_care.factories import OrderFactory
 
@@ -123,20 +124,10 @@ def test_dispute_by_api_splits_the_invoice(invoice, council_api, provider_api):
     }
     assert parts["U"]["status"] == "submitted" and parts["D"]["status"] == "disputed"
     assert D(parts["U"]["net_total"]) + D(parts["D"]["net_total"]) == invoice.net_total
-    resolve = council_api.post(
-        f"/api/v1/invoice-disputes/{dispute['id']}/resolve/",
-        {"outcome": "paid", "note": "Evidence found"},
-        format="json",
-    )
+    resolve_url = f"/api/v1/invoice-disputes/{dispute['id']}/resolve/"
+    resolve = council_api.post(resolve_url, {"outcome": "paid", "note": "Evidence found"}, format="json")
     assert resolve.status_code == 200 and resolve.json()["outcome"] == "paid"
-    assert (
-        provider_api.post(
-            f"/api/v1/invoice-disputes/{dispute['id']}/resolve/",
-            {"outcome": "paid", "note": "x"},
-            format="json",
-        ).status_code
-        == 403
-    )
+    assert json_status(provider_api, resolve_url, {"outcome": "paid", "note": "x"}) == 403
 
 
 def test_generate_by_api_is_idempotent(hourly_contract, order, provider_api, council_api):
@@ -151,29 +142,19 @@ def test_generate_by_api_is_idempotent(hourly_contract, order, provider_api, cou
     )
     assert wrong.status_code == 400 and "period_start" in wrong.json()["errors"]
     other = ContractFactory(provider=ProviderFactory(name="Another provider"))
-    assert (
-        provider_api.post(
-            "/api/v1/invoices/generate/", {**body, "contract": other.pk}, format="json"
-        ).status_code
-        == 404
-    )
+    assert json_status(provider_api, "/api/v1/invoices/generate/", {**body, "contract": other.pk}) == 404
 
 
-def test_block_review_decision_by_api(block_contract, council_api, provider_api):
-    OrderFactory(contract=block_contract, weekly_hours=D("10"), start_date=dt.date(2025, 4, 1))
-    OrderFactory(
-        contract=block_contract,
-        weekly_hours=D("5"),
-        start_date=dt.date(2025, 4, 1),
-        end_date=dt.date(2026, 3, 31),
-    )
+def test_block_review_decision_by_api(block_contract, block_orders, council_api, provider_api):
     services.invoice_generate(contract_id=block_contract.pk, period_start=dt.date(2026, 4, 1))
     review = provider_api.get("/api/v1/block-reviews/").json()["results"][0]
     assert review["outcome"] == "proposed" and review["proposed_weekly_hours"] == "15.00"
     url = f"/api/v1/block-reviews/{review['id']}/decide/"
     assert provider_api.post(url, {"accept": True}, format="json").status_code == 403
     assert council_api.post(url, {"accept": False}, format="json").status_code == 400  # no reason
-    response = council_api.post(url, {"accept": True}, format="json")
+    invoice = provider_api.get("/api/v1/invoices/?kind=block").json()["results"][0]
+    assert invoice["net_total"] == "2905.50"  # the agreed volume: 10 h × 13 × £22.35
+    response = council_api.post(url, {"accept": True, "effective_from": "2026-04-01"}, format="json")
     assert response.status_code == 200 and response.json()["outcome"] == "accepted"
     invoice = provider_api.get("/api/v1/invoices/?kind=block").json()["results"][0]
     assert invoice["net_total"] == "4358.25"  # 15 h × 13 × £22.35

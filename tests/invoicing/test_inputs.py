@@ -1,23 +1,24 @@
-"""The run's inputs gathered in one statement on PostgreSQL equal, value for value, the inputs the
-querysets gather (used elsewhere, e.g. SQLite), and so fingerprint the same; and the per-order
-shortcuts of the line computation give the figures the day-by-day rules give."""
+"""The run's inputs gathered in one statement equal, value for value, the inputs the querysets
+gather query by query, and so fingerprint the same; a week's visit totals and run positions from
+the SQL generated off `visits.rules` equal the pure-Python rules worked visit by visit (the
+oracle); and the per-order shortcuts of the line computation give the figures the day-by-day
+rules give."""
 
 import datetime as dt
 import itertools
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 
 from invoicing import rules, schedule, selectors
 from invoicing.models import InvoicingTerms
 from packages_of_care.models import OrderStatus, OrderVersion, TemporaryVariationStatus
 from packages_of_care.rules import Version, commissioned_minutes
-from schemes.services import contract_rate_set
-from tests.invoicing.conftest import NEXT_START, P_END, P_START
+from tests.invoicing.conftest import NEXT_START, P_END, P_START, planned_rate_from
 from tests.packages_of_care.factories import AbsenceFactory, OrderFactory, TemporaryVariationFactory
 from tests.visits.factories import VisitFactory, at
-from visits.models import VisitStatus
+from visits.models import Visit, VisitStatus
+from visits.rules import PAYMENT_RUN_STATUSES, VisitFact, WeekVisits, run_positions
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +39,7 @@ def _visits(order, first: dt.date, statuses, minutes=60, hour=8, **extra):
 @pytest.fixture
 def busy_contract(hourly_contract):
     """Orders with every kind of visit, versions, absences, variations and a rate change."""
-    contract_rate_set(
-        actor=None,
-        contract=hourly_contract,
-        effective_from=dt.date(2026, 5, 13),
-        planned_hourly_rate=D("23.10"),
-        unplanned_hourly_rate=D("24.28"),
-    )
+    planned_rate_from(hourly_contract, dt.date(2026, 5, 13), D("23.10"))
     varied = OrderFactory(contract=hourly_contract, weekly_hours=D("14.25"), start_date=dt.date(2026, 3, 2))
     OrderVersion.objects.create(
         order=varied, number=2, effective_from=dt.date(2026, 5, 6), weekly_hours=D("21")
@@ -113,7 +108,6 @@ def busy_contract(hourly_contract):
     return hourly_contract
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement inputs are PostgreSQL's")
 @pytest.mark.parametrize("each_carer", [True, False])
 @pytest.mark.parametrize("start", [P_START, NEXT_START])
 def test_one_statement_gathers_what_the_querysets_gather(busy_contract, each_carer, start):
@@ -121,22 +115,45 @@ def test_one_statement_gathers_what_the_querysets_gather(busy_contract, each_car
     terms.count_each_carer = each_carer
     end = start + dt.timedelta(days=27)
     one = selectors.hourly_inputs(busy_contract, terms, start, end)
-    orm = selectors.hourly_inputs_orm(busy_contract, terms, start, end)
+    orm = selectors.hourly_inputs_from_querysets(busy_contract, terms, start, end)
     assert one == orm
     assert repr(one) == repr(orm)
     assert schedule.inputs_digest(one) == schedule.inputs_digest(orm)
     assert schedule.hourly_schedule(one) == schedule.hourly_schedule(orm)
+    assert one.week_visits == _week_visits_by_hand([o.id for o in one.orders], start, end, each_carer)
     if start == P_START:
         # The scenario reaches what it is for: late cancellations, absences, variations.
         assert sum(len(w.late_in_run) for w in one.week_visits.values()) >= 4
         assert one.absences and one.variations and len(one.orders) == 5
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement inputs are PostgreSQL's")
+def _week_visits_by_hand(order_ids, start, end, per_carer):
+    """The oracle: every visit of the orders read back to the start of time, run positions from
+    `visits.rules.run_positions`, week totals from `WeekVisits.from_visits` — no SQL rule. Weeks
+    from the 4 before the period (−4 to −1: the tolerance's run reads them)."""
+    weeks = {}
+    since = start - dt.timedelta(days=28)
+    for order_id in order_ids:
+        visits = list(
+            Visit.objects.filter(order_id=order_id, visit_date__lte=end).order_by("scheduled_start", "id")
+        )
+        positions = run_positions([v.status for v in visits], PAYMENT_RUN_STATUSES)
+        by_week = {}
+        for visit, position in zip(visits, positions, strict=True):
+            if visit.visit_date >= since:
+                fact = VisitFact(
+                    visit.status, visit.scheduled_minutes, visit.actual_minutes, position, visit.carers
+                )
+                by_week.setdefault((visit.visit_date - start).days // 7, []).append(fact)
+        for week, facts in by_week.items():
+            weeks[(order_id, week)] = WeekVisits.from_visits(facts, per_carer=per_carer)
+    return {key: weeks[key] for key in sorted(weeks)}
+
+
 def test_one_statement_with_no_orders(hourly_contract):
     terms = InvoicingTerms.for_contract(hourly_contract)
     one = selectors.hourly_inputs(hourly_contract, terms, P_START, P_END)
-    assert one == selectors.hourly_inputs_orm(hourly_contract, terms, P_START, P_END)
+    assert one == selectors.hourly_inputs_from_querysets(hourly_contract, terms, P_START, P_END)
     assert one.orders == [] and one.week_visits == {} and one.unplanned
 
 

@@ -13,22 +13,13 @@ from hypothesis import strategies as st
 from invoicing import documents, services
 from invoicing.models import Invoice, InvoiceLine
 from portal.models import AuditEvent
-from schemes.services import contract_rate_set
-from tests.invoicing.conftest import P_START, on
+from tests.invoicing.conftest import P_START, VISIT_OUTCOMES, on, planned_rate_from
 from tests.packages_of_care.factories import AbsenceFactory, OrderFactory, TemporaryVariationFactory
 from tests.visits.factories import VisitFactory, at
 
 pytestmark = pytest.mark.django_db
 
-STATUSES = [
-    "completed",
-    "completed",
-    "shortened_by_service_user",
-    "aborted",
-    "cancelled_short_notice",
-    "cancelled_with_notice",
-    "missed",
-]
+STATUSES = ["completed", *VISIT_OUTCOMES]  # completed twice over: the usual case
 
 visit = st.tuples(
     st.integers(min_value=-5, max_value=27),  # day of the period (negative: the period before)
@@ -94,13 +85,7 @@ def _two_places(value: D) -> bool:
 def test_invoice_properties(hourly_contract, orders, rate_change, disputed):
     with transaction.atomic():
         if rate_change is not None:
-            contract_rate_set(
-                actor=None,
-                contract=hourly_contract,
-                effective_from=P_START + dt.timedelta(days=rate_change),
-                planned_hourly_rate=D("23.17"),
-                unplanned_hourly_rate=D("24.28"),
-            )
+            planned_rate_from(hourly_contract, P_START + dt.timedelta(days=rate_change), D("23.17"))
         for spec in orders:
             _build(hourly_contract, spec)
         invoice = services.invoice_generate(contract_id=hourly_contract.pk, period_start=P_START).invoice

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from invoicing import rules
 from invoicing.rules import AbsenceSpan, VariationSpan, VisitFact, WeekVisits
 from packages_of_care.rules import Version
+from tests.invoicing.conftest import VISIT_OUTCOMES
 
 MON_4_MAY = dt.date(2026, 5, 4)
 SUN_10_MAY = dt.date(2026, 5, 10)
@@ -274,10 +275,11 @@ def test_block_volume_review_at_5_1_percent_proposes_an_updated_block():
 
 
 def test_block_volume_review_below_the_block_too():
-    # 5.1% under also proposes: average 118.625 h against 125 h.
+    # 5.1% under also proposes: average 118.625 h against 125 h: (118.625 − 125) / 125 = −5.1%.
     review = rules.block_volume_review(
         current_weekly_hours=D("125"), average=Fraction("118.625"), rate=D("22.35")
     )
+    assert review.difference_percent == Fraction("-5.1")
     assert review.proposes_change and review.proposed.weekly_hours == D("118.63")
 
 
@@ -315,16 +317,7 @@ def test_dorset_five_hour_tolerance_over_the_period():
 
 # Properties ----------------------------------------------------------------------------------------
 
-statuses = st.sampled_from(
-    [
-        "completed",
-        "shortened_by_service_user",
-        "aborted",
-        "cancelled_short_notice",
-        "cancelled_with_notice",
-        "missed",
-    ]
-)
+statuses = st.sampled_from(VISIT_OUTCOMES)
 
 
 @st.composite

@@ -17,8 +17,7 @@ from invoicing.models import (
     Remittance,
 )
 from portal.models import Alert, AuditEvent
-from schemes.services import contract_rate_set
-from tests.invoicing.conftest import NEXT_START, P_END, P_START, daily_visits, on
+from tests.invoicing.conftest import NEXT_START, P_END, P_START, daily_visits, on, planned_rate_from
 from tests.packages_of_care.factories import AbsenceFactory, OrderFactory, TemporaryVariationFactory
 from tests.visits.factories import VisitFactory, at
 from visits.models import VisitStatus
@@ -171,13 +170,7 @@ def test_a_rate_change_mid_period_applies_from_the_next_week(order, hourly_contr
     # £22.00 until Tuesday 12 May, £23.00 from Wednesday 13 May: weeks 1–3 (the 3rd starts on
     # Monday 11 May) at £22.00, week 4 (from 18 May) at £23.00. 10 h a week delivered:
     # 3 × £220.00 + £230.00 = £890.00.
-    contract_rate_set(
-        actor=None,
-        contract=hourly_contract,
-        effective_from=dt.date(2026, 5, 13),
-        planned_hourly_rate=D("23.00"),
-        unplanned_hourly_rate=D("24.28"),
-    )
+    planned_rate_from(hourly_contract, dt.date(2026, 5, 13), D("23.00"))
     for i in range(4):
         VisitFactory(order=order, scheduled_start=at(P_START + dt.timedelta(days=7 * i), 8), minutes=600)
     lines = planned_lines(generate(hourly_contract).invoice)
@@ -302,77 +295,7 @@ def test_a_period_start_must_be_a_period_start(hourly_contract):
         generate(hourly_contract, dt.date(2026, 5, 1))
 
 
-# Derby ------------------------------------------------------------------------------------------
-
-
-def _derby_orders(contract, extra_hours):
-    """125 h/week from 1 Apr 2025, still live; plus `extra_hours` from 31 Dec 2025 to 31 Mar 2026."""
-    OrderFactory(contract=contract, weekly_hours=D("125"), start_date=dt.date(2025, 4, 1))
-    OrderFactory(
-        contract=contract,
-        weekly_hours=D(extra_hours),
-        start_date=dt.date(2025, 12, 31),
-        end_date=dt.date(2026, 3, 31),
-    )
-
-
-def test_derby_block_with_a_review_at_4_9_percent(block_contract):
-    # Block: 125 h live on 1 Apr 2026 × 13 × £22.35 = £36,318.75. The review averages 131.125 h
-    # over 1 Oct 2025 – 31 Mar 2026: 4.9% above — no change.
-    _derby_orders(block_contract, "12.25")
-    invoice = generate(block_contract, dt.date(2026, 4, 1)).invoice
-    assert (invoice.period_start, invoice.period_end) == (dt.date(2026, 4, 1), dt.date(2026, 6, 30))
-    line = invoice.lines.get()
-    assert (line.kind, line.quantity, line.rate, line.net_amount) == (
-        LineKind.BLOCK,
-        D("1625.00"),
-        D("22.35"),
-        D("36318.75"),
-    )
-    review = block_contract.block_reviews.get()
-    assert (review.average_weekly_hours, review.difference_percent, review.outcome) == (
-        D("131.1250"),
-        D("4.90"),
-        "no_change",
-    )
-    # Due 10 working days after the quarter's start, Wednesday 1 April 2026: Good Friday (3 April)
-    # and Easter Monday (6 April) are skipped, so Friday 17 April.
-    assert invoice.submission_due_on == dt.date(2026, 4, 17)
-
-
-def test_derby_review_at_5_1_percent_proposes_and_the_council_decides(block_contract, commissioner_user):
-    _derby_orders(block_contract, "12.75")
-    invoice = generate(block_contract, dt.date(2026, 4, 1)).invoice
-    review = block_contract.block_reviews.get()
-    assert (review.difference_percent, review.outcome) == (D("5.10"), "proposed")
-    assert (review.proposed_weekly_hours, review.proposed_amount) == (D("131.38"), D("38172.46"))
-    assert Alert.objects.get(kind="block_review_to_decide").recipient == block_contract.commissioner
-    with on(dt.date(2026, 4, 2)), pytest.raises(ValidationError, match="block-volume review"):
-        services.invoice_submit(actor=None, invoice=invoice)
-    with pytest.raises(ValidationError, match="why"):
-        services.block_review_decide(actor=commissioner_user, review=review, accept=False)
-    services.block_review_decide(actor=commissioner_user, review=review, accept=True)
-    invoice.refresh_from_db()
-    # The draft follows: 131.38 h × 13 = 1,707.94 h × £22.35 = £38,172.46.
-    assert invoice.net_total == D("38172.46")
-    assert invoice.lines.get().breakdown["agreed_at_review"] is True
-    with on(dt.date(2026, 4, 2)):
-        services.invoice_submit(actor=None, invoice=invoice)
-    assert generate(block_contract, dt.date(2026, 4, 1)).changed is False
-
-
-def test_derby_rejection_keeps_the_block(block_contract, commissioner_user):
-    _derby_orders(block_contract, "12.75")
-    invoice = generate(block_contract, dt.date(2026, 4, 1)).invoice
-    review = block_contract.block_reviews.get()
-    services.block_review_decide(
-        actor=commissioner_user, review=review, accept=False, reason="Volumes fell in April"
-    )
-    assert (
-        generate(block_contract, dt.date(2026, 4, 1)).invoice.net_total == invoice.net_total == D("36318.75")
-    )
-    review.refresh_from_db()
-    assert review.outcome == "rejected" and review.decision_reason == "Volumes fell in April"
+# Derby: tests/invoicing/test_block.py
 
 
 # Dorset -----------------------------------------------------------------------------------------

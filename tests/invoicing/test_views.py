@@ -163,28 +163,26 @@ def test_a_dorset_invoice_page_lists_flagged_packages(package_contract, login, c
     assert invoice.lines.filter(kind=LineKind.PACKAGE).count() == 4 and invoice.net_total == D("1400.00")
 
 
-def test_the_council_decides_a_block_review_and_sees_hours_used(block_contract, login, commissioner_user):
-    OrderFactory(contract=block_contract, weekly_hours=D("10"), start_date=dt.date(2025, 4, 1))
-    OrderFactory(
-        contract=block_contract,
-        weekly_hours=D("5"),
-        start_date=dt.date(2025, 4, 1),
-        end_date=dt.date(2026, 3, 31),
-    )
+def test_the_council_decides_a_block_review_and_sees_hours_used(
+    block_contract, block_orders, login, commissioner_user
+):
     invoice = services.invoice_generate(
         contract_id=block_contract.pk, period_start=dt.date(2026, 4, 1)
     ).invoice
     review = block_contract.block_reviews.get()
     client = login(commissioner_user)
     page = client.get(review.get_absolute_url()).content.decode()
-    assert "Updated block proposed" in page and "£4,358.25" in page
+    # Block volume 10 h; average (10 + 5) h: +50.00%, proposing 15 h × 13 × £22.35 = £4,358.25.
+    assert "Updated block proposed" in page and "£4,358.25" in page and "+50.00%" in page
     response = client.post(review.get_absolute_url(), {"decision": "reject"})
     assert response.status_code == 200 and "Say why" in response.content.decode()
-    client.post(review.get_absolute_url(), {"decision": "accept"})
+    client.post(review.get_absolute_url(), {"decision": "accept", "effective_from": "2026-04-01"})
     review.refresh_from_db()
-    assert review.outcome == "accepted"
+    assert (review.outcome, review.effective_from) == ("accepted", dt.date(2026, 4, 1))
     invoice.refresh_from_db()
     assert invoice.net_total == D("4358.25")
+    volumes = client.get(f"/invoicing/contracts/{block_contract.pk}/block-volumes/").content.decode()
+    assert "Block-volume review accepted" in volumes and "15.00" in volumes and "Agreed at award" in volumes
     usage = client.get(f"/invoicing/{invoice.pk}/hours-used/").content.decode()
     assert "Hours used and not used" in usage
 
@@ -222,3 +220,33 @@ def test_generating_from_the_page(hourly_contract, order, login, provider_manage
         .status_code
         == 403
     )
+
+
+def test_the_council_records_a_block_volume_on_its_screen(
+    block_contract, login, commissioner_user, provider_manager
+):
+    url = f"/invoicing/contracts/{block_contract.pk}/block-volumes/new/"
+    assert login(provider_manager).get(url).status_code == 403
+    client = login(commissioner_user)
+    response = client.post(
+        url, {"effective_from": "2026-07-01", "weekly_hours": "12.5", "note": "Agreed by letter"}
+    )
+    assert response.status_code == 302
+    assert block_contract.block_volumes.get(effective_from=dt.date(2026, 7, 1)).weekly_hours == D("12.50")
+    page = client.get(f"/invoicing/contracts/{block_contract.pk}/block-volumes/").content.decode()
+    assert "Agreed by letter" in page and "Agreed with the provider" in page
+
+
+def test_the_block_line_explains_the_volume_and_the_invoice_shows_the_hold(
+    block_contract, block_orders, login, provider_manager
+):
+    invoice = services.invoice_generate(
+        contract_id=block_contract.pk, period_start=dt.date(2026, 4, 1)
+    ).invoice
+    client = login(provider_manager)
+    line = invoice.lines.get()
+    page = client.get(f"/invoicing/lines/{line.pk}/").content.decode()
+    # 10 h × 13 = 130 h × £22.35 = £2,905.50; the review (15 h against 10 h) is +50.00%.
+    assert "block volume</a> in force" in page and "£2,905.50" in page and "+50.00%" in page
+    page = client.get(invoice.get_absolute_url()).content.decode()
+    assert "Payment follows monitoring" in page and "has not been submitted" in page

@@ -3,10 +3,10 @@ hourly contract (its order from the packages world, or one of our own), visits i
 periods and an invoice for each: a draft (27 Apr 2026), a submitted one (25 May), an approved one
 (22 Jun), one split by a dispute whose reason carries the pair's canary (20 Jul) and a paid one
 with its remittance advice (17 Aug); and a block contract whose quarterly block invoice has a
-block-volume review awaiting the council's decision.
+block-volume review awaiting the council's decision (its volume, 10 h/wk, agreed at award).
 
 Names stored: invoice, invoice_line, invoice_submitted, invoice_approved, invoice_split,
-invoice_disputed, dispute, remittance, block_contract, block_invoice, block_review."""
+invoice_disputed, dispute, remittance, block_contract, block_invoice, block_review, block_volume."""
 
 import datetime as dt
 from decimal import Decimal
@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 from invoicing import services
 from packages_of_care.models import IndividualServiceOrder, OrderStatus, OrderVersion, ServiceUser
 from schemes.models import PaymentModel
-from schemes.services import contract_create
-from tests.matrix.world import PAIR_PARTIES, pii, ref
+from tests.matrix.world import PAIR_PARTIES, pair_contract, pii
 from visits.models import Visit, VisitStatus
 
 ORDER = 50
@@ -120,7 +119,7 @@ def _through(invoice, state, pair):
 
 
 def build(world):
-    for pair, (c_key, p_key) in PAIR_PARTIES.items():
+    for pair in PAIR_PARTIES:
         contract = world.get("contract", pair)
         order = _hourly_order(world, pair, contract)
         for start in PERIODS:
@@ -140,20 +139,19 @@ def build(world):
         world.put("dispute", pair, split.dispute)
         world.put("remittance", pair, _through(invoices[4], "paid", pair)[1])
 
-        block = contract_create(
-            actor=None,
-            commissioner=world.orgs[c_key],
-            provider=world.orgs[p_key],
-            lot=world.get("lot", pair),
-            reference=f"BLK-{ref(pair)}",
-            title=f"Block {ref(pair)}",
+        block = pair_contract(
+            world,
+            pair,
+            world.get("lot", pair),
+            "BLK",
+            "Block",
             start_date=dt.date(2025, 4, 1),
-            end_date=dt.date(2029, 3, 31),
             payment_model=PaymentModel.BLOCK_QUARTERLY,
             planned_hourly_rate=Decimal("22.35"),
+            block_weekly_hours=Decimal("10"),
         )
-        # 10 h a week live on 1 April 2026; 5 h more until 31 March: the 6-month average is 15 h,
-        # 50% above the block, so the review proposes an updated block.
+        # A block volume of 10 h agreed at award; 10 h + 5 h allocated until 31 March: the 6-month
+        # average is 15 h, 50% above the block, so the review proposes an updated block.
         _order(world, pair, block, reference=f"INV-BLK-{pair}-1", hours="10", start=dt.date(2025, 4, 1))
         _order(
             world,
@@ -170,3 +168,4 @@ def build(world):
         world.put("block_contract", pair, block)
         world.put("block_invoice", pair, block_invoice)
         world.put("block_review", pair, block.block_reviews.get())
+        world.put("block_volume", pair, block.block_volumes.get())

@@ -22,8 +22,16 @@ from records.models import (
     Void,
     VoidStatus,
 )
-from tests.factories import CommissionerFactory, ContractFactory, LotFactory, ProviderFactory, SchemeFactory
-from tests.packages_of_care.factories import ServiceUserFactory
+from tests.factories import (
+    CommissionerFactory,
+    ContractFactory,
+    ContractPartiesFactory,
+    FillsDerived,
+    LotFactory,
+    ProviderFactory,
+    SchemeFactory,
+)
+from tests.packages_of_care.factories import ForPersonFactory, ServiceUserFactory
 from workforce.catalogue import ensure_catalogue
 from workforce.models import StaffMember, TrainingCompletion, TrainingCourse
 
@@ -34,33 +42,20 @@ def london(day: dt.date, hh: int = 9, mm: int = 0, ss: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hh, mm, ss, tzinfo=LONDON)
 
 
-class PairRecordFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        abstract = True
-
-    contract = factory.SubFactory(ContractFactory)
-    commissioner = factory.SelfAttribute("contract.commissioner")
-    provider = factory.SelfAttribute("contract.provider")
-
-
-class AlarmCallFactory(PairRecordFactory):
+class AlarmCallFactory(FillsDerived, ContractPartiesFactory):
     class Meta:
         model = AlarmCall
 
     scheme = factory.LazyAttribute(lambda a: a.contract.schemes.first())
     raised_at = factory.LazyFunction(lambda: london(dt.date(2026, 7, 6), 14))
-    responded_at = factory.LazyAttribute(lambda a: a.raised_at + dt.timedelta(minutes=5))
+    responded_at = factory.LazyAttribute(lambda a: a.raised_at + dt.timedelta(minutes=a.answered_in))
     outcome = AlarmOutcome.ADVICE
 
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        obj = model_class(*args, **kwargs)
-        obj.fill_derived()
-        obj.save()
-        return obj
+    class Params:
+        answered_in = 5  # minutes from raised to responded
 
 
-class ComplaintFactory(PairRecordFactory):
+class ComplaintFactory(ContractPartiesFactory):
     class Meta:
         model = Complaint
 
@@ -72,7 +67,7 @@ class ComplaintFactory(PairRecordFactory):
     upheld = True
 
 
-class SafeguardingFactory(PairRecordFactory):
+class SafeguardingFactory(ContractPartiesFactory):
     class Meta:
         model = SafeguardingIncident
 
@@ -83,7 +78,7 @@ class SafeguardingFactory(PairRecordFactory):
     summary = "Concern raised"
 
 
-class SurveyFactory(PairRecordFactory):
+class SurveyFactory(ContractPartiesFactory):
     class Meta:
         model = SurveyResponse
 
@@ -92,7 +87,7 @@ class SurveyFactory(PairRecordFactory):
     satisfied = True
 
 
-class VoidFactory(PairRecordFactory):
+class VoidFactory(ContractPartiesFactory):
     class Meta:
         model = Void
 
@@ -102,7 +97,7 @@ class VoidFactory(PairRecordFactory):
     start_date = dt.date(2026, 8, 1)
 
 
-class NominationFactory(PairRecordFactory):
+class NominationFactory(ContractPartiesFactory):
     class Meta:
         model = NominationDecision
 
@@ -117,7 +112,7 @@ class NominationFactory(PairRecordFactory):
     reason = "Needs beyond the scheme's night cover"
 
 
-class ActivityFactory(PairRecordFactory):
+class ActivityFactory(ContractPartiesFactory):
     class Meta:
         model = Activity
 
@@ -156,16 +151,10 @@ def training(staff, code: str, completed_on: dt.date) -> TrainingCompletion:
     ).fill_expiry()
 
 
-class ReferralFactory(factory.django.DjangoModelFactory):
+class ReferralFactory(ForPersonFactory):
     class Meta:
         model = Referral
 
-    contract = factory.SubFactory(ContractFactory)
-    commissioner = factory.SelfAttribute("contract.commissioner")
-    provider = factory.SelfAttribute("contract.provider")
-    service_user = factory.SubFactory(
-        ServiceUserFactory, commissioner=factory.SelfAttribute("..commissioner")
-    )
     reference = factory.Sequence(lambda n: f"REF-{n:05d}")
     received_at = factory.LazyFunction(lambda: london(dt.date(2026, 7, 6), 10))
     decision = ReferralDecision.ACCEPTED
@@ -183,3 +172,15 @@ def contract_with_kpis(set_key: str, *, schemes: int = 1, commissioner=None, pro
     return ContractFactory(
         commissioner=commissioner, provider=provider, lot=lot, schemes=scheme_list, **kwargs
     )
+
+
+def derby_with_calls(*calls):
+    """A contract on the Derby KPI set with alarm calls on Tuesday 7 July 2026, each given as
+    (minutes after 10:00 it was raised, minutes taken to answer it)."""
+    contract = contract_with_kpis("derby")
+    raised = london(dt.date(2026, 7, 7), 10)
+    for after, answered_in in calls:
+        AlarmCallFactory(
+            contract=contract, raised_at=raised + dt.timedelta(minutes=after), answered_in=answered_in
+        )
+    return contract

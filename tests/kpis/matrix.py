@@ -11,7 +11,7 @@ says so ("only the provider submits"). That is why a commissioner is "allowed" t
 the API: the answer is 400, not 403, and nothing changes.
 """
 
-from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+from tests.matrix.routes import EVERYONE_SIGNED_IN, Route, on
 
 ALL = EVERYONE_SIGNED_IN
 SIGNED_IN_SIDES = frozenset(
@@ -74,4 +74,22 @@ ROUTES = [
     Route("kpis-api:return-accept", {"POST": API_ACT}, kwargs=_pk("kpi_return"), owner="C1P1"),
     Route("kpis-api:value-list", {"GET": ALL}),
     Route("kpis-api:value-detail", {"GET": SIGNED_IN_SIDES}, kwargs=_pk("kpi_value"), owner="C1P1"),
+]
+
+# Which KPI definitions a contract takes (reference data, by the contract): both sides read it;
+# the council's commissioners and its read-write tokens choose.
+_KPI_CHOOSERS = frozenset({"commissioner", "api_client_rw:council"})
+ROUTES += [
+    on(
+        "kpis:contract-kpis",
+        {"GET": {"commissioner"}, "POST": {"commissioner"}},
+        ("contract", "C1P1"),
+        reference=True,
+    ),
+    on(
+        "kpis-api:contract-kpis-detail",
+        {"GET": EVERYONE_SIGNED_IN, "PUT": _KPI_CHOOSERS, "PATCH": _KPI_CHOOSERS},
+        ("contract", "C1P1"),
+        reference=True,
+    ),
 ]

@@ -2,7 +2,6 @@
 organisation's token gets none of them; filters; query counts; the workflow actions."""
 
 import csv
-import datetime as dt
 import io
 
 import pytest
@@ -12,16 +11,14 @@ from kpis.models import KpiReturn, KpiValue, ReturnStatus
 from kpis.quarters import Quarter
 from portal.roles import Capability
 from tests.factories import api_token_for
-from tests.kpis.factories import AlarmCallFactory, contract_with_kpis, london
+from tests.kpis.factories import contract_with_kpis, derby_with_calls
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    derby = contract_with_kpis("derby")
-    raised = london(dt.date(2026, 7, 7), 10)
-    AlarmCallFactory(contract=derby, raised_at=raised, responded_at=raised + dt.timedelta(minutes=3))
+    derby = derby_with_calls((0, 3))
     other = contract_with_kpis("norfolk")
     for contract in (derby, other):
         for quarter in (Quarter(2026, 1), Quarter(2026, 2)):

@@ -6,19 +6,12 @@ from decimal import Decimal as D
 import pytest
 
 from kpis.models import KpiReturn, KpiValue
-from tests.kpis.factories import AlarmCallFactory, contract_with_kpis, london
+from tests.kpis.factories import contract_with_kpis, derby_with_calls
 
 
 @pytest.mark.celery_worker
 def test_a_worker_computes_a_providers_quarter(celery_worker):
-    contract = contract_with_kpis("derby")
-    raised = london(dt.date(2026, 7, 7), 10)
-    AlarmCallFactory(contract=contract, raised_at=raised, responded_at=raised + dt.timedelta(minutes=10))
-    AlarmCallFactory(
-        contract=contract,
-        raised_at=raised + dt.timedelta(hours=1),
-        responded_at=raised + dt.timedelta(minutes=71),
-    )
+    contract = derby_with_calls((0, 10), (60, 11))
 
     result = celery_worker("kpis.compute_provider_quarter", contract.provider_id, "2026-Q2")
     assert result == {"created": 1}

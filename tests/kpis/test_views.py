@@ -1,7 +1,6 @@
 """Pages: the returns list, the quarter table with RAG in words, the trend chart and its table,
 the review forms, the records behind a figure, and the export — each with a query-count guard."""
 
-import datetime as dt
 import io
 
 import openpyxl
@@ -13,21 +12,14 @@ from kpis.quarters import Quarter
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import user_for
-from tests.kpis.factories import AlarmCallFactory, contract_with_kpis, london
+from tests.kpis.factories import contract_with_kpis, derby_with_calls
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def derby():
-    contract = contract_with_kpis("derby")
-    raised = london(dt.date(2026, 7, 7), 10)
-    AlarmCallFactory(contract=contract, raised_at=raised, responded_at=raised + dt.timedelta(minutes=12))
-    AlarmCallFactory(
-        contract=contract,
-        raised_at=raised + dt.timedelta(hours=2),
-        responded_at=raised + dt.timedelta(hours=2, minutes=2),
-    )
+    contract = derby_with_calls((0, 12), (120, 2))
     for quarter in Quarter(2026, 2).last(3):
         services.returns_compute_for_provider(provider=contract.provider, quarter=quarter)
     return contract

@@ -17,13 +17,13 @@ Apps add their records with a `tests/<app>/world.py` module defining `ORDER` (in
 `build(world)`; builders run in ORDER and may read what earlier ones stored in `world.objects`.
 """
 
-import importlib
-import pkgutil
+import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from portal.models import ApiToken, CommissionerType, Organisation, User
 from portal.roles import Capability, OrganisationKind, Role
+from schemes.services import contract_create
+from tests.matrix.routes import app_modules
 
 PASSWORD = "matrix-password-123"
 
@@ -105,6 +105,22 @@ class World:
         return self.orgs[PAIR_PARTIES[pair][1]]
 
 
+def pair_contract(world: World, pair: str, lot, code: str, title: str, **terms):
+    """A contract between the pair's council and provider on `lot` to 31 March 2029, its reference
+    and title carrying the pair's reference token: made as the portal makes one, with no actor."""
+    c_key, p_key = PAIR_PARTIES[pair]
+    return contract_create(
+        actor=None,
+        commissioner=world.orgs[c_key],
+        provider=world.orgs[p_key],
+        lot=lot,
+        reference=f"{code}-{ref(pair)}",
+        title=f"{title} {ref(pair)}",
+        end_date=dt.date(2029, 3, 31),
+        **terms,
+    )
+
+
 def _organisations(world: World) -> None:
     for key in ("C1", "C2"):
         world.orgs[key] = Organisation.objects.create(
@@ -151,19 +167,7 @@ def _users(world: World) -> None:
 
 
 def _builders():
-    tests_dir = Path(__file__).resolve().parent.parent
-    modules = []
-    for info in pkgutil.iter_modules([str(tests_dir)]):
-        if not info.ispkg or info.name in ("matrix", "browser"):
-            continue
-        try:
-            module = importlib.import_module(f"tests.{info.name}.world")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"tests.{info.name}.world":
-                raise
-            continue
-        modules.append(module)
-    return sorted(modules, key=lambda m: (m.ORDER, m.__name__))
+    return sorted(app_modules("world"), key=lambda m: (m.ORDER, m.__name__))
 
 
 def build_world() -> World:

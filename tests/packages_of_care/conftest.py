@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from packages_of_care import services
 from portal.roles import Role
@@ -13,6 +14,17 @@ from tests.factories import ContractFactory, ProviderFactory, SchemeFactory, use
 from tests.packages_of_care.factories import ServiceUserFactory
 
 MORNING = dt.time(8, 0)
+
+
+def frozen_at(moment: dt.datetime):
+    """A `frozen` fixture: the clock stands at `moment` for the test."""
+
+    @pytest.fixture
+    def frozen():
+        with time_machine.travel(moment, tick=False):
+            yield
+
+    return frozen
 
 
 @pytest.fixture
@@ -93,3 +105,24 @@ def make_order(brokerage_user, contract, person):
         )
 
     return _make
+
+
+def person_with_one_of_each(actor, contract, *, absent_from, received_at, **care_plan):
+    """A new person under the contract with an accepted 7-hour order, a hospital stay from
+    `absent_from`, a care plan (`care_plan`: its dates), a week's temporary variation in June and a
+    referral: one row for each list, for the tests that count queries as the lists grow."""
+    person = ServiceUserFactory(commissioner=contract.commissioner)
+    order = services.order_create(
+        actor=actor, service_user=person, contract=contract, start_date=dt.date(2026, 4, 1),
+        weekly_hours=Decimal("7"), schedule=daily_schedule("7"),
+    )  # fmt: skip
+    services.order_issue(actor=actor, order=order)
+    services.order_accept(actor=None, order=order)
+    services.absence_record(actor=actor, service_user=person, kind="hospital", start_date=absent_from)
+    services.care_plan_create(actor=actor, order=order, **care_plan)
+    services.temporary_variation_record(
+        actor=actor, order=order, start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 7),
+        extra_hours_per_week=Decimal("1"), reason="x",
+    )  # fmt: skip
+    services.referral_create(actor=actor, service_user=person, contract=contract, received_at=received_at)
+    return person, order

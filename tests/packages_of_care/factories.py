@@ -17,7 +17,7 @@ from packages_of_care.models import (
     TemporaryVariation,
     TemporaryVariationStatus,
 )
-from tests.factories import CommissionerFactory, ContractFactory
+from tests.factories import CommissionerFactory, ContractPartiesFactory
 
 
 class ServiceUserFactory(factory.django.DjangoModelFactory):
@@ -31,19 +31,24 @@ class ServiceUserFactory(factory.django.DjangoModelFactory):
     funding_route = FundingRoute.COUNCIL_FUNDED
 
 
-class OrderFactory(factory.django.DjangoModelFactory):
+class ForPersonFactory(ContractPartiesFactory):
+    """A record under a contract for one person, known to the contract's council."""
+
+    class Meta:
+        abstract = True
+
+    service_user = factory.SubFactory(
+        ServiceUserFactory, commissioner=factory.SelfAttribute("..commissioner")
+    )
+
+
+class OrderFactory(ForPersonFactory):
     """An order under a contract, with a first version of `weekly_hours` (and `weekly_price`)
     from its start date: OrderFactory(contract=c, weekly_hours=Decimal("10"))."""
 
     class Meta:
         model = IndividualServiceOrder
 
-    contract = factory.SubFactory(ContractFactory)
-    commissioner = factory.SelfAttribute("contract.commissioner")
-    provider = factory.SelfAttribute("contract.provider")
-    service_user = factory.SubFactory(
-        ServiceUserFactory, commissioner=factory.SelfAttribute("..commissioner")
-    )
     reference = factory.Sequence(lambda n: f"ISO-{n:06d}")
     status = OrderStatus.ACTIVE
     start_date = dt.date(2026, 4, 1)

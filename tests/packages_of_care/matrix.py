@@ -11,7 +11,7 @@ not accept (403), a provider token the reverse. tests/packages_of_care/test_api.
 side's token exactly.
 """
 
-from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+from tests.matrix.routes import EVERYONE_SIGNED_IN, at
 
 ALL = EVERYONE_SIGNED_IN
 BROKERAGE = frozenset({"brokerage"})
@@ -23,37 +23,32 @@ API_MANAGER = MANAGER | {"api_client_rw"}
 API_PROVIDER = PROVIDER | {"api_client_rw"}
 API_RECORDERS = RECORDERS | {"api_client_rw"}
 OTHER_SIDE = frozenset({403})
+BROKERAGE_EDITS = {"GET": ALL, "PUT": API_BROKERAGE, "PATCH": API_BROKERAGE}  # an API detail route
 NS = "packages_of_care"
 API = "packages-of-care-api"
 
 
-def _pk(name, owner="C1P1"):
-    return lambda w: {"pk": w.get(name, owner).pk}
-
-
 def form(name, roles, record=None):
     """A page with a form: GET shows it, POST submits it, both for `roles`."""
-    if record is None:
-        return Route(f"{NS}:{name}", {"GET": roles, "POST": roles})
-    return Route(f"{NS}:{name}", {"GET": roles, "POST": roles}, kwargs=_pk(record), owner="C1P1")
+    return at(f"{NS}:{name}", {"GET": roles, "POST": roles}, record)
 
 
 def action(name, roles, record):
     """A POST-only button."""
-    return Route(f"{NS}:{name}", {"POST": roles}, kwargs=_pk(record), owner="C1P1")
+    return at(f"{NS}:{name}", {"POST": roles}, record)
 
 
 def page(name, record=None, **extra):
-    if record is None:
-        return Route(f"{NS}:{name}", {"GET": ALL}, **extra)
-    return Route(f"{NS}:{name}", {"GET": ALL}, kwargs=_pk(record), owner="C1P1", **extra)
+    return at(f"{NS}:{name}", {"GET": ALL}, record, **extra)
 
 
-def api_write(name, roles, record=None, methods=("POST",)):
-    allowed = {m: roles for m in methods}
-    if record is None:
-        return Route(f"{API}:{name}", {"GET": ALL, **allowed}, extra_ok=OTHER_SIDE)
-    return Route(f"{API}:{name}", allowed, kwargs=_pk(record), owner="C1P1", extra_ok=OTHER_SIDE)
+def api_write(name, roles, record=None):
+    allowed = {"GET": ALL, "POST": roles} if record is None else {"POST": roles}
+    return at(f"{API}:{name}", allowed, record, extra_ok=OTHER_SIDE)
+
+
+def api_read(name, record=None):
+    return at(f"{API}:{name}", {"GET": ALL}, record)
 
 
 ROUTES = [
@@ -97,33 +92,22 @@ ROUTES = [
     form("absence-create", RECORDERS),
     page("absence-detail", "absence"),
     form("absence-end", RECORDERS, "absence"),
+    form("absence-retainer", BROKERAGE, "absence"),
     # Care plans
     page("care-plan-list"),
     page("care-plan-detail", "care_plan"),
     form("care-plan-review", RECORDERS, "care_plan"),
     # API
     api_write("service-user-list", API_BROKERAGE),
-    Route(
-        f"{API}:service-user-detail",
-        {"GET": ALL, "PUT": API_BROKERAGE, "PATCH": API_BROKERAGE},
-        kwargs=_pk("service_user"),
-        owner="C1P1",
-        extra_ok=OTHER_SIDE,
-    ),  # fmt: skip
+    at(f"{API}:service-user-detail", BROKERAGE_EDITS, "service_user", extra_ok=OTHER_SIDE),
     api_write("referral-list", API_BROKERAGE),
-    Route(f"{API}:referral-detail", {"GET": ALL}, kwargs=_pk("referral"), owner="C1P1"),
+    api_read("referral-detail", "referral"),
     api_write("referral-respond", API_PROVIDER, "referral"),
     api_write("referral-decide", API_MANAGER, "referral"),
     api_write("referral-progress", API_PROVIDER, "referral"),
     api_write("referral-end-service", MANAGER | API_BROKERAGE, "referral"),
     api_write("order-list", API_BROKERAGE),
-    Route(
-        f"{API}:order-detail",
-        {"GET": ALL, "PUT": API_BROKERAGE, "PATCH": API_BROKERAGE},
-        kwargs=_pk("declined_order"),
-        owner="C1P1",
-        extra_ok=OTHER_SIDE,
-    ),  # fmt: skip
+    at(f"{API}:order-detail", BROKERAGE_EDITS, "declined_order", extra_ok=OTHER_SIDE),
     api_write("order-issue", API_BROKERAGE, "declined_order"),
     api_write("order-withdraw", API_BROKERAGE, "issued_order"),
     api_write("order-accept", API_MANAGER, "issued_order"),
@@ -132,17 +116,18 @@ ROUTES = [
     api_write("order-resume", API_BROKERAGE, "order"),
     api_write("order-end", API_BROKERAGE, "order"),
     api_write("order-vary", API_BROKERAGE, "order"),
-    Route(f"{API}:order-version-list", {"GET": ALL}),
-    Route(f"{API}:order-version-detail", {"GET": ALL}, kwargs=_pk("order_version"), owner="C1P1"),
+    api_read("order-version-list"),
+    api_read("order-version-detail", "order_version"),
     api_write("temporary-variation-list", API_RECORDERS),
-    Route(f"{API}:temporary-variation-detail", {"GET": ALL}, kwargs=_pk("temporary_variation"), owner="C1P1"),
+    api_read("temporary-variation-detail", "temporary_variation"),
     api_write("temporary-variation-approve", API_BROKERAGE, "temporary_variation"),
     api_write("temporary-variation-refuse", API_BROKERAGE, "temporary_variation"),
     api_write("temporary-variation-withdraw", API_PROVIDER, "temporary_variation"),
     api_write("absence-list", API_RECORDERS),
-    Route(f"{API}:absence-detail", {"GET": ALL}, kwargs=_pk("absence"), owner="C1P1"),
+    api_read("absence-detail", "absence"),
     api_write("absence-end", API_RECORDERS, "absence"),
+    api_write("absence-retainer", API_BROKERAGE, "absence"),
     api_write("care-plan-list", API_RECORDERS),
-    Route(f"{API}:care-plan-detail", {"GET": ALL}, kwargs=_pk("care_plan"), owner="C1P1"),
+    api_read("care-plan-detail", "care_plan"),
     api_write("care-plan-review", API_RECORDERS, "care_plan"),
 ]

@@ -3,11 +3,9 @@
 side's write capabilities). Refused calls answer 400/403/404 in JSON and change nothing."""
 
 import datetime as dt
-from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from packages_of_care import services
@@ -21,7 +19,8 @@ from packages_of_care.models import (
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import PASSWORD, CommissionerFactory, api_token_for, user_for
-from tests.packages_of_care.conftest import daily_schedule
+from tests.helpers import json_status
+from tests.packages_of_care.conftest import daily_schedule, frozen_at, person_with_one_of_each
 from tests.packages_of_care.factories import ServiceUserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,10 +29,7 @@ NOW = dt.datetime(2026, 4, 8, 10, 0, tzinfo=LONDON)
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 def session(user) -> APIClient:
@@ -149,12 +145,7 @@ def test_accepting_an_ended_order_is_refused_with_400(brokerage_user, make_order
 def test_decline_vary_and_the_version_in_force(brokerage_user, make_order, provider_org, commissioner_org):
     order = services.order_issue(actor=brokerage_user, order=make_order(weekly_hours="14"))
     provider = token(provider_org, ["provider_manage"])
-    assert (
-        provider.post(
-            f"/api/v1/orders/{order.pk}/decline/", {"decline_reason": "other"}, format="json"
-        ).status_code
-        == 400
-    )
+    assert json_status(provider, f"/api/v1/orders/{order.pk}/decline/", {"decline_reason": "other"}) == 400
     declined = provider.post(
         f"/api/v1/orders/{order.pk}/decline/",
         {"decline_reason": "outside_area", "decline_detail": "Too far"},
@@ -322,20 +313,12 @@ def test_referrals_carry_their_r5_to_r8_standing(
     manager.post(
         f"/api/v1/referrals/{rid}/respond/", {"responded_at": "2026-03-30T09:00:00+01:00"}, format="json"
     )
+    decide_url = f"/api/v1/referrals/{rid}/decide/"
     decided = manager.post(
-        f"/api/v1/referrals/{rid}/decide/",
-        {"decision": "accepted", "decided_at": "2026-04-02T10:00:00+01:00"},
-        format="json",
+        decide_url, {"decision": "accepted", "decided_at": "2026-04-02T10:00:00+01:00"}, format="json"
     )
     assert decided.status_code == 200 and decided.json()["decision"] == "accepted"
-    assert (
-        manager.post(
-            f"/api/v1/referrals/{rid}/decide/",
-            {"decision": "declined", "decline_reason": "risk"},
-            format="json",
-        ).status_code
-        == 400
-    )
+    assert json_status(manager, decide_url, {"decision": "declined", "decline_reason": "risk"}) == 400
     progress = manager.post(
         f"/api/v1/referrals/{rid}/progress/",
         {"first_visit_date": "2026-04-07", "support_solution_agreed_date": "2026-04-08"},
@@ -361,24 +344,10 @@ def test_lists_do_not_query_per_row(
     django_assert_max_num_queries, brokerage_user, contract, commissioner_org, provider_org
 ):
     for n in range(12):
-        person = ServiceUserFactory(commissioner=commissioner_org)
-        order = services.order_create(
-            actor=brokerage_user, service_user=person, contract=contract, start_date=dt.date(2026, 4, 1),
-            weekly_hours=D("7"), schedule=daily_schedule("7"),
+        person_with_one_of_each(
+            brokerage_user, contract, absent_from=dt.date(2026, 5, 1 + n), received_at=NOW,
+            agreed_on=dt.date(2026, 3, 30),
         )  # fmt: skip
-        services.order_issue(actor=brokerage_user, order=order)
-        services.order_accept(actor=None, order=order)
-        services.absence_record(
-            actor=brokerage_user, service_user=person, kind="hospital", start_date=dt.date(2026, 5, 1 + n)
-        )
-        services.care_plan_create(actor=brokerage_user, order=order, agreed_on=dt.date(2026, 3, 30))
-        services.temporary_variation_record(
-            actor=brokerage_user, order=order, start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 7),
-            extra_hours_per_week=D("1"), reason="x",
-        )  # fmt: skip
-        services.referral_create(
-            actor=brokerage_user, service_user=person, contract=contract, received_at=NOW
-        )
     assert OrderVersion.objects.count() == 12
     for client in (session(brokerage_user), token(provider_org)):
         for path in (

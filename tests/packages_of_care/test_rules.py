@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal as D
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -203,42 +204,51 @@ def test_r6_answered_within_week_one():
     assert (late.met, late.taken, late.due) == (False, 8, dt.date(2026, 4, 9))
 
 
-def test_r7_counts_working_days_from_acceptance_across_the_august_bank_holiday():
-    # Accepted Thursday 21 Aug 2025. Working days after: Fri 22 (1), [Sat, Sun, bank holiday Mon 25],
-    # Tue 26 (2), Wed 27 (3), Thu 28 (4), Fri 29 (5), Mon 1 Sep (6), Tue 2 Sep (7).
-    accepted = dt.date(2025, 8, 21)
-    on_time = r7_first_visit(
-        accepted_on=accepted, first_visit_date=dt.date(2025, 9, 2), today=dt.date(2025, 9, 30)
-    )
-    assert (on_time.met, on_time.taken, on_time.due) == (True, 7, dt.date(2025, 9, 2))
+def _measure(result, expected: dict) -> dict:
+    """The measure's attributes that `expected` names, to compare with it."""
+    return {name: getattr(result, name) for name in expected}
+
+
+# Accepted Thursday 21 Aug 2025. Working days after: Fri 22 (1), [Sat, Sun, bank holiday Mon 25],
+# Tue 26 (2), Wed 27 (3), Thu 28 (4), Fri 29 (5), Mon 1 Sep (6), Tue 2 Sep (7).
+R7_ACCEPTED = dt.date(2025, 8, 21)
+# (first visit, today, what the measure says)
+R7_CASES = [
+    (dt.date(2025, 9, 2), dt.date(2025, 9, 30), {"met": True, "taken": 7, "due": dt.date(2025, 9, 2)}),
     # Counting the bank holiday as a working day would have made 2 September the 8th day.
-    late = r7_first_visit(
-        accepted_on=accepted, first_visit_date=dt.date(2025, 9, 3), today=dt.date(2025, 9, 30)
-    )
-    assert (late.met, late.taken) == (False, 8)
-    assert r7_first_visit(accepted_on=None, first_visit_date=None, today=accepted).state == "not applicable"
+    (dt.date(2025, 9, 3), dt.date(2025, 9, 30), {"met": False, "taken": 8}),
+    (None, dt.date(2025, 9, 2), {"state": "in progress"}),
+    (None, dt.date(2025, 9, 3), {"state": "not met"}),
+]
+
+
+@pytest.mark.parametrize(("first_visit", "today", "expected"), R7_CASES)
+def test_r7_counts_working_days_from_acceptance_across_the_august_bank_holiday(first_visit, today, expected):
+    result = r7_first_visit(accepted_on=R7_ACCEPTED, first_visit_date=first_visit, today=today)
+    assert _measure(result, expected) == expected
+
+
+def test_r7_does_not_apply_before_acceptance():
     assert (
-        r7_first_visit(accepted_on=accepted, first_visit_date=None, today=dt.date(2025, 9, 2)).state
-        == "in progress"
-    )
-    assert (
-        r7_first_visit(accepted_on=accepted, first_visit_date=None, today=dt.date(2025, 9, 3)).state
-        == "not met"
+        r7_first_visit(accepted_on=None, first_visit_date=None, today=R7_ACCEPTED).state == "not applicable"
     )
 
 
-def test_r8_counts_working_days_from_the_first_visit_across_easter():
-    # First visit Thursday 2 April 2026. Good Friday 3 and Easter Monday 6 April are bank holidays:
-    # Tue 7 (1), Wed 8 (2), Thu 9 (3), Fri 10 (4), Mon 13 (5) → due Monday 13 April.
-    first = dt.date(2026, 4, 2)
-    met = r8_support_solution(
-        first_visit_date=first, agreed_on=dt.date(2026, 4, 13), today=dt.date(2026, 5, 1)
+# First visit Thursday 2 April 2026. Good Friday 3 and Easter Monday 6 April are bank holidays:
+# Tue 7 (1), Wed 8 (2), Thu 9 (3), Fri 10 (4), Mon 13 (5) → due Monday 13 April.
+R8_CASES = [
+    # (agreed on, what the measure says on 1 May)
+    (dt.date(2026, 4, 13), {"met": True, "taken": 5, "due": dt.date(2026, 4, 13)}),
+    (dt.date(2026, 4, 14), {"met": False, "taken": 6}),
+]
+
+
+@pytest.mark.parametrize(("agreed_on", "expected"), R8_CASES)
+def test_r8_counts_working_days_from_the_first_visit_across_easter(agreed_on, expected):
+    result = r8_support_solution(
+        first_visit_date=dt.date(2026, 4, 2), agreed_on=agreed_on, today=dt.date(2026, 5, 1)
     )
-    assert (met.met, met.taken, met.due) == (True, 5, dt.date(2026, 4, 13))
-    late = r8_support_solution(
-        first_visit_date=first, agreed_on=dt.date(2026, 4, 14), today=dt.date(2026, 5, 1)
-    )
-    assert (late.met, late.taken) == (False, 6)
+    assert _measure(result, expected) == expected
 
 
 def test_referral_measures_follow_the_decision():

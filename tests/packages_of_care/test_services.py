@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 
-from packages_of_care import rules, selectors, services
+from packages_of_care import alerts, rules, selectors, services
 from packages_of_care.models import (
     Absence,
     AbsenceKind,
@@ -72,7 +73,7 @@ def test_the_lifecycle_draft_issued_accepted_active_suspended_ended(
     services.order_issue(actor=brokerage_user, order=order)
     order.refresh_from_db()
     assert order.status == OrderStatus.ISSUED and order.issued_by == brokerage_user
-    alert = Alert.objects.get(recipient=provider_org, kind=services.ALERT_ORDER_ISSUED)
+    alert = Alert.objects.get(recipient=provider_org, kind=alerts.ORDER_ISSUED)
     assert alert.capability == Capability.PROVIDER_MANAGE and alert.url == order.get_absolute_url()
     assert alert.resolved_at is None
 
@@ -165,8 +166,8 @@ def test_a_declined_order_records_its_reason_and_returns_to_brokerage(
         "No carers free at 8am",
     )
     assert order.responded_by == provider_manager
-    assert Alert.objects.get(recipient=provider_org, kind=services.ALERT_ORDER_ISSUED).resolved_at is not None
-    declined = Alert.objects.get(recipient=commissioner_org, kind=services.ALERT_ORDER_DECLINED)
+    assert Alert.objects.get(recipient=provider_org, kind=alerts.ORDER_ISSUED).resolved_at is not None
+    declined = Alert.objects.get(recipient=commissioner_org, kind=alerts.ORDER_DECLINED)
     assert declined.capability == Capability.BROKER
     assert "no staff capacity" in declined.title and declined.url == order.get_absolute_url()
     event = events(order)[-1]
@@ -190,10 +191,7 @@ def test_a_declined_order_records_its_reason_and_returns_to_brokerage(
     assert not IndividualServiceOrder.objects.visible_to(provider_manager).filter(pk=order.pk).exists()
     assert IndividualServiceOrder.objects.visible_to(other_manager).filter(pk=order.pk).exists()
     assert (
-        Alert.objects.open()
-        .filter(recipient=other_contract.provider, kind=services.ALERT_ORDER_ISSUED)
-        .count()
-        == 1
+        Alert.objects.open().filter(recipient=other_contract.provider, kind=alerts.ORDER_ISSUED).count() == 1
     )
     # …and the first provider's decline stays in its own trail.
     assert AuditEvent.objects.visible_to(provider_manager).filter(action="declined").count() == 1
@@ -305,22 +303,18 @@ def test_an_order_varied_on_a_wednesday_counts_old_hours_before_and_new_hours_af
     )
 
     # A variation must come after the latest one, and a schedule must add up to the hours.
-    with pytest.raises(ValidationError, match="after the latest version"):
-        services.order_vary(
-            actor=brokerage_user,
-            order=order,
-            effective_from=dt.date(2026, 5, 6),
-            weekly_hours=D("7"),
-            reason="x",
-        )
-    with pytest.raises(ValidationError, match="adds up to 21 hours"):
-        services.order_vary(
-            actor=brokerage_user,
-            order=order,
-            effective_from=dt.date(2026, 6, 1),
-            weekly_hours=D("7"),
-            reason="x",
-        )
+    for effective_from, refusal in (
+        (dt.date(2026, 5, 6), "after the latest version"),
+        (dt.date(2026, 6, 1), "adds up to 21 hours"),
+    ):
+        with pytest.raises(ValidationError, match=refusal):
+            services.order_vary(
+                actor=brokerage_user,
+                order=order,
+                effective_from=effective_from,
+                weekly_hours=D("7"),
+                reason="x",
+            )
     assert order.versions.count() == 2
 
 
@@ -367,51 +361,31 @@ def test_a_second_overlapping_absence_is_refused_with_a_clear_error(
     order = make_order()
     services.order_issue(actor=brokerage_user, order=order)
     services.order_accept(actor=user_for(order.provider, Role.PROVIDER_MANAGER), order=order)
-    first = services.absence_record(
-        actor=provider_staff, service_user=person, kind=AbsenceKind.HOSPITAL,
-        start_date=dt.date(2026, 5, 4), end_date=dt.date(2026, 5, 10),
-    )  # fmt: skip
+
+    def away(actor, kind, start_date, end_date=None):
+        return services.absence_record(
+            actor=actor, service_user=person, kind=kind, start_date=start_date, end_date=end_date
+        )
+
+    first = away(provider_staff, AbsenceKind.HOSPITAL, dt.date(2026, 5, 4), dt.date(2026, 5, 10))
     audit_before = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as refused:
-        services.absence_record(
-            actor=brokerage_user, service_user=person, kind=AbsenceKind.HOLIDAY,
-            start_date=dt.date(2026, 5, 10), end_date=dt.date(2026, 5, 17),
-        )  # fmt: skip
+        away(brokerage_user, AbsenceKind.HOLIDAY, dt.date(2026, 5, 10), dt.date(2026, 5, 17))
     assert refused.value.message_dict["start_date"] == [
         "Ada Lovelace already has a hospital absence from 04 May 2026 to 10 May 2026, which overlaps these dates. "
         "One person's absences cannot overlap: end or correct that one first."
     ]
     assert Absence.objects.count() == 1 and AuditEvent.objects.count() == audit_before
     # The day after is fine.
-    services.absence_record(
-        actor=brokerage_user,
-        service_user=person,
-        kind=AbsenceKind.HOLIDAY,
-        start_date=dt.date(2026, 5, 11),
-        end_date=dt.date(2026, 5, 17),
-    )
+    away(brokerage_user, AbsenceKind.HOLIDAY, dt.date(2026, 5, 11), dt.date(2026, 5, 17))
     # An open-ended absence blocks everything after its start until it is ended.
-    ongoing = services.absence_record(
-        actor=provider_staff, service_user=person, kind=AbsenceKind.HOSPITAL, start_date=dt.date(2026, 6, 1)
-    )
+    ongoing = away(provider_staff, AbsenceKind.HOSPITAL, dt.date(2026, 6, 1))
     with pytest.raises(ValidationError, match="with no end date yet"):
-        services.absence_record(
-            actor=provider_staff,
-            service_user=person,
-            kind=AbsenceKind.OTHER,
-            start_date=dt.date(2026, 9, 1),
-            end_date=dt.date(2026, 9, 2),
-        )
+        away(provider_staff, AbsenceKind.OTHER, dt.date(2026, 9, 1), dt.date(2026, 9, 2))
     services.absence_end(actor=provider_staff, absence=ongoing, end_date=dt.date(2026, 6, 12))
     with pytest.raises(ValidationError, match="already ended"):
         services.absence_end(actor=provider_staff, absence=ongoing, end_date=dt.date(2026, 6, 13))
-    services.absence_record(
-        actor=provider_staff,
-        service_user=person,
-        kind=AbsenceKind.OTHER,
-        start_date=dt.date(2026, 9, 1),
-        end_date=dt.date(2026, 9, 2),
-    )
+    away(provider_staff, AbsenceKind.OTHER, dt.date(2026, 9, 1), dt.date(2026, 9, 2))
     # The provider that recorded an absence reads its trail.
     assert events(first)[0].provider_id == provider_staff.organisation_id
     assert [e.action for e in events(ongoing)] == ["recorded", "ended"]
@@ -446,7 +420,7 @@ def test_a_provider_requests_extra_hours_and_brokerage_approves(
         extra_hours_per_week=D("3"), reason="Recovering after a fall",
     )  # fmt: skip
     assert request.status == TemporaryVariationStatus.REQUESTED
-    alert = Alert.objects.get(recipient=commissioner_org, kind=services.ALERT_VARIATION_REQUESTED)
+    alert = Alert.objects.get(recipient=commissioner_org, kind=alerts.VARIATION_REQUESTED)
     assert alert.capability == Capability.BROKER and alert.url == request.get_absolute_url()
     with pytest.raises(PermissionDenied):
         services.temporary_variation_approve(actor=provider_staff, variation=request)
@@ -521,17 +495,17 @@ def test_care_plans_review_within_a_year_and_overdue_reviews_raise_alerts(
         # Overdue on 10 April 2027: one alert each for the provider and brokerage; a second run adds none.
         assert services.care_plan_overdue_alerts(today=dt.date(2027, 4, 10)) == 2
         assert services.care_plan_overdue_alerts(today=dt.date(2027, 4, 11)) == 0
-        alerts = Alert.objects.filter(kind=services.ALERT_REVIEW_OVERDUE)
-        assert {(a.recipient_id, a.capability) for a in alerts} == {
+        raised = Alert.objects.filter(kind=alerts.REVIEW_OVERDUE)
+        assert {(a.recipient_id, a.capability) for a in raised} == {
             (provider_org.pk, Capability.PROVIDER_RECORD),
             (commissioner_org.pk, Capability.BROKER),
         }
-        assert all(a.url == plan.get_absolute_url() for a in alerts)
+        assert all(a.url == plan.get_absolute_url() for a in raised)
         assert list(CarePlan.objects.overdue_on(dt.date(2027, 4, 10))) == [plan]
         services.care_plan_review(actor=brokerage_user, plan=plan, reviewed_on=dt.date(2027, 4, 1))
     plan.refresh_from_db()
     assert (plan.last_reviewed_on, plan.next_review_due) == (dt.date(2027, 4, 1), dt.date(2028, 4, 1))
-    assert not Alert.objects.open().filter(kind=services.ALERT_REVIEW_OVERDUE).exists()
+    assert not Alert.objects.open().filter(kind=alerts.REVIEW_OVERDUE).exists()
     assert [e.action for e in events(plan)] == ["agreed", "reviewed"]
 
 
@@ -558,5 +532,25 @@ def test_overdue_alerts_are_resolved_not_reopened(active_order, provider_staff):
             next_review_due=dt.date(2026, 3, 1),
         )
     services.care_plan_overdue_alerts(today=dt.date(2026, 4, 8))
-    resolve_matching(kind=services.ALERT_REVIEW_OVERDUE, key=f"care_plan:{plan.pk}:2026-03-01")
+    resolve_matching(kind=alerts.REVIEW_OVERDUE, key=f"care_plan:{plan.pk}:2026-03-01")
     assert services.care_plan_overdue_alerts(today=dt.date(2026, 4, 9)) == 0
+
+
+def test_the_database_refuses_overlapping_absences_whatever_writes_them(person):
+    """The exclusion constraint holds even where the service is bypassed: 4–10 May and 8–12 May
+    share 8, 9 and 10 May; an open-ended absence from 1 June overlaps one from 1 July; 11–12 May
+    right after 4–10 May does not overlap."""
+    Absence.objects.create(
+        service_user=person, kind="hospital", start_date=dt.date(2026, 5, 4), end_date=dt.date(2026, 5, 10)
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Absence.objects.create(
+            service_user=person, kind="holiday", start_date=dt.date(2026, 5, 8), end_date=dt.date(2026, 5, 12)
+        )
+    Absence.objects.create(
+        service_user=person, kind="holiday", start_date=dt.date(2026, 5, 11), end_date=dt.date(2026, 5, 12)
+    )
+    Absence.objects.create(service_user=person, kind="other", start_date=dt.date(2026, 6, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Absence.objects.create(service_user=person, kind="holiday", start_date=dt.date(2026, 7, 1))
+    assert person.absences.count() == 3

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from packages_of_care import services
+from packages_of_care import alerts, services
 from packages_of_care.models import IndividualServiceOrder, OrderStatus
 from packages_of_care.tasks import advance_orders, raise_overdue_review_alerts
 from portal.models import Alert
@@ -44,7 +44,7 @@ def test_overdue_review_alerts_task(make_order, brokerage_user):
     assert raise_overdue_review_alerts.delay("2026-05-01").get() == 0
     assert raise_overdue_review_alerts.delay("2026-05-02").get() == 2
     assert raise_overdue_review_alerts.delay("2026-05-03").get() == 0
-    assert Alert.objects.filter(kind=services.ALERT_REVIEW_OVERDUE).count() == 2
+    assert Alert.objects.filter(kind=alerts.REVIEW_OVERDUE).count() == 2
 
 
 @pytest.mark.celery_worker

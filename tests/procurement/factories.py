@@ -9,11 +9,9 @@ from procurement.models import (
     CallOff,
     CallOffStatus,
     LotEntryCriterion,
-    LotMembership,
-    MembershipStatus,
     QualityQuestion,
 )
-from schemes.models import PaymentModel
+from schemes.models import LotMembership, MembershipStatus, PaymentModel
 from tests.factories import FrameworkFactory, LotFactory
 
 
@@ -42,6 +40,7 @@ def calloff(
     questions=(("Staffing", "40", 5), ("Outcomes", "30", 5)),
     reference="CO-1",
     schemes=None,
+    **terms,
 ):
     c = CallOff.objects.create(
         commissioner=lot.framework.commissioner,
@@ -56,8 +55,7 @@ def calloff(
         contract_reference=f"CT-{reference}",
         contract_start=dt.date(2027, 4, 1),
         contract_end=dt.date(2032, 3, 31),
-        payment_model=PaymentModel.HOURLY_4_WEEKLY,
-        unplanned_hourly_rate=Decimal("24.28"),
+        **{"payment_model": PaymentModel.HOURLY_4_WEEKLY, "unplanned_hourly_rate": Decimal("24.28"), **terms},
     )
     c.schemes.set(schemes if schemes is not None else list(lot.schemes.all()))
     for i, (text, weight, max_score) in enumerate(questions, start=1):

@@ -5,200 +5,92 @@ alone, so the matrix checks that C1's commissioner, its API clients and every ot
 get 404 on its page and API record, and that the bids export of an open call-off is refused to
 everyone. The closed call-off's opened bid is owned by the pair (its score route)."""
 
-from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+from tests.matrix.routes import (
+    COMMISSIONER,
+    CROSS_SIDE,
+    EVERYONE_SIGNED_IN,
+    MANAGER,
+    Route,
+    api,
+    api_action,
+    on,
+)
 
 ALL = EVERYONE_SIGNED_IN
-COMMISSIONER = frozenset({"commissioner"})
-MANAGER = frozenset({"provider_manager"})
-RW_API = frozenset({"api_client_rw"})
-# A council's read-write token has no provider capability and a provider's no council one: where
-# both sides can see the record, the other side's token is refused with 403.
-CROSS_SIDE = frozenset({403})
+FORM = {"GET", "POST"}
+LOT, MEMBERSHIP = ("lot", "C1P1"), ("membership", "C1P1")
+OPEN, SHUT, DRAFT = ("calloff_open", "C1P1"), ("calloff_closed", "C1P1"), ("calloff_draft", "C1")
+SEALED, OPENED = ("bid_sealed", "C1P1"), ("bid_opened", "C1P1")
 
 
-def _pk(name, owner):
-    return lambda w: {"pk": w.get(name, owner).pk}
+def form(roles):
+    return dict.fromkeys(FORM, roles)
 
 
 ROUTES = [
     Route("procurement:index", {"GET": ALL}),
-    Route(
-        "procurement:framework-providers",
-        {"GET": COMMISSIONER},
-        kwargs=_pk("framework", "C1"),
-        owner="C1",
-        reference=True,
-    ),
-    Route(
-        "procurement:lot-criteria",
-        {"GET": ALL, "POST": COMMISSIONER},
-        kwargs=_pk("lot", "C1P1"),
-        owner="C1P1",
-        reference=True,
-    ),
-    Route(
+    on("procurement:framework-providers", {"GET": COMMISSIONER}, ("framework", "C1"), reference=True),
+    on("procurement:lot-criteria", {"GET": ALL, "POST": COMMISSIONER}, LOT, reference=True),
+    on(
         "procurement:membership-apply",
-        {"GET": MANAGER, "POST": MANAGER},
-        kwargs=_pk("lot", "C1P1"),
-        owner="C1P1",
+        form(MANAGER),
+        LOT,
         reference=True,
         note="The world's frameworks are closed: P1's application is refused with a form error (200).",
     ),
-    Route(
-        "procurement:membership-add",
-        {"GET": COMMISSIONER, "POST": COMMISSIONER},
-        kwargs=_pk("lot", "C1P1"),
-        owner="C1P1",
-        reference=True,
-    ),
-    Route(
-        "procurement:criterion-remove",
-        {"POST": COMMISSIONER},
-        kwargs=_pk("criterion", "C1P1"),
-        owner="C1P1",
-        reference=True,
-    ),
+    on("procurement:membership-add", form(COMMISSIONER), LOT, reference=True),
+    on("procurement:criterion-remove", {"POST": COMMISSIONER}, ("criterion", "C1P1"), reference=True),
     Route("procurement:membership-list", {"GET": ALL}),
-    Route("procurement:membership-detail", {"GET": ALL}, kwargs=_pk("membership", "C1P1"), owner="C1P1"),
-    Route(
-        "procurement:membership-decide",
-        {"POST": COMMISSIONER},
-        kwargs=_pk("application", "C1P1"),
-        owner="C1P1",
-    ),
-    Route(
-        "procurement:membership-withdraw", {"POST": MANAGER}, kwargs=_pk("membership", "C1P1"), owner="C1P1"
-    ),
+    on("procurement:membership-detail", {"GET": ALL}, MEMBERSHIP),
+    on("procurement:membership-decide", {"POST": COMMISSIONER}, ("application", "C1P1")),
+    on("procurement:membership-withdraw", {"POST": MANAGER}, MEMBERSHIP),
     Route("procurement:calloff-list", {"GET": ALL}),
-    Route("procurement:calloff-create", {"GET": COMMISSIONER, "POST": COMMISSIONER}),
-    Route("procurement:calloff-detail", {"GET": ALL}, kwargs=_pk("calloff_open", "C1P1"), owner="C1P1"),
-    Route(
-        "procurement:calloff-update",
-        {"GET": COMMISSIONER, "POST": COMMISSIONER},
-        kwargs=_pk("calloff_draft", "C1"),
-        owner="C1",
-        note="A draft is the council's alone.",
-    ),
-    Route(
-        "procurement:calloff-publish", {"POST": COMMISSIONER}, kwargs=_pk("calloff_draft", "C1"), owner="C1"
-    ),
-    Route(
-        "procurement:calloff-cancel", {"POST": COMMISSIONER}, kwargs=_pk("calloff_open", "C1P1"), owner="C1P1"
-    ),
-    Route(
-        "procurement:calloff-award",
-        {"POST": COMMISSIONER},
-        kwargs=_pk("calloff_closed", "C1P1"),
-        owner="C1P1",
-    ),
-    Route(
+    Route("procurement:calloff-create", form(COMMISSIONER)),
+    on("procurement:calloff-detail", {"GET": ALL}, OPEN),
+    on("procurement:calloff-update", form(COMMISSIONER), DRAFT, note="A draft is the council's alone."),
+    on("procurement:calloff-publish", {"POST": COMMISSIONER}, DRAFT),
+    on("procurement:calloff-cancel", {"POST": COMMISSIONER}, OPEN),
+    on("procurement:calloff-award", {"POST": COMMISSIONER}, SHUT),
+    on(
         "procurement:calloff-bids-export",
         {},
-        kwargs=_pk("calloff_open", "C1P1"),
-        owner="C1P1",
+        OPEN,
         note="Sealed: before the closing time nobody may export the bids (the council gets 403).",
     ),
-    Route(
-        "procurement:bid-submit",
-        {"GET": MANAGER, "POST": MANAGER},
-        kwargs=_pk("calloff_open", "C1P1"),
-        owner="C1P1",
-    ),
-    Route(
+    on("procurement:bid-submit", form(MANAGER), OPEN),
+    on(
         "procurement:bid-detail",
         {"GET": ALL},
-        kwargs=_pk("bid_sealed", "C1P1"),
+        SEALED,
         owner="P1",
         note="Sealed bid: only the bidder may read it before the closing time; the council gets 404.",
     ),
-    Route("procurement:bid-withdraw", {"POST": MANAGER}, kwargs=_pk("bid_sealed", "C1P1"), owner="P1"),
-    Route(
-        "procurement:bid-score",
-        {"GET": COMMISSIONER, "POST": COMMISSIONER},
-        kwargs=_pk("bid_opened", "C1P1"),
-        owner="C1P1",
-    ),
+    on("procurement:bid-withdraw", {"POST": MANAGER}, SEALED, owner="P1"),
+    on("procurement:bid-score", form(COMMISSIONER), OPENED),
     # API
-    Route("procurement-api:entry-criterion-list", {"GET": ALL}),
-    Route(
-        "procurement-api:entry-criterion-detail",
-        {"GET": ALL},
-        kwargs=_pk("criterion", "C1P1"),
-        owner="C1P1",
-        reference=True,
-    ),
-    Route(
-        "procurement-api:membership-list",
-        {"GET": ALL, "POST": MANAGER | RW_API},
-        extra_ok=CROSS_SIDE,
-    ),
-    Route("procurement-api:membership-detail", {"GET": ALL}, kwargs=_pk("membership", "C1P1"), owner="C1P1"),
+    *api("procurement-api:entry-criterion", ("criterion", "C1P1"), reference=True),
+    *api("procurement-api:membership", MEMBERSHIP, writers=MANAGER),
     *[
-        Route(
+        api_action(
             f"procurement-api:membership-{action}",
-            {"POST": COMMISSIONER | RW_API},
-            kwargs=_pk("application" if action in ("admit", "reject") else "membership", "C1P1"),
-            owner="C1P1",
+            COMMISSIONER,
+            ("application" if action in ("admit", "reject") else "membership", "C1P1"),
             extra_ok=CROSS_SIDE,
         )
         for action in ("admit", "reject", "suspend", "readmit")
     ],
-    Route(
-        "procurement-api:membership-withdraw",
-        {"POST": MANAGER | RW_API},
-        kwargs=_pk("membership", "C1P1"),
-        owner="C1P1",
-        extra_ok=CROSS_SIDE,
-    ),
-    Route(
-        "procurement-api:calloff-list",
-        {"GET": ALL, "POST": COMMISSIONER | RW_API},
-        extra_ok=CROSS_SIDE,
-    ),
-    Route("procurement-api:calloff-detail", {"GET": ALL}, kwargs=_pk("calloff_open", "C1P1"), owner="C1P1"),
-    Route(
-        "procurement-api:calloff-publish",
-        {"POST": COMMISSIONER | RW_API},
-        kwargs=_pk("calloff_draft", "C1"),
-        owner="C1",
-    ),
-    Route(
-        "procurement-api:calloff-cancel",
-        {"POST": COMMISSIONER | RW_API},
-        kwargs=_pk("calloff_open", "C1P1"),
-        owner="C1P1",
-        extra_ok=CROSS_SIDE,
-    ),
-    Route(
-        "procurement-api:calloff-award",
-        {"POST": COMMISSIONER | RW_API},
-        kwargs=_pk("calloff_closed", "C1P1"),
-        owner="C1P1",
-        extra_ok=CROSS_SIDE,
-    ),
-    Route(
-        "procurement-api:bid-list",
-        {"GET": ALL, "POST": MANAGER | RW_API},
-        extra_ok=CROSS_SIDE,
-    ),
-    Route(
-        "procurement-api:bid-detail",
-        {"GET": ALL},
-        kwargs=_pk("bid_sealed", "C1P1"),
+    api_action("procurement-api:membership-withdraw", MANAGER, MEMBERSHIP, extra_ok=CROSS_SIDE),
+    *api("procurement-api:calloff", OPEN, writers=COMMISSIONER),
+    api_action("procurement-api:calloff-publish", COMMISSIONER, DRAFT),
+    api_action("procurement-api:calloff-cancel", COMMISSIONER, OPEN, extra_ok=CROSS_SIDE),
+    api_action("procurement-api:calloff-award", COMMISSIONER, SHUT, extra_ok=CROSS_SIDE),
+    *api(
+        "procurement-api:bid",
+        SEALED,
+        writers=MANAGER,
         owner="P1",
         note="Sealed bid: 404 for the council and its API clients until the closing time.",
     ),
-    Route(
-        "procurement-api:bid-withdraw",
-        {"POST": MANAGER | RW_API},
-        kwargs=_pk("bid_sealed", "C1P1"),
-        owner="P1",
-    ),
-    Route(
-        "procurement-api:bid-score",
-        {"POST": COMMISSIONER | RW_API},
-        kwargs=_pk("bid_opened", "C1P1"),
-        owner="C1P1",
-        extra_ok=CROSS_SIDE,
-    ),
+    api_action("procurement-api:bid-withdraw", MANAGER, SEALED, owner="P1"),
+    api_action("procurement-api:bid-score", COMMISSIONER, OPENED, extra_ok=CROSS_SIDE),
 ]

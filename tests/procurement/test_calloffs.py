@@ -12,9 +12,9 @@ from django.utils import timezone
 from portal.models import Alert, AuditEvent
 from portal.roles import Role
 from portal.tenancy import scoped
-from procurement import services
-from procurement.models import Bid, BidStatus, CallOff, CallOffStatus, MembershipStatus
-from schemes.models import Contract
+from procurement import selectors, services
+from procurement.models import Bid, BidStatus, CallOff, CallOffStatus
+from schemes.models import Contract, MembershipStatus, PaymentModel
 from tests.factories import CommissionerFactory, ProviderFactory, SchemeFactory, user_for
 
 from .factories import answers_for, calloff, member, open_lot
@@ -63,24 +63,17 @@ def test_a_bid_of_23_53_is_refused_with_a_clear_error(world):
 def test_only_providers_admitted_to_the_lot_can_bid(world):
     c = calloff(world["lot"])
     outsider = user_for(ProviderFactory(name="Elsewhere Care"), Role.PROVIDER_MANAGER)
-    with pytest.raises(ValidationError, match="Only providers admitted to"):
-        services.bid_submit(
-            actor=outsider,
-            provider=outsider.organisation,
-            calloff=c,
-            hourly_rate=D("22"),
-            answers=answers_for(c),
-        )
     applicant = user_for(ProviderFactory(name="Applicant Care"), Role.PROVIDER_MANAGER)
     member(world["lot"], applicant.organisation, status=MembershipStatus.APPLIED)
-    with pytest.raises(ValidationError, match="Only providers admitted to"):
-        services.bid_submit(
-            actor=applicant,
-            provider=applicant.organisation,
-            calloff=c,
-            hourly_rate=D("22"),
-            answers=answers_for(c),
-        )
+    for user in (outsider, applicant):
+        with pytest.raises(ValidationError, match="Only providers admitted to"):
+            services.bid_submit(
+                actor=user,
+                provider=user.organisation,
+                calloff=c,
+                hourly_rate=D("22"),
+                answers=answers_for(c),
+            )
     membership = world["wensum"].organisation.lot_memberships.get()
     membership.status = MembershipStatus.SUSPENDED
     membership.save()
@@ -144,7 +137,7 @@ def test_two_bids_scored_70_30_rank_as_computed_by_hand_and_the_award_creates_th
 
         # Wensum: quality 40×5/5 + 30×4/5 = 64.00; price 30 × 21.00/23.10 = 27.27; total 91.27.
         # Waveney: quality 40×3/5 + 30×4/5 = 48.00; price 30 × 21.00/21.00 = 30.00; total 78.00.
-        ranked = services.ranking(c, opened)
+        ranked = selectors.ranking(c, opened)
         assert [(b.provider.name, r.rank, r.quality_points, r.price_points, r.total) for b, r in ranked] == [
             ("Wensum Valley Care", 1, D("64.00"), D("27.27"), D("91.27")),
             ("Waveney Homecare", 2, D("48.00"), D("30.00"), D("78.00")),
@@ -239,3 +232,31 @@ def test_closed_call_offs_alert_the_council_once(world):
         assert services.calloffs_closed_alerts(now=timezone.now()) == 0
     assert Alert.objects.get(kind="calloff-closed").recipient == world["norfolk"]
     assert CallOff.objects.get().status == CallOffStatus.PUBLISHED
+
+
+def test_a_block_call_off_awards_the_block_volume_and_derbys_notice(world):
+    # A block call-off carries the volume it is awarded at: 400 h/wk from the contract's start,
+    # so its first quarter's block is 400 × 13 × the awarded rate; notice 180 days [002 §7.4].
+    commissioner = world["commissioner"]
+    c = calloff(
+        world["lot"],
+        questions=(("Staffing", "70", 5),),
+        payment_model=PaymentModel.BLOCK_QUARTERLY,
+        unplanned_hourly_rate=None,
+        block_weekly_hours=D("400"),
+    )
+    only = bid(world, "wensum", "22.00", c)
+    (q1,) = c.questions.all()
+    with time_machine.travel(c.closes_at + dt.timedelta(hours=1), tick=False):
+        services.bid_score(actor=commissioner, bid=only, scores={q1.pk: 5})
+        c = services.calloff_award(actor=commissioner, calloff=c, bid=only)
+    volume = c.contract.block_volumes.get()
+    assert (volume.effective_from, volume.weekly_hours, volume.source) == (
+        dt.date(2027, 4, 1),
+        D("400.00"),
+        "award",
+    )
+    assert c.contract.notice_period_days == 180
+    c.block_weekly_hours = None
+    with pytest.raises(ValidationError, match="block volume it is awarded at"):
+        c.full_clean()

@@ -11,8 +11,8 @@ from portal.models import Alert, AuditEvent, CqcRating
 from portal.roles import Role
 from portal.tenancy import scoped
 from procurement import services
-from procurement.models import LotEntryCriterion, LotMembership, MembershipStatus
-from schemes.models import Framework, Lot
+from procurement.models import LotEntryCriterion
+from schemes.models import Framework, Lot, LotMembership, MembershipStatus
 from tests.factories import CommissionerFactory, LotFactory, ProviderFactory, user_for
 
 from .factories import member, open_lot

@@ -12,7 +12,8 @@ from django.utils import timezone
 from portal.models import CqcRating
 from portal.roles import Capability, Role
 from procurement import services
-from procurement.models import Bid, CallOff, CallOffStatus, LotMembership, MembershipStatus
+from procurement.models import Bid, CallOff, CallOffStatus
+from schemes.models import LotMembership, MembershipStatus
 from tests.factories import CommissionerFactory, ProviderFactory, SchemeFactory, api_token_for, user_for
 
 from .factories import answers_for, calloff, member, open_lot

@@ -82,6 +82,18 @@ def test_a_policy_past_its_review_date_must_be_declared_again():
     assert declared.met
 
 
+def test_enhanced_dbs_for_all_staff_is_read_from_the_staff_register():
+    # [003 App. 1] Community Support: "All staff (employed and volunteers) shall have enhanced DBS checks".
+    lot = [rules.Criterion(1, 1, "", "enhanced_dbs_all_staff", "All staff have enhanced DBS checks")]
+    met = rules.assess_entry(lot, facts(staff_employed=8), TODAY)
+    assert met.met and met.results[0].detail == "all 8 staff hold an enhanced DBS check"
+    assert met.results[0].basis == "portal" and not met.results[0].declarable
+    short = rules.assess_entry(lot, facts(staff_employed=8, staff_without_enhanced_dbs=1), TODAY)
+    assert not short.met and short.results[0].detail == "1 of 8 staff have no enhanced DBS check recorded"
+    # Declaring it does not help: the register says.
+    assert not rules.assess_entry(lot, facts(declared=frozenset({1})), TODAY).met
+
+
 def test_a_lot_without_criteria_admits_anyone():
     assert rules.assess_entry([], facts(), TODAY).met
 

@@ -16,11 +16,9 @@ from procurement.models import (
     CallOff,
     CallOffStatus,
     LotEntryCriterion,
-    LotMembership,
-    MembershipStatus,
     QualityQuestion,
 )
-from schemes.models import Lot, PaymentModel
+from schemes.models import Lot, LotMembership, MembershipStatus, PaymentModel
 from tests.matrix.world import PAIR_PARTIES, pii, ref
 
 ORDER = 25

@@ -6,17 +6,10 @@ from packages_of_care.models import ServiceUser
 from records import demo
 from records.models import Activity, ActivityAttendance, AlarmCall, Complaint, SurveyResponse, Void
 from tests.factories import CommissionerFactory, ContractFactory, ProviderFactory, SchemeFactory
+from tests.helpers import Out
 from tests.packages_of_care.factories import OrderFactory
 
 pytestmark = [pytest.mark.django_db]
-
-
-class Out:
-    def __init__(self):
-        self.lines = []
-
-    def write(self, text):
-        self.lines.append(text)
 
 
 def test_demo_records_load_once():

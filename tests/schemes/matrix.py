@@ -1,50 +1,47 @@
-from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+from tests.matrix.routes import COMMISSIONER, CROSS_SIDE, EVERYONE_SIGNED_IN, Route, api, on
 
 ALL = EVERYONE_SIGNED_IN
+FRAMEWORK, LOT, SCHEME, CONTRACT = (
+    ("framework", "C1"),
+    ("lot", "C1P1"),
+    ("scheme", "C1P1"),
+    ("contract", "C1P1"),
+)
 
-
-def _pk(name, owner):
-    return lambda w: {"pk": w.get(name, owner).pk}
-
+COUNCIL_WRITERS = COMMISSIONER | {"api_client_rw:council"}
 
 ROUTES = [
     Route("schemes:index", {"GET": ALL}),
-    Route(
-        "schemes:framework-detail", {"GET": ALL}, kwargs=_pk("framework", "C1"), owner="C1", reference=True
-    ),
-    Route("schemes:lot-detail", {"GET": ALL}, kwargs=_pk("lot", "C1P1"), owner="C1P1", reference=True),
-    Route("schemes:scheme-detail", {"GET": ALL}, kwargs=_pk("scheme", "C1P1"), owner="C1P1", reference=True),
+    on("schemes:framework-detail", {"GET": ALL}, FRAMEWORK, reference=True),
+    on("schemes:lot-detail", {"GET": ALL}, LOT, reference=True),
+    on("schemes:scheme-detail", {"GET": ALL}, SCHEME, reference=True),
     Route("schemes:contract-list", {"GET": ALL}),
-    Route(
-        "schemes:contract-detail", {"GET": ALL}, kwargs=_pk("contract", "C1P1"), owner="C1P1", reference=True
+    Route("schemes:contract-create", {"GET": COMMISSIONER, "POST": COMMISSIONER}),
+    on(
+        "schemes:contract-unplanned-hours",
+        {"GET": COMMISSIONER, "POST": COMMISSIONER},
+        CONTRACT,
+        reference=True,
     ),
-    Route(
+    on("schemes:contract-detail", {"GET": ALL}, CONTRACT, reference=True),
+    on(
         "schemes:contract-rate-create",
-        {"GET": {"commissioner"}, "POST": {"commissioner"}},
-        kwargs=_pk("contract", "C1P1"),
-        owner="C1P1",
+        {"GET": COMMISSIONER, "POST": COMMISSIONER},
+        CONTRACT,
         reference=True,
     ),
-    Route("schemes-api:framework-list", {"GET": ALL}),
-    Route(
-        "schemes-api:framework-detail",
-        {"GET": ALL},
-        kwargs=_pk("framework", "C1"),
-        owner="C1",
-        reference=True,
-    ),
-    Route("schemes-api:lot-list", {"GET": ALL}),
-    Route("schemes-api:lot-detail", {"GET": ALL}, kwargs=_pk("lot", "C1P1"), owner="C1P1", reference=True),
-    Route("schemes-api:scheme-list", {"GET": ALL}),
-    Route(
-        "schemes-api:scheme-detail", {"GET": ALL}, kwargs=_pk("scheme", "C1P1"), owner="C1P1", reference=True
-    ),
-    Route("schemes-api:contract-list", {"GET": ALL}),
-    Route(
+    *api("schemes-api:framework", FRAMEWORK, reference=True),
+    *api("schemes-api:lot", LOT, reference=True),
+    *api("schemes-api:scheme", SCHEME, reference=True),
+    # The council's commissioners and its read-write tokens create and change contracts (a
+    # provider's read-write token is refused: it holds no commission capability).
+    Route("schemes-api:contract-list", {"GET": ALL, "POST": COUNCIL_WRITERS}, extra_ok=CROSS_SIDE),
+    on(
         "schemes-api:contract-detail",
-        {"GET": ALL},
-        kwargs=_pk("contract", "C1P1"),
-        owner="C1P1",
+        {"GET": ALL, "PUT": COUNCIL_WRITERS, "PATCH": COUNCIL_WRITERS},
+        CONTRACT,
         reference=True,
     ),
+    on("schemes-api:contract-rates", {"POST": COUNCIL_WRITERS}, CONTRACT, reference=True),
+    on("schemes-api:contract-unplanned-hours", {"POST": COUNCIL_WRITERS}, CONTRACT, reference=True),
 ]

@@ -68,6 +68,11 @@ def test_load_demo_is_exact_and_idempotent():
     derby = Scheme.objects.filter(lot__framework__commissioner__name="Derby City Council").with_unit_totals()
     assert {s.name: s.total_units for s in derby} == DERBY
     assert Lot.objects.filter(framework__commissioner__name="Derby City Council").count() == 2
+    # Derby's block contracts: 180 days' notice [002 §7.4] and a block volume agreed at award.
+    for contract in Contract.objects.filter(commissioner__name="Derby City Council"):
+        assert contract.notice_period_days == 180
+        award = contract.block_volumes.order_by("effective_from").first()
+        assert (award.effective_from, award.source) == (contract.start_date, "award")
     greenwich = derby.get(name="Greenwich Gardens")
     assert sorted((u.size, u.tenure, u.count) for u in greenwich.units.all()) == [
         ("double", "part_owned", 19),

@@ -5,8 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from schemes.models import Framework, Lot, PaymentModel, Scheme, SchemeUnitGroup, UnitType
-from schemes.services import contract_create
-from tests.matrix.world import PAIR_PARTIES, ref
+from tests.matrix.world import PAIR_PARTIES, pair_contract, ref
 
 ORDER = 10
 
@@ -20,7 +19,7 @@ def build(world):
                 commissioner=world.orgs[key], name=f"Framework {ref(key)}", reference=f"FW-{ref(key)}"
             ),
         )
-    for position, (pair, (c_key, p_key)) in enumerate(PAIR_PARTIES.items(), start=1):
+    for position, (pair, (c_key, _p_key)) in enumerate(PAIR_PARTIES.items(), start=1):
         lot = Lot.objects.create(
             framework=world.get("framework", c_key),
             number=str(position),
@@ -37,15 +36,13 @@ def build(world):
         )
         SchemeUnitGroup.objects.create(scheme=scheme, unit_type=UnitType.GENERAL, count=40, note=ref(pair))
         SchemeUnitGroup.objects.create(scheme=scheme, unit_type=UnitType.DEMENTIA, count=10)
-        contract = contract_create(
-            actor=None,
-            commissioner=world.orgs[c_key],
-            provider=world.orgs[p_key],
-            lot=lot,
-            reference=f"CT-{ref(pair)}",
-            title=f"Contract {ref(pair)}",
+        contract = pair_contract(
+            world,
+            pair,
+            lot,
+            "CT",
+            "Contract",
             start_date=dt.date(2024, 4, 1),
-            end_date=dt.date(2029, 3, 31),
             payment_model=PaymentModel.HOURLY_4_WEEKLY,
             planned_hourly_rate=Decimal("22.50"),
             unplanned_hourly_rate=Decimal("24.28"),

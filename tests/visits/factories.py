@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import factory
 
+from tests.factories import FillsDerived
 from tests.packages_of_care.factories import OrderFactory
 from visits.models import Visit, VisitStatus
 
@@ -16,7 +17,7 @@ def at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=LONDON)
 
 
-class VisitFactory(factory.django.DjangoModelFactory):
+class VisitFactory(FillsDerived, factory.django.DjangoModelFactory):
     """VisitFactory(order=o, scheduled_start=at(day, 8), minutes=45, status=VisitStatus.COMPLETED)
     — completed and shortened visits get actuals equal to the schedule unless given."""
 
@@ -38,15 +39,8 @@ class VisitFactory(factory.django.DjangoModelFactory):
         )
     )
     actual_end = factory.LazyAttribute(lambda v: v.scheduled_end if v.actual_start is not None else None)
-    # Filled by fill_derived() in _create.
+    # Filled by fill_derived() in FillsDerived._create.
     provider = None
     commissioner = None
     visit_date = None
     scheduled_minutes = 0
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        visit = model_class(*args, **kwargs)
-        visit.fill_derived()
-        visit.save()
-        return visit

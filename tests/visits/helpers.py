@@ -4,31 +4,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from portal.roles import Role
+from portal.uploads.files import read_table
+from portal.uploads.resource import submit
 from tests.factories import ContractFactory, SchemeFactory, api_token_for, user_for
 from tests.packages_of_care.factories import OrderFactory
-from visits.uploads import read_table, submit
+from visits.validation import VISIT_COLUMNS
 from visits.visit_uploads import VISITS
 from workforce.models import StaffMember
 
 NOW = dt.datetime(2026, 5, 1, 11, 0, tzinfo=dt.UTC)  # 12:00 BST on Friday 1 May 2026
-HEADER = [
-    "order_reference",
-    "scheduled_start",
-    "scheduled_end",
-    "actual_start",
-    "actual_end",
-    "carer_reference",
-    "second_carer_reference",
-    "carers",
-    "time_critical",
-    "status",
-    "cancelled_at",
-    "cancellation_reason",
-    "verification",
-    "manual_reason",
-    "missed_explanation",
-    "missed_remedy",
-]
+HEADER = [c.name for c in VISIT_COLUMNS]
 
 
 @dataclass
@@ -72,6 +57,18 @@ def row(**values) -> dict:
     }
     base.update(values)
     return {k: v for k, v in base.items() if v is not None}
+
+
+def row_on(day: str, start: str, end: str, actual_start: str = "", actual_end: str = "", **values) -> dict:
+    """row() scheduled from start to end on another day; the actual times are on that day too, or
+    left empty: row_on("2026-04-02", "08:00", "08:45", "08:00", "08:40", carer_reference="C2")."""
+    return row(
+        scheduled_start=f"{day} {start}",
+        scheduled_end=f"{day} {end}",
+        actual_start=f"{day} {actual_start}" if actual_start else "",
+        actual_end=f"{day} {actual_end}" if actual_end else "",
+        **values,
+    )
 
 
 def csv_of(rows: list[dict], header=HEADER) -> bytes:

@@ -2,21 +2,17 @@
 02:00 BST becomes 01:00 GMT)."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 import time_machine
 
 from packages_of_care.models import IndividualServiceOrder
 from portal.models import Alert
-from schemes.models import PaymentModel
-from tests.factories import ContractFactory
-from tests.packages_of_care.factories import OrderFactory, TemporaryVariationFactory
 from tests.visits.factories import VisitFactory, at
 from tests.visits.helpers import setup
 from visits import services
 from visits.models import VisitStatus
-from visits.tasks import raise_late_visit_alerts, raise_tolerance_alerts
+from visits.tasks import raise_late_visit_alerts
 
 pytestmark = [pytest.mark.django_db]
 UTC = dt.UTC
@@ -28,6 +24,18 @@ def utc(*args):
 
 def late_alerts():
     return list(Alert.objects.open().filter(kind=services.LATE).order_by("object_id"))
+
+
+def record(s, start, end, status, **values):
+    """A visit by C1 on the set-up's order, recorded by form by its staff user: (visit, created)."""
+    values = {
+        "scheduled_start": start,
+        "scheduled_end": end,
+        "carer_reference": "C1",
+        "status": status,
+        **values,
+    }
+    return services.visit_record(actor=s.staff_user, order=s.order, values=values, source="form")
 
 
 def scheduled(order, when, **kwargs):
@@ -113,17 +121,7 @@ class TestMissedVisits:
         hours later, 08:00 GMT on Sunday — after the clocks went back."""
         s = setup(start=dt.date(2026, 10, 1))
         with time_machine.travel(utc(2026, 10, 24, 12), tick=False):
-            visit, created = services.visit_record(
-                actor=s.staff_user,
-                order=s.order,
-                values={
-                    "scheduled_start": utc(2026, 10, 24, 8),
-                    "scheduled_end": utc(2026, 10, 24, 8, 45),
-                    "carer_reference": "C1",
-                    "status": "missed",
-                },
-                source="form",
-            )
+            visit, created = record(s, utc(2026, 10, 24, 8), utc(2026, 10, 24, 8, 45), "missed")
         assert created
         provider_alert = Alert.objects.get(kind=services.MISSED_EXPLAIN)
         council_alert = Alert.objects.get(kind=services.MISSED_COUNCIL)
@@ -150,17 +148,7 @@ class TestMissedVisits:
     def test_correcting_a_missed_visit_withdraws_its_alerts(self):
         s = setup()
         with time_machine.travel(utc(2026, 5, 1, 12), tick=False):
-            visit, _ = services.visit_record(
-                actor=s.staff_user,
-                order=s.order,
-                values={
-                    "scheduled_start": utc(2026, 5, 1, 7),
-                    "scheduled_end": utc(2026, 5, 1, 7, 30),
-                    "carer_reference": "C1",
-                    "status": "missed",
-                },
-                source="form",
-            )
+            visit, _ = record(s, utc(2026, 5, 1, 7), utc(2026, 5, 1, 7, 30), "missed")
             services.visit_update(
                 actor=s.staff_user,
                 visit=visit,
@@ -186,40 +174,51 @@ class TestMissedVisits:
 
 
 class TestRunsNotifiedToTheCouncil:
+    """The 2nd and 3rd short-notice cancellation in a payment period, and separately the 2nd and
+    3rd visit aborted or cut short at the person's wish `[004 §1.6.1, §3.6.16]`. The set-up's
+    contract is anchored on Monday 1 April 2024: 12 Oct – 8 Nov 2026 is a payment period."""
+
     def _record(self, s, day, status, hour=8):
         start = at(day, hour)
-        values = {
-            "scheduled_start": start,
-            "scheduled_end": start + dt.timedelta(minutes=30),
-            "carer_reference": "C1",
-            "status": status,
-        }
+        values = {}
         if status == "completed":
             values.update(actual_start=start, actual_end=start + dt.timedelta(minutes=29))
         if status == "aborted":
             values.update(actual_start=start, actual_end=start + dt.timedelta(minutes=3))
+        if status == "shortened_by_service_user":
+            values.update(actual_start=start, actual_end=start + dt.timedelta(minutes=15))
         if status == "cancelled_short_notice":
             values.update(cancelled_at=start - dt.timedelta(hours=3))
-        return services.visit_record(actor=s.staff_user, order=s.order, values=values, source="form")[0]
+        return record(s, start, start + dt.timedelta(minutes=30), status, **values)[0]
 
-    def test_the_2nd_and_3rd_in_a_row_across_the_clock_change(self):
+    def test_the_2nd_and_3rd_of_each_in_a_payment_period(self):
         s = setup(start=dt.date(2026, 10, 1))
-        with time_machine.travel(utc(2026, 11, 1), tick=False):
-            self._record(s, dt.date(2026, 10, 23), "completed")
-            first = self._record(s, dt.date(2026, 10, 24), "cancelled_short_notice")
-            second = self._record(s, dt.date(2026, 10, 25), "aborted", hour=1)  # 01:00 BST, before the change
-            third = self._record(s, dt.date(2026, 10, 26), "cancelled_short_notice")
-            self._record(s, dt.date(2026, 10, 27), "aborted")  # the 4th: paid rules differ, no notice
-            self._record(s, dt.date(2026, 10, 28), "completed")
-            lone = self._record(s, dt.date(2026, 10, 29), "cancelled_short_notice")
-        notices = Alert.objects.filter(kind=services.RUN_NOTICE).order_by("object_id")
-        assert [a.object_id for a in notices] == [str(second.pk), str(third.pk)]
-        assert all(a.recipient == s.commissioner and a.capability == "broker" for a in notices)
-        assert notices[0].title.startswith("2nd visit in a row not delivered")
-        assert notices[1].title.startswith("3rd visit in a row not delivered")
-        assert str(first.pk) not in {a.object_id for a in notices} and str(lone.pk) not in {
-            a.object_id for a in notices
-        }
+        oct_ = lambda d: dt.date(2026, 10, d)  # noqa: E731
+        with time_machine.travel(utc(2026, 11, 12), tick=False):
+            self._record(s, oct_(23), "completed")
+            self._record(s, oct_(24), "cancelled_short_notice")  # short notice 1
+            self._record(s, oct_(25), "aborted", hour=1)  # aborted or cut short 1 (01:00 BST)
+            short_2 = self._record(s, oct_(26), "cancelled_short_notice")  # short notice 2: notified
+            aborted_2 = self._record(s, oct_(27), "aborted")  # aborted or cut short 2: notified
+            self._record(s, oct_(28), "completed")  # does not break a count
+            short_3 = self._record(s, oct_(29), "cancelled_short_notice")  # short notice 3: notified
+            cut_3 = self._record(s, oct_(30), "shortened_by_service_user")  # aborted or cut short 3: notified
+            self._record(s, oct_(31), "cancelled_short_notice")  # short notice 4: not notified
+            self._record(s, dt.date(2026, 11, 9), "cancelled_short_notice")  # the next period: 1
+            next_2 = self._record(s, dt.date(2026, 11, 10), "cancelled_short_notice")  # the next period: 2
+        notices = {a.object_id: a for a in Alert.objects.filter(kind=services.RUN_NOTICE)}
+        assert set(notices) == {str(v.pk) for v in (short_2, aborted_2, short_3, cut_3, next_2)}
+        assert all(a.recipient == s.commissioner and a.capability == "broker" for a in notices.values())
+        assert notices[str(short_2.pk)].title.startswith(
+            "2nd short-notice cancellation in the payment period"
+        )
+        assert notices[str(aborted_2.pk)].title.startswith(
+            "2nd visit aborted or cut short at the person's wish in the payment period"
+        )
+        assert notices[str(short_3.pk)].title.startswith(
+            "3rd short-notice cancellation in the payment period"
+        )
+        assert "cut short at the person's wish on 30 Oct 2026" in notices[str(cut_3.pk)].title
         # Raising again changes nothing.
         assert (
             services.run_notifications_raise(
@@ -228,120 +227,13 @@ class TestRunsNotifiedToTheCouncil:
             == 0
         )
 
-    def test_cancellations_with_notice_break_the_run(self):
+    def test_cancellations_with_notice_do_not_count(self):
         s = setup()
         with time_machine.travel(utc(2026, 6, 1), tick=False):
             self._record(s, dt.date(2026, 5, 1), "cancelled_short_notice")
             start = at(dt.date(2026, 5, 2), 8)
-            services.visit_record(
-                actor=s.staff_user,
-                order=s.order,
-                values={
-                    "scheduled_start": start,
-                    "scheduled_end": start + dt.timedelta(minutes=30),
-                    "carer_reference": "C1",
-                    "status": "cancelled_with_notice",
-                    "cancelled_at": start - dt.timedelta(days=2),
-                },
-                source="form",
-            )
-            self._record(s, dt.date(2026, 5, 3), "cancelled_short_notice")
-        assert Alert.objects.filter(kind=services.RUN_NOTICE).count() == 0
-
-
-def _deliver(order, day, minutes, carers=1):
-    start = at(day, 9)
-    return VisitFactory(
-        order=order,
-        scheduled_start=start,
-        minutes=minutes,
-        carer_reference=f"C-{day.isoformat()}",
-        carers=carers,
-        second_carer_reference="B" if carers > 1 else "",
-    )
-
-
-def _days(first, last):
-    day = first
-    while day <= last:
-        yield day
-        day += dt.timedelta(days=1)
-
-
-class TestHoursOverTolerance:
-    """10 hours a week commissioned: 12 with the +20% tolerance. 2 hours a day is 14 a week."""
-
-    def _order(self, **contract):
-        contract = ContractFactory(
-            payment_model=contract.pop("payment_model", PaymentModel.WEEKLY_PACKAGE),
-            payment_period_anchor=contract.pop("anchor", None),
-            **contract,
-        )
-        return OrderFactory(contract=contract, start_date=dt.date(2026, 8, 1), weekly_hours="10")
-
-    def test_four_weeks_over_raise_one_alert_to_brokerage(self):
-        order = self._order()
-        for day in _days(dt.date(2026, 9, 7), dt.date(2026, 10, 4)):  # Monday 7 Sep – Sunday 4 Oct
-            _deliver(order, day, 120)
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 10, 4)) == 0  # three complete weeks
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 10, 5)) == 1
-        alert = Alert.objects.get(kind=services.OVER_TOLERANCE)
-        assert alert.recipient == order.commissioner and alert.capability == "broker"
-        assert alert.key == f"order:{order.pk}:from:2026-09-07"
-        assert "4 weeks in a row" in alert.title
-        assert "week from 07 Sep: 14 h delivered, 10 h commissioned" in alert.detail
-        # Still over a week later: the open alert stands, no second one.
-        for day in _days(dt.date(2026, 10, 5), dt.date(2026, 10, 11)):
-            _deliver(order, day, 120)
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 10, 12)) == 0
-
-    def test_at_the_tolerance_exactly_is_not_over(self):
-        order = self._order()
-        for day in _days(dt.date(2026, 9, 7), dt.date(2026, 10, 4)):
-            _deliver(order, day, 103 if day.weekday() < 6 else 102)  # 6×103 + 102 = 720 minutes = 12 h
-        assert raise_tolerance_alerts.delay().get() == 0
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 10, 5)) == 0
-
-    def test_an_approved_temporary_variation_authorises_the_extra(self):
-        order = self._order()
-        TemporaryVariationFactory(
-            order=order,
-            start_date=dt.date(2026, 9, 1),
-            end_date=dt.date(2026, 10, 31),
-            extra_hours_per_week=Decimal("3"),
-        )
-        for day in _days(dt.date(2026, 9, 7), dt.date(2026, 10, 4)):
-            _deliver(order, day, 120)
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 10, 5)) == 0
-
-    def test_double_ups_count_each_carer(self):
-        order = self._order()
-        for day in _days(dt.date(2026, 9, 7), dt.date(2026, 10, 4)):
-            _deliver(order, day, 60, carers=2)
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 10, 5)) == 1
-
-    def test_norfolk_weeks_start_on_the_payment_period_anchor_weekday(self):
-        # Anchor Wednesday 3 April 2024: weeks run Wednesday to Tuesday.
-        order = self._order(payment_model=PaymentModel.HOURLY_4_WEEKLY, anchor=dt.date(2024, 4, 3))
-        for day in _days(dt.date(2026, 9, 2), dt.date(2026, 9, 29)):
-            _deliver(order, day, 120)
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 9, 29)) == 0
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 9, 30)) == 1
-        alert = Alert.objects.get(kind=services.OVER_TOLERANCE)
-        assert alert.key.endswith(":from:2026-09-02")
-
-    def test_weeks_across_the_clock_change(self):
-        """Monday 5 October – Sunday 1 November: the fourth week holds the 25-hour Sunday. Visits
-        are counted by their UK day, so the week is 7 days like any other."""
-        order = self._order()
-        for day in _days(dt.date(2026, 10, 5), dt.date(2026, 11, 1)):
-            _deliver(order, day, 120)
-        late_night = VisitFactory(
-            order=order,
-            scheduled_start=dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 01:30 GMT, the second 01:30
-            minutes=20,
-            carer_reference="NIGHT",
-        )
-        assert late_night.visit_date == dt.date(2026, 10, 25)
-        assert services.tolerance_alerts_raise(today=dt.date(2026, 11, 2)) == 1
-        assert "week from 19 Oct: 14.33 h delivered" in Alert.objects.get(kind=services.OVER_TOLERANCE).detail
+            end = start + dt.timedelta(minutes=30)
+            record(s, start, end, "cancelled_with_notice", cancelled_at=start - dt.timedelta(days=2))
+            second = self._record(s, dt.date(2026, 5, 3), "cancelled_short_notice")
+        (notice,) = Alert.objects.filter(kind=services.RUN_NOTICE)
+        assert notice.object_id == str(second.pk)

@@ -8,9 +8,10 @@ import time_machine
 
 from portal.models import AuditEvent
 from tests.factories import api_token_for
+from tests.helpers import json_status
 from tests.packages_of_care.factories import OrderFactory
 from tests.visits.factories import VisitFactory, at
-from tests.visits.helpers import NOW, row, setup
+from tests.visits.helpers import NOW, row, row_on, setup
 from visits.models import Visit, VisitStatus
 
 pytestmark = [pytest.mark.django_db]
@@ -146,19 +147,8 @@ def test_bulk_is_all_or_nothing_and_names_each_rejected_item(api_client):
     client = client_for(api_client, s.provider)
     items = [
         row(),
-        row(
-            order_reference="ISO-OTHER",
-            scheduled_start="2026-04-02 08:00",
-            scheduled_end="2026-04-02 08:45",
-            actual_start="2026-04-02 08:00",
-            actual_end="2026-04-02 08:40",
-        ),
-        row(
-            scheduled_start="2026-04-03 08:00",
-            scheduled_end="2026-04-03 08:45",
-            actual_start="",
-            actual_end="",
-        ),
+        row_on("2026-04-02", "08:00", "08:45", "08:00", "08:40", order_reference="ISO-OTHER"),
+        row_on("2026-04-03", "08:00", "08:45"),
     ]
     response = _bulk(client, items)
     assert response.status_code == 400
@@ -183,12 +173,7 @@ def test_bulk_twice_saves_once(api_client):
     client = client_for(api_client, s.provider)
     items = [
         row(),
-        row(
-            scheduled_start="2026-04-01 12:00",
-            scheduled_end="2026-04-01 12:30",
-            actual_start="2026-04-01 12:00",
-            actual_end="2026-04-01 12:20",
-        ),
+        row_on("2026-04-01", "12:00", "12:30", "12:00", "12:20"),
     ]
     preview = _bulk(client, items, "?dry_run=true").json()
     assert preview["dry_run"] and preview["new"] == 2 and Visit.objects.count() == 0
@@ -217,8 +202,6 @@ def test_explain_by_api(api_client):
     assert response.status_code == 200 and response.json()["missed_explained_at"]
     outsider = client_for(api_client, OrderFactory().provider)
     assert (
-        outsider.post(
-            f"/api/v1/visits/{visit.pk}/explain/", {"explanation": "x", "remedy": "y"}, format="json"
-        ).status_code
+        json_status(outsider, f"/api/v1/visits/{visit.pk}/explain/", {"explanation": "x", "remedy": "y"})
         == 404
     )

@@ -7,21 +7,14 @@ import pytest
 
 from packages_of_care.models import ScheduledVisit
 from tests.factories import ContractFactory, ProviderFactory
+from tests.helpers import Out
 from tests.packages_of_care.factories import OrderFactory
 from visits import demo
 from visits.models import Visit, VisitStatus
-from visits.validation import _interval, overlaps
+from visits.validation import interval, overlaps
 from workforce.models import StaffMember
 
 pytestmark = [pytest.mark.django_db]
-
-
-class Out:
-    def __init__(self):
-        self.lines = []
-
-    def write(self, text):
-        self.lines.append(text)
 
 
 def _orders():
@@ -69,7 +62,7 @@ def test_demo_visits_follow_the_schedules_and_load_once():
     assert statuses["completed"] / len(visits) > 0.85
     assert statuses["missed"] and statuses["aborted"] and statuses["cancelled_short_notice"]
     assert all(v.carer_reference.startswith("WVC-") for v in visits)
-    intervals = [(v.carer_reference, *_interval(v), v.pk) for v in visits if _interval(v)]
+    intervals = [(v.carer_reference, *interval(v), v.pk) for v in visits if interval(v)]
     assert overlaps(intervals) == {}
     # Idempotent, and deterministic: a fresh load gives the same visits.
     before = _signature()

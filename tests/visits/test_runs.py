@@ -10,7 +10,7 @@ from packages_of_care.models import IndividualServiceOrder
 from tests.packages_of_care.factories import OrderFactory
 from tests.visits.factories import VisitFactory, at
 from visits.models import Visit, VisitStatus
-from visits.rules import NOTIFICATION_RUN_STATUSES, PAYMENT_RUN_STATUSES, run_positions
+from visits.rules import PAYMENT_RUN_STATUSES, numbers_in_period, run_positions
 from visits.selectors import run_positions as sql_run_positions
 
 C_SHORT, C_NOTICE, ABORTED, DONE, MISSED = (
@@ -25,7 +25,19 @@ C_SHORT, C_NOTICE, ABORTED, DONE, MISSED = (
 def test_python_rule_worked_example():
     statuses = [DONE, C_SHORT, C_NOTICE, C_SHORT, C_SHORT, DONE, C_SHORT]
     assert run_positions(statuses, PAYMENT_RUN_STATUSES) == [None, 1, 2, 3, 4, None, 1]
-    assert run_positions([C_SHORT, ABORTED, ABORTED, C_NOTICE], NOTIFICATION_RUN_STATUSES) == [1, 2, 3, None]
+    # Notified counts run per payment period, short-notice cancellations apart from visits aborted or
+    # cut short at the person's wish; nothing else counts or breaks them.
+    shortened = VisitStatus.SHORTENED_BY_SERVICE_USER
+    visits = [
+        (C_SHORT, 1),
+        (ABORTED, 1),
+        (C_NOTICE, 1),
+        (C_SHORT, 1),
+        (shortened, 1),
+        (C_SHORT, 1),
+        (C_SHORT, 2),
+    ]
+    assert numbers_in_period(visits) == [1, 1, None, 2, 2, 3, 1]
 
 
 def _visits(order, statuses, first_day=dt.date(2026, 4, 1)):

@@ -8,10 +8,12 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import Alert, AuditEvent
+from portal.uploads.files import Unreadable
+from portal.uploads.models import UploadJob, UploadStatus
 from tests.visits.helpers import NOW, check, csv_of, row, setup
 from tests.visits.test_validation import CASES
 from tests.visits.test_validation import world as world  # noqa: F401 - the fixture
-from visits.models import UploadJob, UploadStatus, Visit
+from visits.models import Visit
 from visits.streaming import stream_visits
 
 pytestmark = [pytest.mark.django_db]
@@ -35,10 +37,10 @@ def _job(user, content: bytes, name="visits.csv") -> UploadJob:
     )
 
 
-def stream(user, rows_or_bytes, *, dry_run=True, typing="sql", name="visits.csv"):
+def stream(user, rows_or_bytes, *, dry_run=True, name="visits.csv"):
     content = rows_or_bytes if isinstance(rows_or_bytes, bytes) else csv_of(rows_or_bytes)
     return stream_visits(
-        _job(user, content, name), actor=user, dry_run=dry_run, progress=lambda *a, **k: None, typing=typing
+        _job(user, content, name), actor=user, dry_run=dry_run, progress=lambda *a, **k: None
     )
 
 
@@ -47,11 +49,10 @@ def _answers(outcome):
 
 
 @pytest.mark.parametrize(("name", "rows", "expected"), CASES, ids=[c[0] for c in CASES])
-@pytest.mark.parametrize("typing", ["sql", "python"])
 @time_machine.travel(NOW, tick=False)
-def test_the_streaming_path_gives_the_same_answers(world, name, rows, expected, typing):  # noqa: F811
+def test_the_streaming_path_gives_the_same_answers(world, name, rows, expected):  # noqa: F811
     small = check(world.staff_user, rows)
-    streamed = stream(world.staff_user, rows, typing=typing)
+    streamed = stream(world.staff_user, rows)
     assert _answers(streamed) == _answers(small)
     assert streamed.summary() == small.summary()
 
@@ -62,7 +63,6 @@ def test_every_case_in_one_file_gives_the_same_answers(world):  # noqa: F811
     small = check(world.staff_user, rows)
     assert len(small.problems) > 40
     assert _answers(stream(world.staff_user, rows)) == _answers(small)
-    assert _answers(stream(world.staff_user, rows, typing="python")) == _answers(small)
 
 
 def _day_rows(n: int, bad_at: int | None = None):
@@ -88,11 +88,10 @@ def _day_rows(n: int, bad_at: int | None = None):
 
 
 @time_machine.travel(dt.datetime(2030, 1, 1, tzinfo=dt.UTC), tick=False)
-@pytest.mark.parametrize("typing", ["sql", "python"])
-def test_one_bad_row_among_ten_thousand_saves_nothing_and_names_it(typing):
+def test_one_bad_row_among_ten_thousand_saves_nothing_and_names_it():
     s = setup()
     rows = _day_rows(10_000, bad_at=7_321)
-    outcome = stream(s.staff_user, rows, dry_run=False, typing=typing)
+    outcome = stream(s.staff_user, rows, dry_run=False)
     assert not outcome.written
     assert outcome.read == 10_000 and outcome.rejected == 1
     assert [(p.row, p.field, p.code) for p in outcome.problems] == [
@@ -102,19 +101,18 @@ def test_one_bad_row_among_ten_thousand_saves_nothing_and_names_it(typing):
 
 
 @time_machine.travel(dt.datetime(2029, 1, 1, tzinfo=dt.UTC), tick=False)
-@pytest.mark.parametrize("typing", ["sql", "python"])
-def test_the_same_file_twice_saves_once_and_changes_are_audited(typing):
+def test_the_same_file_twice_saves_once_and_changes_are_audited():
     s = setup()
     rows = _day_rows(300)
-    first = stream(s.staff_user, rows, dry_run=False, typing=typing)
+    first = stream(s.staff_user, rows, dry_run=False)
     assert (first.written, first.new, first.updated, first.unchanged) == (True, 300, 0, 0)
     assert Visit.objects.count() == 300
     assert AuditEvent.objects.filter(action="recorded").count() == 300
-    again = stream(s.staff_user, rows, dry_run=False, typing=typing)
+    again = stream(s.staff_user, rows, dry_run=False)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 300)
     assert Visit.objects.count() == 300 and AuditEvent.objects.filter(action="updated").count() == 0
     rows[5]["actual_end"] = rows[5]["actual_end"].replace(":40", ":44")
-    changed = stream(s.staff_user, rows, dry_run=False, typing=typing)
+    changed = stream(s.staff_user, rows, dry_run=False)
     assert (changed.new, changed.updated, changed.unchanged) == (0, 1, 299)
     event = AuditEvent.objects.get(action="updated")
     assert event.changes == {"actual_end": ["2026-04-01T10:40:00+00:00", "2026-04-01T10:44:00+00:00"]}
@@ -180,8 +178,6 @@ def test_xlsx_and_odd_files():
         outcome = stream(s.staff_user, buffer.getvalue(), name="visits.xlsx")
         assert outcome.ok and outcome.read == 1 and outcome.new == 1
         ragged = b"order_reference,scheduled_start\nISO-1,2026-04-01 08:00,extra\n"
-        from visits.uploads import Unreadable
-
         with pytest.raises(Unreadable):
             stream(s.staff_user, ragged)
 

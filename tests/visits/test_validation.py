@@ -8,11 +8,11 @@ import pytest
 import time_machine
 
 from packages_of_care.models import OrderStatus
+from portal.uploads.columns import ParseError, parse_datetime
 from tests.factories import CommissionerFactory, ContractFactory
 from tests.packages_of_care.factories import OrderFactory
 from tests.visits.factories import VisitFactory, at
-from tests.visits.helpers import NOW, check, codes, row, setup
-from visits.validation import ParseError, parse_datetime
+from tests.visits.helpers import NOW, check, codes, row, row_on, setup
 from workforce.models import StaffMember
 
 pytestmark = [pytest.mark.django_db]
@@ -93,39 +93,19 @@ CASES = [
     ),
     (
         "before the order starts",
-        [
-            row(
-                scheduled_start="2026-03-31 08:00",
-                scheduled_end="2026-03-31 08:45",
-                actual_start="2026-03-31 08:00",
-                actual_end="2026-03-31 08:40",
-            )
-        ],
+        [row_on("2026-03-31", "08:00", "08:45", "08:00", "08:40")],
         [(2, "scheduled_start", "outside_order")],
     ),
     (
         "after the order ends",
-        [
-            row(
-                order_reference="ISO-END",
-                scheduled_start="2026-04-11 08:00",
-                scheduled_end="2026-04-11 08:45",
-                actual_start="2026-04-11 08:00",
-                actual_end="2026-04-11 08:40",
-            )
-        ],
+        [row_on("2026-04-11", "08:00", "08:45", "08:00", "08:40", order_reference="ISO-END")],
         [(2, "scheduled_start", "outside_order")],
     ),
     (
         "one carer in two places in the file",
         [
             row(),
-            row(
-                scheduled_start="2026-04-01 08:30",
-                scheduled_end="2026-04-01 09:00",
-                actual_start="2026-04-01 08:30",
-                actual_end="2026-04-01 08:59",
-            ),
+            row_on("2026-04-01", "08:30", "09:00", "08:30", "08:59"),
         ],
         [(2, "carer_reference", "overlap"), (3, "carer_reference", "overlap")],
     ),
@@ -133,12 +113,7 @@ CASES = [
         "back to back is fine",
         [
             row(),
-            row(
-                scheduled_start="2026-04-01 08:45",
-                scheduled_end="2026-04-01 09:30",
-                actual_start="2026-04-01 08:44",
-                actual_end="2026-04-01 09:20",
-            ),
+            row_on("2026-04-01", "08:45", "09:30", "08:44", "09:20"),
         ],
         [],
     ),
@@ -146,27 +121,13 @@ CASES = [
         "second carer in two places",
         [
             row(carer_reference="C2"),
-            row(
-                scheduled_start="2026-04-01 08:10",
-                scheduled_end="2026-04-01 09:00",
-                actual_start="2026-04-01 08:10",
-                actual_end="2026-04-01 08:50",
-                second_carer_reference="C2",
-                carers="2",
-            ),
+            row_on("2026-04-01", "08:10", "09:00", "08:10", "08:50", second_carer_reference="C2", carers="2"),
         ],
         [(2, "carer_reference", "overlap"), (3, "second_carer_reference", "overlap")],
     ),
     (
         "actuals in the future",
-        [
-            row(
-                scheduled_start="2026-05-01 11:30",
-                scheduled_end="2026-05-01 12:30",
-                actual_start="2026-05-01 11:30",
-                actual_end="2026-05-01 12:30",
-            )
-        ],
+        [row_on("2026-05-01", "11:30", "12:30", "11:30", "12:30")],
         [(2, "actual_end", "future")],
     ),
     (
@@ -228,15 +189,7 @@ CASES = [
     ("missed but delivered", [row(status="missed")], [(2, "actual_start", "no_actuals_allowed")]),
     (
         "missed before it was due",
-        [
-            row(
-                scheduled_start="2026-05-02 08:00",
-                scheduled_end="2026-05-02 08:45",
-                actual_start="",
-                actual_end="",
-                status="missed",
-            )
-        ],
+        [row_on("2026-05-02", "08:00", "08:45", status="missed")],
         [(2, "status", "missed_in_future")],
     ),
     (
@@ -276,15 +229,7 @@ CASES = [
     ("31 February", [row(scheduled_end="31/02/2026 09:00")], [(2, "scheduled_end", "bad_datetime")]),
     (
         "the hour the clocks go back",
-        [
-            row(
-                scheduled_start="2026-10-25 01:30",
-                scheduled_end="2026-10-25 02:30",
-                actual_start="",
-                actual_end="",
-                status="scheduled",
-            )
-        ],
+        [row_on("2026-10-25", "01:30", "02:30", status="scheduled")],
         [(2, "scheduled_start", "ambiguous_time")],
     ),
     (
@@ -302,16 +247,7 @@ CASES = [
     ),
     (
         "the hour the clocks skip",
-        [
-            row(
-                scheduled_start="2026-03-29 01:30",
-                scheduled_end="2026-03-29 03:00",
-                actual_start="",
-                actual_end="",
-                status="scheduled",
-                order_reference="ISO-OLD",
-            )
-        ],
+        [row_on("2026-03-29", "01:30", "03:00", status="scheduled", order_reference="ISO-OLD")],
         [(2, "scheduled_start", "nonexistent_time"), (2, "order_reference", "unknown_order")],
     ),
     ("an unknown status", [row(status="done")], [(2, "status", "bad_choice")]),
@@ -320,6 +256,8 @@ CASES = [
     ("a long carer reference", [row(carer_reference="C" * 41)], [(2, "carer_reference", "too_long")]),
     ("no order reference", [row(order_reference="")], [(2, "order_reference", "required")]),
     ("no status", [row(status="")], [(2, "status", "required")]),
+    # Both paths report a needed time left empty (the streaming path once did not).
+    ("no scheduled start", [row(scheduled_start="")], [(2, "scheduled_start", "required")]),
 ]
 
 
@@ -341,33 +279,16 @@ def test_messages_name_the_problem_in_plain_words(world):
         world.staff_user,
         [
             row(order_reference="ISO-OTHER"),
-            row(
-                carer_reference="LEFT",
-                scheduled_start="2026-04-02 08:00",
-                scheduled_end="2026-04-02 08:45",
-                actual_start="2026-04-02 08:00",
-                actual_end="2026-04-02 08:30",
-            ),
-            row(
-                actual_start="",
-                actual_end="",
+            row_on("2026-04-02", "08:00", "08:45", "08:00", "08:30", carer_reference="LEFT"),
+            row_on(
+                "2026-04-03",
+                "08:00",
+                "08:45",
                 status="cancelled_short_notice",
                 cancelled_at="2026-03-31 07:00",
-                scheduled_start="2026-04-03 08:00",
-                scheduled_end="2026-04-03 08:45",
             ),
-            row(
-                scheduled_start="2026-04-04 08:00",
-                scheduled_end="2026-04-04 08:45",
-                actual_start="2026-04-04 08:00",
-                actual_end="2026-04-04 08:40",
-            ),
-            row(
-                scheduled_start="2026-04-04 08:30",
-                scheduled_end="2026-04-04 09:00",
-                actual_start="2026-04-04 08:30",
-                actual_end="2026-04-04 08:55",
-            ),
+            row_on("2026-04-04", "08:00", "08:45", "08:00", "08:40"),
+            row_on("2026-04-04", "08:30", "09:00", "08:30", "08:55"),
         ],
     )
     messages = {(p.row, p.field): p.message for p in outcome.problems}

@@ -10,11 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import AuditEvent
 from portal.roles import Role
+from portal.uploads.models import UploadJob
 from tests.factories import user_for
 from tests.packages_of_care.factories import OrderFactory
 from tests.visits.factories import VisitFactory, at
-from tests.visits.helpers import NOW, csv_of, row, setup
-from visits.models import UploadJob, Visit, VisitStatus
+from tests.visits.helpers import NOW, csv_of, row, row_on, setup
+from visits.models import Visit, VisitStatus
 
 pytestmark = [pytest.mark.django_db]
 
@@ -144,11 +145,11 @@ def test_lists_take_a_fixed_number_of_queries(login, django_assert_max_num_queri
     for user in (s.staff_user, user_for(s.commissioner, Role.BROKERAGE)):
         client = login(user)
         with django_assert_max_num_queries(12):
-            response = client.get("/visits/?date_from=2026-04-01&date_to=2026-04-30")
+            response = client.get("/visits/?visit_date_after=2026-04-01&visit_date_before=2026-04-30")
         assert response.status_code == 200 and response.context["paginator"].count == 41
         with django_assert_max_num_queries(12):
             assert client.get("/visits/missed/").status_code == 200
-    council_page = client.get("/visits/?date_from=2026-04-01").content.decode()
+    council_page = client.get("/visits/?visit_date_after=2026-04-01").content.decode()
     assert s.provider.name in council_page
 
 
@@ -156,7 +157,7 @@ def test_other_organisations_see_none_of_them(login):
     s = setup()
     VisitFactory(order=s.order, carer_reference="C1")
     outsider = user_for(OrderFactory().provider, Role.PROVIDER_MANAGER)
-    response = login(outsider).get("/visits/?date_from=2026-01-01")
+    response = login(outsider).get("/visits/?visit_date_after=2026-01-01")
     assert response.context["paginator"].count == 0
 
 
@@ -169,12 +170,7 @@ def test_upload_check_then_import(login, django_capture_on_commit_callbacks):
     client = login(s.staff_user)
     rows = [
         row(),
-        row(
-            scheduled_start="2026-04-01 12:00",
-            scheduled_end="2026-04-01 12:30",
-            actual_start="2026-04-01 12:00",
-            actual_end="2026-04-01 12:29",
-        ),
+        row_on("2026-04-01", "12:00", "12:30", "12:00", "12:29"),
     ]
     response = _upload(client, csv_of(rows))
     job = UploadJob.objects.get()
@@ -200,13 +196,7 @@ def test_an_upload_with_a_bad_row_names_it_and_cannot_be_imported(login):
     client = login(s.staff_user)
     rows = [
         row(),
-        row(
-            order_reference="ISO-OTHER",
-            scheduled_start="2026-04-02 08:00",
-            scheduled_end="2026-04-02 08:45",
-            actual_start="2026-04-02 08:00",
-            actual_end="2026-04-02 08:40",
-        ),
+        row_on("2026-04-02", "08:00", "08:45", "08:00", "08:40", order_reference="ISO-OTHER"),
     ]
     OrderFactory(reference="ISO-OTHER")
     _upload(client, csv_of(rows))

@@ -6,8 +6,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from packages_of_care.models import IndividualServiceOrder, OrderStatus, OrderVersion, ServiceUser
+from portal.uploads.models import UploadJob, UploadStatus
 from tests.matrix.world import PAIR_PARTIES, pii
-from visits.models import UploadJob, UploadStatus, Visit, VisitStatus
+from visits.models import Visit, VisitStatus
 
 ORDER = 30
 LONDON = ZoneInfo("Europe/London")

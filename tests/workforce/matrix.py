@@ -1,55 +1,51 @@
-from tests.matrix.routes import EVERYONE_SIGNED_IN, Route
+from tests.matrix.routes import (
+    COMMISSIONER,
+    CROSS_SIDE,
+    EVERYONE_SIGNED_IN,
+    RECORDERS,
+    RW_API,
+    Route,
+    api,
+    on,
+    pk,
+)
 
 ALL = EVERYONE_SIGNED_IN
-RECORDERS = frozenset({"provider_manager", "provider_staff"})
-RW_API = frozenset({"api_client_rw"})
-CROSS_SIDE = frozenset({403})  # a council's read-write token has no provider capability
-
-
-def _pk(name, owner):
-    return lambda w: {"pk": w.get(name, owner).pk}
-
+STAFF = ("staff", "C1P1")
+FORM = {"GET": RECORDERS, "POST": RECORDERS}
 
 ROUTES = [
     Route("workforce:staff-list", {"GET": ALL}),
-    Route("workforce:staff-create", {"GET": RECORDERS, "POST": RECORDERS}),
-    Route("workforce:staff-upload", {"GET": RECORDERS, "POST": RECORDERS}),
-    Route("workforce:training-upload", {"GET": RECORDERS, "POST": RECORDERS}),
-    Route("workforce:staff-detail", {"GET": ALL}, kwargs=_pk("staff", "C1P1"), owner="C1P1"),
-    Route(
-        "workforce:staff-update",
-        {"GET": RECORDERS, "POST": RECORDERS},
-        kwargs=_pk("staff", "C1P1"),
-        owner="C1P1",
-    ),
-    Route(
-        "workforce:training-create",
-        {"GET": RECORDERS, "POST": RECORDERS},
-        kwargs=_pk("staff", "C1P1"),
-        owner="C1P1",
-    ),
+    Route("workforce:staff-create", FORM),
+    Route("workforce:staff-upload", FORM),
+    Route("workforce:training-upload", FORM),
+    on("workforce:staff-detail", {"GET": ALL}, STAFF),
+    on("workforce:staff-update", FORM, STAFF),
+    on("workforce:training-create", FORM, STAFF),
     Route("workforce:training-matrix", {"GET": ALL}),
     Route(
         "workforce:upload-template",
         {"GET": RECORDERS},
         kwargs=lambda w: {"kind": "training", "format": "xlsx"},
     ),
-    Route("workforce-api:staff-list", {"GET": ALL, "POST": RECORDERS | RW_API}, extra_ok=CROSS_SIDE),
-    Route(
+    api("workforce-api:staff", writers=RECORDERS)[0],
+    on(
         "workforce-api:staff-detail",
         {"GET": ALL, "PUT": RECORDERS | RW_API, "PATCH": RECORDERS | RW_API},
-        kwargs=_pk("staff", "C1P1"),
-        owner="C1P1",
+        STAFF,
         extra_ok=CROSS_SIDE,
     ),
     Route("workforce-api:training-course-list", {"GET": ALL}),
-    Route("workforce-api:training-course-detail", {"GET": ALL}, kwargs=_pk("course", "all")),
-    Route(
-        "workforce-api:training-completion-list",
-        {"GET": ALL, "POST": RECORDERS | RW_API},
-        extra_ok=CROSS_SIDE,
+    Route("workforce-api:training-course-detail", {"GET": ALL}, kwargs=pk("course", "all")),
+    *api("workforce-api:training-completion", ("training", "C1P1"), writers=RECORDERS),
+    # Each council's training requirements and workforce standard: its public terms.
+    *api(
+        "workforce-api:training-requirement",
+        ("training_requirement", "C1"),
+        writers=COMMISSIONER,
+        reference=True,
     ),
-    Route(
-        "workforce-api:training-completion-detail", {"GET": ALL}, kwargs=_pk("training", "C1P1"), owner="C1P1"
+    *api(
+        "workforce-api:workforce-standard", ("workforce_standard", "C1"), writers=COMMISSIONER, reference=True
     ),
 ]

@@ -10,23 +10,11 @@ from django.urls import reverse
 
 from portal.models import AuditEvent
 from portal.roles import Role
-from tests.factories import ContractFactory, ProviderFactory, SchemeFactory, user_for
-from workforce.catalogue import ensure_catalogue
+from tests.factories import ProviderFactory, user_for
 from workforce.models import StaffMember, TrainingCompletion
 from workforce.resources import UploadError, run_upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def w(db):
-    ensure_catalogue()
-    provider = ProviderFactory(name="Wensum Valley Care")
-    scheme = SchemeFactory(name="Barley Court")
-    ContractFactory(
-        provider=provider, lot=scheme.lot, commissioner=scheme.lot.framework.commissioner, schemes=[scheme]
-    )
-    return {"provider": provider, "user": user_for(provider, Role.PROVIDER_STAFF), "scheme": scheme}
 
 
 def csv_bytes(rows, headers):
@@ -167,4 +155,48 @@ def test_upload_pages_preview_then_save_and_refuse_a_tampered_preview(w, client,
     client.force_login(other)
     assert client.post(url, {"payload": payload}).status_code == 403
     template = client.get(reverse("workforce:upload-template", args=["staff", "csv"]))
-    assert template.content.decode().splitlines()[0] == "reference,job_title,scheme,started_on,left_on"
+    assert template.content.decode().splitlines()[0] == (
+        "reference,job_title,scheme,started_on,left_on,dbs_level,dbs_workforce,dbs_issued_on,"
+        "dbs_update_service_checked_on,first_reference_on,second_reference_on,right_to_work_checked_on,"
+        "right_to_work_expires_on,asc_wds_updated_on"
+    )
+
+
+VETTING_HEADERS = [*STAFF_HEADERS, "dbs_level", "dbs_workforce", "dbs_issued_on", "right_to_work_expires_on"]
+
+
+def test_the_staff_upload_carries_vetting_and_names_a_bad_cell(w):
+    rows = [
+        (
+            "WVC-0001",
+            "Care worker",
+            "Barley Court",
+            "2024-03-04",
+            "",
+            "Enhanced with barred list check",
+            "child",
+            "2024-02-01",
+            "2027-01-31",
+        ),
+        ("WVC-0002", "Care worker", "Barley Court", "2024-03-04", "", "gold", "", "", ""),
+        ("WVC-0003", "Care worker", "Barley Court", "2024-03-04", "", "", "", "2024-02-01", ""),
+    ]
+    summary = upload(w, "staff", csv_bytes(rows, VETTING_HEADERS))
+    assert [(p.row, p.column) for p in summary.problems] == [(3, "dbs_level"), (4, "dbs_level")]
+    assert "is not a DBS level" in summary.problems[0].message
+    assert "Say which level" in summary.problems[1].message  # an issue date needs its level
+    assert not StaffMember.objects.exists()
+    summary = upload(w, "staff", csv_bytes(rows[:1], VETTING_HEADERS))
+    assert summary.ok and summary.new == 1
+    staff = StaffMember.objects.get()
+    assert (staff.dbs_level, staff.dbs_workforce, staff.dbs_issued_on, staff.right_to_work_expires_on) == (
+        "enhanced_barred",
+        "child",
+        dt.date(2024, 2, 1),
+        dt.date(2027, 1, 31),
+    )
+    # A file without the vetting columns leaves them as they are.
+    summary = upload(w, "staff", csv_bytes([rows[0][:4] + ("2026-01-31",)], STAFF_HEADERS))
+    assert summary.ok and summary.updated == 1
+    staff.refresh_from_db()
+    assert (staff.left_on, staff.dbs_level) == (dt.date(2026, 1, 31), "enhanced_barred")

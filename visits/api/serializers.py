@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from packages_of_care.api.serializers import CareRecordSerializer
 from packages_of_care.models import IndividualServiceOrder
 from portal.api.fields import ScopedPrimaryKeyRelatedField
+from portal.uploads.columns import ParseError, parse_datetime
 from visits.models import ManualReason, Verification, Visit, VisitStatus
-from visits.validation import ParseError, parse_datetime
 
 
 class LondonDateTimeField(serializers.DateTimeField):
@@ -21,9 +22,8 @@ class LondonDateTimeField(serializers.DateTimeField):
         return parsed
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(CareRecordSerializer):
     order = ScopedPrimaryKeyRelatedField(queryset=IndividualServiceOrder.objects.all())
-    order_reference = serializers.CharField(source="order.reference", read_only=True)
     service_user = serializers.CharField(source="order.service_user.name", read_only=True)
     scheduled_start = LondonDateTimeField()
     scheduled_end = LondonDateTimeField()

@@ -1,10 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from portal.api.routers import api_urls
 
-from .views import VisitViewSet
+from . import views
 
 app_name = "visits-api"
 
-router = SimpleRouter()
-router.register("visits", VisitViewSet, basename="visit")
-
-urlpatterns = router.urls
+urlpatterns = api_urls(views)

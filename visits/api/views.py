@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from portal.api.pagination import PortalCursorPagination
 from portal.api.viewsets import ScopedModelViewSet
 from portal.roles import Capability
-from visits import services, uploads
+from portal.uploads.api import bulk_response
+from visits import services
 from visits.models import Visit, VisitSource
 from visits.visit_uploads import VISITS
 
@@ -41,7 +42,7 @@ def _bulk_limit() -> int:
         "recorded (same order, scheduled start and carer) updates it: 200 instead of 201.",
     ),
 )
-class VisitViewSet(ScopedModelViewSet):
+class VisitViewSet(ScopedModelViewSet, prefix="visits", basename="visit"):
     """Visits: what providers delivered, from call monitoring or entered by hand.
 
     Councils read the visits they commissioned; providers read and write their own. Writes are
@@ -111,43 +112,24 @@ class VisitViewSet(ScopedModelViewSet):
         payload = request.data
         if isinstance(payload, dict) and "visits" in payload:
             payload = payload["visits"]
-        if isinstance(payload, list) and len(payload) > _bulk_limit():
-            raise ValidationError({"detail": f"Send at most {_bulk_limit():,} visits per request."})
-        dry_run = str(request.query_params.get("dry_run", "")).lower() in ("1", "true", "yes")
-        try:
-            table = uploads.table_from_records(VISITS, payload)
-        except uploads.Unreadable as exc:
-            return Response(
-                {
-                    "detail": str(exc),
-                    "errors": [p.as_dict() for p in exc.problems],
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        outcome = uploads.submit(
+        return bulk_response(
+            request,
             VISITS,
-            table,
             actor=request.user,
+            payload=payload,
             source=VisitSource.API,
-            dry_run=dry_run,
             note="Bulk API submission",
+            noun="visit",
+            limit=_bulk_limit(),
         )
-        body = {"dry_run": dry_run, **outcome.summary(), "errors": [p.as_dict() for p in outcome.problems]}
-        if not outcome.ok:
-            body["detail"] = f"{outcome.rejected} visit(s) rejected: nothing was saved."
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(body)
 
     @extend_schema(summary="Explain a missed visit", request=ExplanationSerializer, responses=VisitSerializer)
     @action(detail=True, methods=["post"])
     def explain(self, request, pk=None):
         visit = self.get_object()
-        serializer = ExplanationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.action_input(ExplanationSerializer)
         try:
-            visit = services.visit_explain_missed(
-                actor=request.user, visit=visit, **serializer.validated_data
-            )
+            visit = services.visit_explain_missed(actor=request.user, visit=visit, **data)
         except DjangoValidationError as exc:
             raise ValidationError(getattr(exc, "message_dict", {"detail": exc.messages})) from exc
         return Response(VisitSerializer(visit, context=self.get_serializer_context()).data)

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils import timezone
 
 from portal.api.filters import PortalFilterSet
 from workforce.models import StaffMember, TrainingCompletion
@@ -9,6 +10,12 @@ class StaffMemberFilter(PortalFilterSet):
         method="filter_employed_on", label="Employed on this date (YYYY-MM-DD)"
     )
     reference = django_filters.CharFilter(lookup_expr="iexact")
+    show = django_filters.ChoiceFilter(
+        choices=[("current", "Working now"), ("left", "Left"), ("all", "Everyone")],
+        method="filter_show",
+        empty_label=None,
+        label="Show",
+    )
 
     class Meta:
         model = StaffMember
@@ -16,6 +23,14 @@ class StaffMemberFilter(PortalFilterSet):
 
     def filter_employed_on(self, queryset, name, value):
         return queryset.employed_on(value)
+
+    def filter_show(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "current":
+            return queryset.employed_on(today)
+        if value == "left":
+            return queryset.filter(left_on__lt=today)
+        return queryset
 
 
 class TrainingCompletionFilter(PortalFilterSet):

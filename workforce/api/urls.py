@@ -1,12 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from portal.api.routers import api_urls
 
-from .views import StaffMemberViewSet, TrainingCompletionViewSet, TrainingCourseViewSet
+from . import views
 
 app_name = "workforce-api"
 
-router = SimpleRouter()
-router.register("staff", StaffMemberViewSet, basename="staff")
-router.register("training-courses", TrainingCourseViewSet, basename="training-course")
-router.register("training-completions", TrainingCompletionViewSet, basename="training-completion")
-
-urlpatterns = router.urls
+urlpatterns = api_urls(views)

@@ -1,18 +1,33 @@
 from django.db import transaction
-from rest_framework import mixins, viewsets
-from rest_framework.response import Response
 
 from portal.api.pagination import PortalCursorPagination
-from portal.api.viewsets import ScopedAPIMixin, ScopedModelViewSet, ScopedReadOnlyViewSet
+from portal.api.viewsets import (
+    ScopedCreateReadViewSet,
+    ScopedModelViewSet,
+    ScopedReadOnlyViewSet,
+    ServiceUpsertMixin,
+)
 from portal.roles import Capability
 from workforce import services
-from workforce.models import StaffMember, TrainingCompletion, TrainingCourse
+from workforce.models import (
+    StaffMember,
+    TrainingCompletion,
+    TrainingCourse,
+    TrainingRequirement,
+    WorkforceStandard,
+)
 
 from .filters import StaffMemberFilter, TrainingCompletionFilter
-from .serializers import StaffMemberSerializer, TrainingCompletionSerializer, TrainingCourseSerializer
+from .serializers import (
+    StaffMemberSerializer,
+    TrainingCompletionSerializer,
+    TrainingCourseSerializer,
+    TrainingRequirementSerializer,
+    WorkforceStandardSerializer,
+)
 
 
-class TrainingCourseViewSet(ScopedReadOnlyViewSet):
+class TrainingCourseViewSet(ScopedReadOnlyViewSet, prefix="training-courses", basename="training-course"):
     """The training catalogue with refresh intervals `[002 §6.1]` and due-within-months `[004 App. 4]`."""
 
     queryset = TrainingCourse.objects.all()
@@ -21,7 +36,7 @@ class TrainingCourseViewSet(ScopedReadOnlyViewSet):
     pagination_class = None
 
 
-class StaffMemberViewSet(ScopedModelViewSet):
+class StaffMemberViewSet(ScopedModelViewSet, prefix="staff", basename="staff"):
     """A provider's staff, by reference (no names). Providers record them; councils read those of
     the providers they work with."""
 
@@ -29,16 +44,9 @@ class StaffMemberViewSet(ScopedModelViewSet):
     serializer_class = StaffMemberSerializer
     filterset_class = StaffMemberFilter
     write_capability = Capability.PROVIDER_RECORD
+    create_service = staticmethod(services.staff_create)
     ordering_fields = ["reference", "started_on", "id"]
     ordering = ["reference"]
-
-    @transaction.atomic
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        staff = services.staff_create(
-            actor=self.request.user, provider=self.request.user.organisation, **data
-        )
-        serializer.instance = self.rescoped(staff)
 
     @transaction.atomic
     def perform_update(self, serializer):
@@ -49,11 +57,7 @@ class StaffMemberViewSet(ScopedModelViewSet):
 
 
 class TrainingCompletionViewSet(
-    ScopedAPIMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ServiceUpsertMixin, ScopedCreateReadViewSet, prefix="training-completions", basename="training-completion"
 ):
     """Courses completed by staff; each expires after its course's refresh interval. Recording the
     same completion again answers 200 with the record already held."""
@@ -64,11 +68,37 @@ class TrainingCompletionViewSet(
     write_capability = Capability.PROVIDER_RECORD
     pagination_class = PortalCursorPagination
     ordering_fields = ["completed_on", "id"]
+    create_service = staticmethod(services.training_record)
+    organisation_arg = None
 
-    @transaction.atomic
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        completion, created = services.training_record(actor=request.user, **serializer.validated_data)
-        self.rescoped(completion)
-        return Response(self.get_serializer(completion).data, status=201 if created else 200)
+
+class TrainingRequirementViewSet(
+    ScopedCreateReadViewSet, prefix="training-requirements", basename="training-requirement"
+):
+    """Each council's training requirements, council-wide or for a lot, with the refresh interval
+    and the months after starting (Derby `[002 §6.1]`, Dorset `[003 §12.10-11]`). A council sets
+    its own by creating one; the same course (and lot) again replaces it. Providers read those of
+    the councils they work with."""
+
+    queryset = TrainingRequirement.objects.select_related("commissioner", "course")
+    serializer_class = TrainingRequirementSerializer
+    write_capability = Capability.COMMISSION
+    ordering = ["commissioner__name", "course__name"]
+    pagination_class = None
+    create_service = staticmethod(services.training_requirement_set)
+    organisation_arg = "commissioner"
+
+
+class WorkforceStandardViewSet(
+    ScopedCreateReadViewSet, prefix="workforce-standards", basename="workforce-standard"
+):
+    """What each council requires of vetting (enhanced DBS for all staff, the child workforce
+    check, written references) and its ASC-WDS target `[002 §6.1]`, `[003 §7.4, §9.2, App. 1]`."""
+
+    queryset = WorkforceStandard.objects.select_related("commissioner")
+    serializer_class = WorkforceStandardSerializer
+    write_capability = Capability.COMMISSION
+    ordering = ["commissioner__name", "id"]
+    pagination_class = None
+    create_service = staticmethod(services.workforce_standard_set)
+    organisation_arg = "commissioner"

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal.models import ApiToken, User
 from portal.roles import GRANTABLE_TO_TOKENS
@@ -7,14 +9,14 @@ from portal.roles import GRANTABLE_TO_TOKENS
 class Command(BaseCommand):
     help = "Issue an API key to an API client account. The key is shown once."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("name", help="What the key is for, e.g. 'Finance system'")
         parser.add_argument(
             "--scope", action="append", default=[], help="Grant a write capability (repeatable)"
         )
 
-    def handle(self, username, name, scope, **options):
+    def handle(self, username: str, name: str, scope: list[str], **options: Any) -> None:
         try:
             user = User.objects.select_related("organisation").get(username=username)
         except User.DoesNotExist as exc:

@@ -1,6 +1,9 @@
-"""Load the demo data: reference data from the specifications, demo organisations, users,
-orders, visits and returns. Idempotent: a second run changes nothing."""
+"""Load the demo data: the reference data from the specifications (`load_reference`), then demo
+organisations, users, orders, visits and returns. Idempotent: a second run changes nothing."""
 
+from typing import Any
+
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from portal.hooks import demo_steps
@@ -9,7 +12,8 @@ from portal.hooks import demo_steps
 class Command(BaseCommand):
     help = "Load the demo data (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("load_reference", stdout=self.stdout, stderr=self.stderr)
         for name, step in demo_steps():
             self.stdout.write(f"{name}:")
             step(self.stdout)

@@ -1,0 +1,59 @@
+"""Writes for invoicing: keyword-only, atomic, audited, each telling the other side what it must do.
+
+runs       the invoice run (idempotent, safe under concurrency) and the scheduled runs due
+workflow   submit, approve, part-dispute, pay, resolve disputes
+block      Derby's block volumes and block-volume reviews
+terms      a contract's invoicing terms
+tolerance  the 4-week tolerance alert, on the invoice's own weeks and rule
+"""
+
+from .block import REVIEW_WORKFLOW, block_review_decide, block_volume_record
+from .common import DISPUTE_WINDOW_DAYS, INVOICE_WORKFLOW, TOTAL_FIELDS
+from .runs import (
+    COPY_COLUMNS,
+    RunResult,
+    checked_period,
+    invoice_generate,
+    invoice_number,
+    invoice_regenerate,
+    invoice_runs_due,
+    period_bounds,
+)
+from .terms import TERMS_FIELDS, invoicing_terms_set
+from .tolerance import tolerance_alerts_raise
+from .workflow import (
+    DISPUTE_WORKFLOW,
+    SplitResult,
+    dispute_resolve,
+    invoice_approve,
+    invoice_dispute,
+    invoice_record_payment,
+    invoice_submit,
+)
+
+__all__ = [
+    "COPY_COLUMNS",
+    "DISPUTE_WINDOW_DAYS",
+    "DISPUTE_WORKFLOW",
+    "INVOICE_WORKFLOW",
+    "REVIEW_WORKFLOW",
+    "TERMS_FIELDS",
+    "TOTAL_FIELDS",
+    "RunResult",
+    "SplitResult",
+    "block_review_decide",
+    "block_volume_record",
+    "checked_period",
+    "dispute_resolve",
+    "invoice_approve",
+    "invoice_dispute",
+    "invoice_generate",
+    "invoice_number",
+    "invoice_record_payment",
+    "invoice_regenerate",
+    "invoice_runs_due",
+    "invoice_submit",
+    "invoicing_terms_set",
+    "period_bounds",
+    "tolerance_alerts_raise",
+]

@@ -1,0 +1,47 @@
+"""The bulk API endpoint's body, the same for every kind: a JSON array of objects with the
+spreadsheet template's columns, checked as an upload is (all or nothing; the same items again
+change nothing), or only checked with `?dry_run=true`."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.models import User
+
+from .files import Unreadable, table_from_records
+from .resource import submit
+from .specs import UploadSpec
+
+
+def bulk_response(
+    request: Request,
+    spec: UploadSpec,
+    *,
+    actor: User,
+    payload: object,
+    source: str,
+    note: str,
+    noun: str,
+    limit: int,
+) -> Response:
+    """Check and (unless a dry run or an item is rejected) write `payload`; `noun` names one item
+    ("visit") in the messages."""
+    if isinstance(payload, list) and len(payload) > limit:
+        raise ValidationError({"detail": f"Send at most {limit:,} {noun}s per request."})
+    dry_run = str(request.query_params.get("dry_run", "")).lower() in ("1", "true", "yes")
+    try:
+        table = table_from_records(spec, payload)
+    except Unreadable as exc:
+        return Response(
+            {"detail": str(exc), "errors": [p.as_dict() for p in exc.problems]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    outcome = submit(spec, table, actor=actor, source=source, dry_run=dry_run, note=note)
+    body = {"dry_run": dry_run, **outcome.summary(), "errors": [p.as_dict() for p in outcome.problems]}
+    if not outcome.ok:
+        body["detail"] = f"{outcome.rejected} {noun}(s) rejected: nothing was saved."
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return Response(body)

@@ -1,0 +1,16 @@
+"""Small things more than one app's tests use."""
+
+
+class Out:
+    """Stands in for a management command's stdout: keeps each write as a line."""
+
+    def __init__(self):
+        self.lines = []
+
+    def write(self, text):
+        self.lines.append(text)
+
+
+def json_status(client, url, data) -> int:
+    """The status code an API client gets for posting data as JSON."""
+    return client.post(url, data, format="json").status_code

@@ -1,62 +1,29 @@
-"""Invoicing rules, to the penny. Pure functions: no ORM, no I/O.
+"""Invoicing rules, to the penny. Pure functions: no ORM, no I/O. The worked rules, with their
+examples, are in docs/invoicing.md; each function below cites the specification it follows.
 
 Norfolk, hourly, 4-weekly `[004 §1.6, App. 3, App. 6]` — for each order and each 7-day week of a
-28-day payment period (weeks start on the period's first day):
+28-day payment period (weeks start on the period's first day): delivered and paid-not-delivered
+minutes as `visits.rules.STATUS_RULES` declares; commissioned minutes day-weighted from the weekly
+hours in force (`packages_of_care.rules.commissioned_minutes`); absence retainers (`retainer7`,
+`absence_factor`: days 1–7 × 1, 8–14 × ½, longer full pay where agreed in writing `[004 §1.6.1 b]`);
+tolerance (`tolerance_week`, the one definition the invoice and the 4-week alert both use: +20%
+plus approved temporary variations for up to four weeks in a row, then none; the excess is carried
+as disputed `[004 App. 3 §4, App. 6 §3.3]`); payable hours rounded to the quarter-hour and amounts
+to the penny, halves up (`hourly_week`); unplanned care per scheme (`unplanned_care`, 98 h × 4 ×
+£24.28 = £9,517.76 `[004 App. 3 §5]`).
 
-- delivered and paid-not-delivered minutes: how each visit status counts is declared once, in
-  `visits.rules.STATUS_RULES` (a week's totals: `visits.rules.WeekVisits`); in short, completed and
-  cut-short visits deliver their actual minutes, a cut-short visit's shortfall, an aborted visit
-  and a short-notice cancellation are paid their scheduled minutes — the cancellation unless it
-  is the 4th or later in its run of consecutive cancellations — and nothing else is paid;
-- commissioned minutes = Σ over the week's days of the weekly hours in force that day × 60 ÷ 7
-  (`packages_of_care.rules.commissioned_minutes`; days outside the order's dates carry nothing);
-- absence retainer = for each day of the week inside an absence, that day's commissioned minutes ×
-  1 (days 1–7 of the absence) or × ½ (days 8–14), nothing after; where the social worker agreed in
-  writing to a longer full-pay retainer (to day n), days 1–n × 1, the 7 after × ½ `[004 §1.6.1 b]`. Day 1 is the absence's start
-  date, and the count runs on across weeks and periods; a day on which the order is not in force
-  has no commissioned minutes and so earns nothing;
-- tolerance (`tolerance_week`, the one definition the invoice and the 4-week alert both use): the
-  week's allowance is the commissioned minutes × (1 + the contract's tolerance, 20% in Norfolk)
-  **plus**, for each approved temporary variation, its extra hours per week × 60 ÷ 7 for each day
-  of the week that the variation covers while the order is in force (so a variation covering 3
-  days of the week adds 3/7 of its weekly extra). Delivered minutes (each carer's, where the
-  contract counts each carer) above the allowance are the unauthorised excess: they leave the
-  week's line and go on a line of their own, carried as disputed `[004 App. 6 §3.3]`. The +20%
-  holds "for up to four weeks" `[004 App. 3 §4]`: weeks in a row whose delivered plus
-  paid-not-delivered minutes exceed the commissioned minutes plus variations form a run (across
-  periods; a week at or under them ends it); from the 5th week of a run the allowance is the
-  commissioned minutes plus variations, and the delivered plus paid-not-delivered minutes above it
-  (at most those delivered) are unauthorised. A run reaching 4 weeks is raised with the locality
-  worker `[004 §3.2.7]`;
-- payable minutes = delivered + paid-not-delivered + retainer − unauthorised excess; payable hours
-  = payable minutes ÷ 60 rounded to the nearest quarter-hour, halves up; delivered hours are shown
-  rounded the same way;
-- amount = payable hours × the planned-care hourly rate in force on the week's first day, rounded
-  to the penny, halves up. VAT per line from its VAT code. The invoice total is the sum of its
-  (rounded) lines.
-- unplanned care (Peace of Mind) = the scheme's unplanned hours per week × 4 × the unplanned rate
-  in force on the period's first day: 98 h × 4 × £24.28 = £9,517.76 `[004 App. 3 §5]`.
+Derby, quarterly block `[002 §1, App. 4]`: the agreed block volume in force on the quarter's first
+day × 13 × the composite rate (`block_payment`); the 6-month volume review with its 5% trigger
+(`block_volume_review`); payment following the monitoring return where the contract says so
+(`block_payment_due`).
 
-Derby, quarterly block `[002 §1, App. 4]`: the block = the agreed block volume (weekly hours,
-effective-dated, from the volume agreed at award) in force on the quarter's first day × 13 × the
-composite hourly rate in force that day. It does not follow the live hours of orders. The review,
-each quarter, compares the day-weighted average weekly hours allocated to planned-care orders
-over the previous 6 months (Σ of day-weighted commissioned hours ÷ the window's weeks) with the
-block volume in force; more than 5% of the block volume apart, either way → an updated volume
-(the average, to 2 places of an hour) and payment are proposed. Accepted, the volume applies
-from the next quarter or a date the council sets. Payment follows the previous quarter's
-monitoring return where the contract says so `[002 App. 4 (a)–(b)]` (`block_payment_due`).
+Dorset, weekly package `[000 §1.4]`: the weekly price pro rata by day (`package_week`); delivered
+and commissioned hours more than 5 hours apart over the period flag the lines for review
+(`package_period_review`).
 
-Dorset, weekly package `[000 §1.4]`: each week the order is in force pays its weekly price, pro rata
-by day for part weeks (`packages_of_care.rules.package_price`), rounded to the penny per week.
-Delivered and commissioned hours differing by more than 5 hours over the period flag the order's
-lines for review; the payment does not change.
-
-Exactness. Day-weighted minutes are sevenths; the shared rules divide by 7 once and return 28
-significant digits. Summing such values could land a hair under a rounding boundary (427.4999…
-instead of 427.5 minutes = 7.125 hours, which rounds *up*), so a week is worked out in minutes
-× 7 (`sevenths`), where every figure is an exact Decimal with at most two places, and divided
-once at the end: a figure on a rounding boundary is then a terminating decimal, exact. Rounding is
+Exactness. Day-weighted minutes are sevenths, so a week is worked out in minutes × 7 (`sevenths`),
+where every figure is an exact Decimal, and divided once at the end: a figure on a rounding
+boundary (427.5 minutes = 7.125 hours) is then exact rather than a hair under. Rounding is
 `portal.money`'s, once per figure.
 """
 

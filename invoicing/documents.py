@@ -65,6 +65,7 @@ SUMMARY_HEADERS = [
     "Kind",
     "Lines",
     "Payable quantity",
+    "Unit",
     "Net amount",
     "VAT",
     "Gross amount",
@@ -74,6 +75,13 @@ SUMMARY_HEADERS = [
 
 def _hours(minutes) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+def _plain(value: Decimal | int | None) -> Decimal | int:
+    """A figure without trailing zeros and never in exponent form (600, not 6E+2)."""
+    if not value:
+        return 0
+    return Decimal(format(Decimal(value).normalize(), "f"))
 
 
 def schedule_rows(lines: Iterable[InvoiceLine]) -> Iterator[list]:
@@ -91,8 +99,8 @@ def schedule_rows(lines: Iterable[InvoiceLine]) -> Iterator[list]:
             _hours(line.commissioned_minutes) if line.order_id else "",
             line.delivered_hours if line.order_id else "",
             line.paid_not_delivered_minutes,
-            line.retainer_minutes.normalize() if line.retainer_minutes else 0,
-            line.unauthorised_minutes.normalize() if line.unauthorised_minutes else 0,
+            _plain(line.retainer_minutes),
+            _plain(line.unauthorised_minutes),
             line.quantity,
             line.unit,
             line.rate,

@@ -39,6 +39,12 @@ class DisputeForm(PortalFormMixin, forms.Form):
         label="Summary of the dispute (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    confirm = forms.BooleanField(
+        label="I understand that the invoice will be split: the chosen lines go on a disputed invoice "
+        "and the rest on a new undisputed invoice",
+        error_messages={"required": "Confirm that the invoice is to be split."},
+    )
+
     def rows(self):
         return [(line, self[f"dispute_{line.pk}"], self[f"reason_{line.pk}"]) for line in self.lines]
 
@@ -53,7 +59,7 @@ class DisputeForm(PortalFormMixin, forms.Form):
                 if not reason:
                     self.add_error(f"reason_{line.pk}", f"Give a reason for disputing line {line.position}.")
                 chosen[line.pk] = reason
-        if not chosen and not any(line.disputed for line in self.lines):
+        if not chosen:
             raise forms.ValidationError("Choose at least one line to dispute.")
         cleaned["chosen"] = chosen
         return cleaned

@@ -146,6 +146,20 @@ def submission_due_on(basis_day: dt.date, working_days: int = 10) -> dt.date:
     return add_working_days(basis_day, working_days)
 
 
+DISPUTE_WINDOW_DAYS = 30
+
+
+def dispute_window_closes(received_on: dt.date) -> dt.date:
+    """The last day on which the council may dispute an invoice: 30 days after its receipt
+    `[004 App. 6 §4.1]`."""
+    return received_on + dt.timedelta(days=DISPUTE_WINDOW_DAYS)
+
+
+def dispute_window_open(received_on: dt.date | None, today: dt.date) -> bool:
+    """Whether the council may still dispute an invoice received on `received_on`."""
+    return received_on is None or today <= dispute_window_closes(received_on)
+
+
 def payment_due_on(received_on: dt.date, days: int = 30) -> dt.date:
     """Payment within 30 calendar days of receipt of the undisputed invoice `[004 App. 6 §3.4]`."""
     return received_on + dt.timedelta(days=days)

@@ -136,6 +136,8 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             page_title=f"Invoice {invoice.number}",
             summary=documents.summary_rows(invoice, lines),
             disputed_lines=lines.filter(disputed=True),
+            dispute_open=rules.dispute_window_open(invoice.received_on, timezone.localdate()),
+            dispute_closes=invoice.received_on and rules.dispute_window_closes(invoice.received_on),
             flagged=_first_per_order(lines.filter(review_flag=True)),
             parts=scoped(Invoice, user).filter(parent=invoice).order_by("part"),
             dispute=selectors.invoice_dispute(user, invoice),

@@ -8,7 +8,7 @@ tolerance  the 4-week tolerance alert, on the invoice's own weeks and rule
 """
 
 from .block import REVIEW_WORKFLOW, block_review_decide, block_volume_record
-from .common import DISPUTE_WINDOW_DAYS, INVOICE_WORKFLOW, TOTAL_FIELDS
+from .common import INVOICE_WORKFLOW, TOTAL_FIELDS
 from .runs import (
     COPY_COLUMNS,
     RunResult,
@@ -33,7 +33,6 @@ from .workflow import (
 
 __all__ = [
     "COPY_COLUMNS",
-    "DISPUTE_WINDOW_DAYS",
     "DISPUTE_WORKFLOW",
     "INVOICE_WORKFLOW",
     "REVIEW_WORKFLOW",

@@ -9,7 +9,6 @@ from portal.workflow import COUNCIL, PROVIDER, Transition, Workflow
 from ..models import Invoice, InvoiceStatus
 
 LONDON = ZoneInfo("Europe/London")
-DISPUTE_WINDOW_DAYS = 30  # the council may dispute within 30 days of receipt [004 App. 6 §4.1]
 TOTAL_FIELDS = ["net_total", "vat_total", "gross_total", "disputed_total"]
 
 S = InvoiceStatus

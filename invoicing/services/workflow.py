@@ -28,7 +28,7 @@ from ..models import (
     InvoicingTerms,
     Remittance,
 )
-from .common import DISPUTE_WINDOW_DAYS, INVOICE_WORKFLOW, TOTAL_FIELDS, due_at, locked, money
+from .common import INVOICE_WORKFLOW, TOTAL_FIELDS, due_at, locked, money
 
 #: A dispute is open until the council upholds it or pays the lines `[004 App. 6 §4.3–4.4]`.
 DISPUTE_WORKFLOW = Workflow(
@@ -108,7 +108,7 @@ def invoice_submit(
         title=f"Approve or dispute invoice {invoice.number} from {invoice.provider} ({money(invoice.net_total)})"
         + (f"; {disputed} line(s) over tolerance are carried as disputed" if disputed else ""),
         url=invoice.get_absolute_url(),
-        due_at=due_at(invoice.received_on + dt.timedelta(days=DISPUTE_WINDOW_DAYS)),
+        due_at=due_at(rules.dispute_window_closes(invoice.received_on)),
         obj=invoice,
     )
     flagged = invoice.lines.filter(review_flag=True).values("order_id").distinct().count()
@@ -290,11 +290,15 @@ def invoice_dispute(
     INVOICE_WORKFLOW.check(invoice, "dispute")
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if invoice.received_on and today > invoice.received_on + dt.timedelta(days=DISPUTE_WINDOW_DAYS):
+    if not rules.dispute_window_open(invoice.received_on, today):
         raise ValidationError(
             f"Invoice {invoice.number} was received on {invoice.received_on:%-d %B %Y}: the council may dispute "
-            f"an invoice within {DISPUTE_WINDOW_DAYS} days of receipt [004 App. 6 §4.1]."
+            f"an invoice within {rules.DISPUTE_WINDOW_DAYS} days of receipt [004 App. 6 §4.1]."
         )
+    if not lines:
+        # Lines carried as disputed from the start go with a dispute, but do not make one: with
+        # nothing chosen, nothing is split (approving splits them off).
+        raise ValidationError({"lines": "Choose at least one line to dispute, with a reason."})
     on_invoice = {line.pk: line for line in invoice.lines.all()}
     reasons: dict[int, str] = {}
     for line_id, line_reason in lines.items():

@@ -122,6 +122,7 @@ def test_provider_submits_council_disputes_a_line_approves_and_pays_the_rest(
     _accessible(page, problems)
     page.get_by_label("Dispute line 2").check()
     page.get_by_label("Reason for line 2").fill("No call monitoring record for 28 April")
+    page.get_by_label("I understand that the invoice will be split", exact=False).check()
     screenshot(page, "invoicing-3-dispute")
     page.get_by_role("button", name="Dispute the chosen lines").click()
     page.wait_for_load_state("networkidle")

@@ -65,9 +65,15 @@ def test_the_council_disputes_a_line_approves_the_rest_and_pays(invoice, login, 
         assert f'name="dispute_{line.pk}"' in form
         missing = client.post(f"/invoicing/{invoice.pk}/dispute/", {f"dispute_{line.pk}": "on"})
         assert missing.status_code == 200 and "Give a reason for disputing line 3" in missing.content.decode()
-        response = client.post(
+        unconfirmed = client.post(
             f"/invoicing/{invoice.pk}/dispute/",
             {f"dispute_{line.pk}": "on", f"reason_{line.pk}": "Not evidenced"},
+        )
+        assert "Confirm that the invoice is to be split" in unconfirmed.content.decode()
+        assert not Invoice.objects.filter(parent=invoice).exists()
+        response = client.post(
+            f"/invoicing/{invoice.pk}/dispute/",
+            {f"dispute_{line.pk}": "on", f"reason_{line.pk}": "Not evidenced", "confirm": "on"},
         )
         undisputed = Invoice.objects.get(parent=invoice, part="U")
         assert response.status_code == 302 and response["Location"] == undisputed.get_absolute_url()
@@ -81,7 +87,11 @@ def test_the_council_disputes_a_line_approves_the_rest_and_pays(invoice, login, 
     advice = client.get(response["Location"]).content.decode()
     assert "BACS-77" in advice and f"£{undisputed.gross_total:,.2f}" in advice
     pdf = client.get(f"/invoicing/remittances/{undisputed.remittance.pk}/pdf/")
-    assert "BACS-77" in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "BACS-77" in text
+    # The council sends the remittance advice: from the council, to the provider.
+    assert text.index("From (council)") < text.index("Test County Council") < text.index("To (provider)")
+    assert text.index("To (provider)") < text.index("Test Care Ltd")
     parent_page = client.get(invoice.get_absolute_url()).content.decode()
     assert undisputed.number in parent_page and f"{invoice.number}-D" in parent_page
 
@@ -250,3 +260,52 @@ def test_the_block_line_explains_the_volume_and_the_invoice_shows_the_hold(
     assert "block volume</a> in force" in page and "£2,905.50" in page and "+50.00%" in page
     page = client.get(invoice.get_absolute_url()).content.decode()
     assert "Payment follows monitoring" in page and "has not been submitted" in page
+
+
+def test_nothing_chosen_splits_nothing_even_with_lines_carried_as_disputed(invoice, login, commissioner_user):
+    carried = invoice.lines.order_by("position")[0]
+    carried.__class__.objects.filter(pk=carried.pk).update(disputed=True, dispute_reason="Over tolerance")
+    with on(dt.date(2026, 5, 27)):
+        services.invoice_submit(actor=None, invoice=invoice)
+    client = login(commissioner_user)
+    with on(dt.date(2026, 6, 1)):
+        response = client.post(f"/invoicing/{invoice.pk}/dispute/", {"confirm": "on"})
+    assert response.status_code == 200 and "Choose at least one line to dispute" in response.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.SUBMITTED and not Invoice.objects.filter(parent=invoice).exists()
+
+
+def test_dispute_lines_is_not_offered_after_the_30_day_window(invoice, login, commissioner_user):
+    with on(dt.date(2026, 5, 27)):
+        services.invoice_submit(actor=None, invoice=invoice)
+    invoice.refresh_from_db()
+    client = login(commissioner_user)
+    dispute_url = f"/invoicing/{invoice.pk}/dispute/"
+    # Received 27 May 2026: the window runs 30 days, to 26 June.
+    with on(dt.date(2026, 6, 26)):
+        assert dispute_url in client.get(invoice.get_absolute_url()).content.decode()
+    with on(dt.date(2026, 6, 27)):
+        page = client.get(invoice.get_absolute_url()).content.decode()
+        assert dispute_url not in page and "ended on 26 June 2026" in page
+        line = invoice.lines.order_by("position")[0]
+        late = client.post(
+            dispute_url, {f"dispute_{line.pk}": "on", f"reason_{line.pk}": "x", "confirm": "on"}
+        )
+    assert late.status_code == 200 and "within 30 days of receipt" in late.content.decode()
+    assert not Invoice.objects.filter(parent=invoice).exists()
+
+
+def test_summary_headers_match_its_columns_and_minutes_are_plain_numbers(invoice, login, provider_manager):
+    line = invoice.lines.order_by("position")[0]
+    line.__class__.objects.filter(pk=line.pk).update(retainer_minutes=D("600.00"))
+    client = login(provider_manager)
+    summary = _csv(client.get(f"/invoicing/{invoice.pk}/summary.csv"))
+    assert all(len(row) == len(summary[0]) for row in summary)
+    assert summary[0][2:5] == ["Payable quantity", "Unit", "Net amount"]
+    assert D(summary[-1][summary[0].index("Net amount")]) == invoice.net_total
+    schedule = _csv(client.get(f"/invoicing/{invoice.pk}/schedule.csv"))
+    retainer = schedule[0].index("Retainer (min)")
+    assert schedule[1][retainer] == "600"  # not 6E+2
+    workbook = load_workbook(io.BytesIO(client.get(f"/invoicing/{invoice.pk}/summary.xlsx").content))
+    header = [cell.value for cell in workbook.active[1]]
+    assert header[3] == "Unit" and workbook.active.max_column == len(header)

@@ -1,29 +1,15 @@
-"""Invoicing rules, to the penny. Pure functions: no ORM, no I/O. The worked rules, with their
-examples, are in docs/invoicing.md; each function below cites the specification it follows.
+"""Invoicing rules, to the penny. Pure functions: no ORM, no I/O. Each function cites the
+specification it follows; the worked rules, with their examples, are in docs/invoicing.md.
 
-Norfolk, hourly, 4-weekly `[004 §1.6, App. 3, App. 6]` — for each order and each 7-day week of a
-28-day payment period (weeks start on the period's first day): delivered and paid-not-delivered
-minutes as `visits.rules.STATUS_RULES` declares; commissioned minutes day-weighted from the weekly
-hours in force (`packages_of_care.rules.commissioned_minutes`); absence retainers (`retainer7`,
-`absence_factor`: days 1–7 × 1, 8–14 × ½, longer full pay where agreed in writing `[004 §1.6.1 b]`);
-tolerance (`tolerance_week`, the one definition the invoice and the 4-week alert both use: +20%
-plus approved temporary variations for up to four weeks in a row, then none; the excess is carried
-as disputed `[004 App. 3 §4, App. 6 §3.3]`); payable hours rounded to the quarter-hour and amounts
-to the penny, halves up (`hourly_week`); unplanned care per scheme (`unplanned_care`, 98 h × 4 ×
-£24.28 = £9,517.76 `[004 App. 3 §5]`).
+Norfolk, hourly, 4-weekly `[004 §1.6, App. 3, App. 6]`: an order's week (`hourly_week`) from the
+visits' totals (`visits.rules.STATUS_RULES`), the day-weighted commissioned minutes, absence
+retainers (`retainer7`) and tolerance (`tolerance_week`, which the 4-week alert calls too).
+Derby, quarterly block `[002 §1, App. 4]`: `block_payment`, `block_volume_review`,
+`block_payment_due`. Dorset, weekly package `[000 §1.4]`: `package_week`, `package_period_review`.
 
-Derby, quarterly block `[002 §1, App. 4]`: the agreed block volume in force on the quarter's first
-day × 13 × the composite rate (`block_payment`); the 6-month volume review with its 5% trigger
-(`block_volume_review`); payment following the monitoring return where the contract says so
-(`block_payment_due`).
-
-Dorset, weekly package `[000 §1.4]`: the weekly price pro rata by day (`package_week`); delivered
-and commissioned hours more than 5 hours apart over the period flag the lines for review
-(`package_period_review`).
-
-Exactness. Day-weighted minutes are sevenths, so a week is worked out in minutes × 7 (`sevenths`),
-where every figure is an exact Decimal, and divided once at the end: a figure on a rounding
-boundary (427.5 minutes = 7.125 hours) is then exact rather than a hair under. Rounding is
+Exactness: day-weighted minutes are sevenths, so a week is worked out in minutes × 7 (`sevenths`),
+where every figure is an exact Decimal, and divided once at the end, so a figure on a rounding
+boundary (427.5 minutes = 7.125 hours) is exact rather than a hair under. Rounding is
 `portal.money`'s, once per figure.
 """
 

@@ -30,6 +30,14 @@ class SubmitInvoiceForm(PortalFormMixin, forms.Form):
     )
 
 
+class WithdrawInvoiceForm(PortalFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing the invoice?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The council sees this beside the revision.",
+    )
+
+
 class DisputeForm(PortalFormMixin, forms.Form):
     """A checkbox and a reason for each line (see `dispute_form_class`); lines carried as disputed
     from the start are shown ticked and fixed."""

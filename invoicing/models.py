@@ -188,16 +188,22 @@ class InvoiceStatus(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
     PAID = "paid", "Paid"
     NOT_PAYABLE = "not_payable", "Dispute upheld: not paid"
+    WITHDRAWN = "withdrawn", "Withdrawn: replaced by a revision"
 
 
 # Statuses after which an invoice never changes again.
-CLOSED_STATUSES = (InvoiceStatus.SPLIT, InvoiceStatus.PAID, InvoiceStatus.NOT_PAYABLE)
+CLOSED_STATUSES = (
+    InvoiceStatus.SPLIT,
+    InvoiceStatus.PAID,
+    InvoiceStatus.NOT_PAYABLE,
+    InvoiceStatus.WITHDRAWN,
+)
 
 
 class InvoiceQuerySet(PairQuerySet):
     def current(self):
-        """Invoices still in play: not replaced by a split."""
-        return self.exclude(status=InvoiceStatus.SPLIT)
+        """Invoices still in play: not replaced by a split or by a revision."""
+        return self.exclude(status__in=[InvoiceStatus.SPLIT, InvoiceStatus.WITHDRAWN])
 
 
 class Invoice(DetailPage, Timestamped):
@@ -240,6 +246,8 @@ class Invoice(DetailPage, Timestamped):
         max_length=64, blank=True, help_text="Fingerprint of what the lines were worked out from."
     )
     generated_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True, help_text="Why the provider withdrew it for a revision.")
 
     objects = InvoiceQuerySet.as_manager()
     detail_view = "invoicing:invoice-detail"

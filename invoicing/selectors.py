@@ -630,6 +630,57 @@ def invoice_lines(user: User, invoice: Invoice) -> QuerySet:
     )
 
 
+def previous_revision(user: User, invoice: Invoice) -> Invoice | None:
+    """The revision this invoice replaced (R1 for R2), if any."""
+    if invoice.revision == 1 or invoice.part:
+        return None
+    return (
+        scoped(Invoice, user)
+        .filter(contract_id=invoice.contract_id, period_start=invoice.period_start, part="")
+        .filter(revision=invoice.revision - 1)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class LineChange:
+    description: str
+    before_quantity: Decimal | None
+    after_quantity: Decimal | None
+    before_amount: Decimal | None
+    after_amount: Decimal | None
+
+    @property
+    def change(self) -> Decimal:
+        return (self.after_amount or Decimal("0.00")) - (self.before_amount or Decimal("0.00"))
+
+
+def revision_changes(before: Iterable[InvoiceLine], after: Iterable[InvoiceLine]) -> list[LineChange]:
+    """Line by line, what a revision changed: lines matched on what they are for (kind, order,
+    scheme, week, unit); a line on one side only was added or removed. Unchanged lines are left out."""
+
+    def key(line: InvoiceLine) -> tuple:
+        return (line.kind, line.order_id, line.scheme_id, line.week_start, line.unit)
+
+    old = {key(line): line for line in before}
+    changes = []
+    for line in after:
+        was = old.pop(key(line), None)
+        if was is not None and (was.quantity, was.net_amount) == (line.quantity, line.net_amount):
+            continue
+        changes.append(
+            LineChange(
+                line.description,
+                was.quantity if was else None,
+                line.quantity,
+                was.net_amount if was else None,
+                line.net_amount,
+            )
+        )
+    changes += [LineChange(was.description, was.quantity, None, was.net_amount, None) for was in old.values()]
+    return changes
+
+
 def call_monitoring_visits(user: User, invoice: Invoice) -> QuerySet:
     """The individual call monitoring return `[004 App. 6 §3.1 a]`: every visit of the invoice's
     orders in its period, with the ECM times."""

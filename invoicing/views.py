@@ -35,6 +35,7 @@ from .forms import (
     ResolveDisputeForm,
     ReviewDecisionForm,
     SubmitInvoiceForm,
+    WithdrawInvoiceForm,
     dispute_form_class,
 )
 from .models import (
@@ -44,6 +45,7 @@ from .models import (
     InvoiceDispute,
     InvoiceKind,
     InvoiceLine,
+    InvoiceStatus,
     InvoicingTerms,
     LineKind,
     Remittance,
@@ -145,6 +147,13 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             if invoice.kind == InvoiceKind.BLOCK
             else None,
             remittance=scoped(Remittance, user).filter(invoice=invoice).first(),
+            previous_revision=selectors.previous_revision(user, invoice),
+            next_revision=scoped(Invoice, user)
+            .filter(contract_id=invoice.contract_id, period_start=invoice.period_start, part="")
+            .filter(revision=invoice.revision + 1)
+            .first()
+            if invoice.status == InvoiceStatus.WITHDRAWN
+            else None,
             audit_events=self.audit_events(invoice),
             period_number=rules.period_number(terms.anchor(), invoice.period_start)
             if invoice.kind != InvoiceKind.BLOCK
@@ -357,6 +366,49 @@ class InvoiceSubmitView(InvoiceFormView):
 
     def get_success_message(self, invoice):
         return f"Invoice {invoice.number} is submitted to {invoice.commissioner}."
+
+
+class InvoiceWithdrawView(InvoiceFormView):
+    """The provider withdraws a submitted invoice and it is regenerated as the next revision."""
+
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
+    form_class = WithdrawInvoiceForm
+    template_name = "invoicing/invoice_withdraw.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page_title=f"Withdraw invoice {self.object.number}", **kwargs)
+
+    def perform(self, form):
+        return services.invoice_withdraw(
+            actor=self.request.user, invoice=self.object, reason=form.cleaned_data["reason"]
+        )
+
+    def get_success_message(self, revision):
+        return f"Invoice {self.object.number} is withdrawn. Check revision {revision.number} and submit it."
+
+
+class InvoiceChangesView(InvoiceMixin, DetailView):
+    """What a revision changed, line by line, against the revision it replaced."""
+
+    template_name = "invoicing/invoice_changes.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        previous = selectors.previous_revision(user, self.object)
+        changes = (
+            selectors.revision_changes(
+                selectors.invoice_lines(user, previous), selectors.invoice_lines(user, self.object)
+            )
+            if previous
+            else []
+        )
+        return super().get_context_data(
+            page_title=f"What changed in {self.object.number}",
+            invoice=self.object,
+            previous=previous,
+            changes=changes,
+            **kwargs,
+        )
 
 
 class InvoiceRegenerateView(InvoiceMixin, ScopedActionView):

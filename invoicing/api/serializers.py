@@ -104,6 +104,8 @@ class InvoiceSerializer(InvoicingSerializer):
             "disputed_total",
             "undisputed_total",
             "generated_at",
+            "withdrawn_at",
+            "withdrawn_reason",
         ]
         read_only_fields = fields
 
@@ -126,6 +128,10 @@ class GenerateSerializer(serializers.Serializer):
 
 class SubmitSerializer(serializers.Serializer):
     late_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField()
 
 
 class DisputedLineSerializer(serializers.Serializer):

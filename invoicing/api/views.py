@@ -42,6 +42,7 @@ from .serializers import (
     ResolveSerializer,
     ReviewDecisionSerializer,
     SubmitSerializer,
+    WithdrawSerializer,
 )
 
 # Running an invoice (generate, regenerate) is open to the council's commissioners and the
@@ -85,6 +86,7 @@ class InvoiceViewSet(ScopedReadOnlyViewSet, prefix="invoices", basename="invoice
         "generate": EITHER_SIDE,
         "regenerate": EITHER_SIDE,
         "submit": Capability.PROVIDER_MANAGE,
+        "withdraw": Capability.PROVIDER_MANAGE,
         "approve": Capability.COMMISSION,
         "dispute": Capability.COMMISSION,
         "pay": Capability.COMMISSION,
@@ -118,6 +120,15 @@ class InvoiceViewSet(ScopedReadOnlyViewSet, prefix="invoices", basename="invoice
         invoice = self.get_object()
         data = self.action_input(SubmitSerializer)
         return self._done(services.invoice_submit(actor=request.user, invoice=invoice, **data))
+
+    @extend_schema(request=WithdrawSerializer, responses=InvoiceSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a submitted invoice the council has not decided on; the response is the new
+        revision (a draft, worked out again) to check and submit."""
+        invoice = self.get_object()
+        data = self.action_input(WithdrawSerializer)
+        return self._done(services.invoice_withdraw(actor=request.user, invoice=invoice, **data))
 
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])

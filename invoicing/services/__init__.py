@@ -29,6 +29,7 @@ from .workflow import (
     invoice_dispute,
     invoice_record_payment,
     invoice_submit,
+    invoice_withdraw,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "invoice_regenerate",
     "invoice_runs_due",
     "invoice_submit",
+    "invoice_withdraw",
     "invoicing_terms_set",
     "period_bounds",
     "tolerance_alerts_raise",

@@ -19,6 +19,7 @@ INVOICE_WORKFLOW = Workflow(
         "submit": Transition("submitted", frozenset({S.DRAFT}), S.SUBMITTED, PROVIDER),
         "dispute": Transition("disputed", frozenset({S.SUBMITTED}), S.SPLIT, COUNCIL),
         "approve": Transition("approved", frozenset({S.SUBMITTED}), S.APPROVED, COUNCIL),
+        "withdraw": Transition("withdrawn for a revision", frozenset({S.SUBMITTED}), S.WITHDRAWN, PROVIDER),
         "pay": Transition("paid", frozenset({S.APPROVED}), S.PAID, COUNCIL),
         "uphold": Transition("dispute upheld", frozenset({S.DISPUTED}), S.NOT_PAYABLE, COUNCIL),
         "pay_disputed": Transition(

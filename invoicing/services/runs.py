@@ -294,6 +294,9 @@ def _generate(*, contract_id: int, period_start: dt.date, actor: User | None) ->
     existing = (
         Invoice.objects.filter(contract=contract, period_start=start, part="").order_by("-revision").first()
     )
+    revision = 1
+    if existing is not None and existing.status == InvoiceStatus.WITHDRAWN:
+        revision, existing = existing.revision + 1, None
     if existing is not None and existing.status != InvoiceStatus.DRAFT:
         return RunResult(existing, created=False, changed=False)
     inputs = _inputs(actor=actor, contract=contract, terms=terms, kind=kind, start=start, end=end)
@@ -309,7 +312,8 @@ def _generate(*, contract_id: int, period_start: dt.date, actor: User | None) ->
             commissioner_id=contract.commissioner_id,
             provider_id=contract.provider_id,
             kind=kind,
-            number=invoice_number(contract, start),
+            number=invoice_number(contract, start, revision),
+            revision=revision,
             period_start=start,
             period_end=end,
             submission_due_on=_submission_due(terms, start, end),
@@ -321,7 +325,7 @@ def _generate(*, contract_id: int, period_start: dt.date, actor: User | None) ->
         audit.record(
             actor=actor,
             obj=invoice,
-            action="generated",
+            action="generated" if revision == 1 else f"generated as revision {revision}",
             changes={"lines": [None, len(specs)], **{k: [None, totals[k]] for k in TOTAL_FIELDS}},
         )
         raise_alerts(

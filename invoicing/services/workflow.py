@@ -29,6 +29,7 @@ from ..models import (
     Remittance,
 )
 from .common import INVOICE_WORKFLOW, TOTAL_FIELDS, due_at, locked, money
+from .runs import invoice_generate
 
 #: A dispute is open until the council upholds it or pays the lines `[004 App. 6 §4.3–4.4]`.
 DISPUTE_WORKFLOW = Workflow(
@@ -317,6 +318,42 @@ def invoice_dispute(
     if not reasons:
         raise ValidationError({"lines": "Choose at least one line to dispute, with a reason."})
     return _split(actor=actor, invoice=invoice, reasons=reasons, reason=reason.strip(), now=now)
+
+
+@transaction.atomic
+def invoice_withdraw(
+    *, actor: User | None, invoice: Invoice, reason: str, now: dt.datetime | None = None
+) -> Invoice:
+    """The provider withdraws a submitted invoice the council has not yet approved or disputed, and
+    it is regenerated at once as the next revision (R2, R3…), a draft worked out from what is
+    recorded now, for the provider to check and submit `[004 App. 6 §3]`. Returns the revision."""
+    invoice = locked(invoice)
+    INVOICE_WORKFLOW.check(invoice, "withdraw")
+    if invoice.part:
+        raise ValidationError(
+            f"Invoice {invoice.number} is part of a disputed invoice: the dispute settles it, not a revision."
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the invoice is withdrawn: the council sees it."})
+    now = now or timezone.now()
+    before = audit.snapshot(invoice, ["status"])
+    INVOICE_WORKFLOW.move(invoice, "withdraw")
+    invoice.withdrawn_at = now
+    invoice.withdrawn_reason = reason
+    invoice.save(update_fields=["status", "withdrawn_at", "withdrawn_reason", "updated_at"])
+    audit.record(
+        actor=actor,
+        obj=invoice,
+        action="withdrawn for a revision",
+        changes=audit.diff(before, audit.snapshot(invoice, ["status"])),
+        note=reason,
+    )
+    for kind in (alerts.INVOICE_TO_REVIEW, alerts.PACKAGE_HOURS_TO_REVIEW):
+        resolve_matching(kind=kind, key=f"invoice:{invoice.pk}", actor=actor, resolution="Withdrawn")
+    return invoice_generate(
+        contract_id=invoice.contract_id, period_start=invoice.period_start, actor=actor
+    ).invoice
 
 
 @transaction.atomic

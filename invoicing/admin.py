@@ -5,7 +5,15 @@ from django.contrib import admin
 
 from portal.admin import TenantModelAdmin
 
-from .models import BlockVolumeReview, Invoice, InvoiceDispute, InvoiceLine, InvoicingTerms, Remittance
+from .models import (
+    BankBaseRate,
+    BlockVolumeReview,
+    Invoice,
+    InvoiceDispute,
+    InvoiceLine,
+    InvoicingTerms,
+    Remittance,
+)
 
 
 class ReadOnlyAdmin(TenantModelAdmin):
@@ -58,3 +66,10 @@ class RemittanceAdmin(ReadOnlyAdmin):
 @admin.register(BlockVolumeReview)
 class BlockVolumeReviewAdmin(ReadOnlyAdmin):
     list_display = ["contract", "quarter_start", "current_weekly_hours", "average_weekly_hours", "outcome"]
+
+
+@admin.register(BankBaseRate)
+class BankBaseRateAdmin(admin.ModelAdmin):
+    """Reference data: the Bank of England base rate, kept up to date by the portal's operator."""
+
+    list_display = ["effective_from", "rate_percent", "note"]

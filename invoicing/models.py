@@ -171,6 +171,7 @@ class InvoiceKind(models.TextChoices):
     HOURLY = "hourly", "4-weekly hourly invoice"
     BLOCK = "block", "Quarterly block payment"
     PACKAGE = "package", "Weekly package invoice"
+    INTEREST = "interest", "Late-payment interest invoice"
 
 
 KIND_FOR_PAYMENT_MODEL = {
@@ -248,6 +249,14 @@ class Invoice(DetailPage, Timestamped):
     generated_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, help_text="Why the provider withdrew it for a revision.")
+    interest_on = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interest_invoice",
+        help_text="The invoice paid late on which this one charges interest [004 App. 6 §3.4].",
+    )
 
     objects = InvoiceQuerySet.as_manager()
     detail_view = "invoicing:invoice-detail"
@@ -285,6 +294,8 @@ class Invoice(DetailPage, Timestamped):
     def part_label(self) -> str:
         if not self.part:
             return ""
+        if self.part.endswith("I"):
+            return "Late-payment interest"
         return "Undisputed part" if self.part.endswith("U") else "Disputed part"
 
 
@@ -294,6 +305,7 @@ class LineKind(models.TextChoices):
     UNPLANNED_CARE = "unplanned_care", "Unplanned care (Peace of Mind)"
     BLOCK = "block_payment", "Block payment"
     PACKAGE = "weekly_package", "Weekly package"
+    INTEREST = "late_payment_interest", "Late-payment interest"
 
 
 class InvoiceLine(DetailPage, models.Model):
@@ -500,3 +512,18 @@ class BlockVolumeReview(DetailPage, PairParties, Timestamped):
             return "–"
         sign = "+" if self.difference_percent >= 0 else "\N{MINUS SIGN}"
         return f"{sign}{abs(self.difference_percent):.2f}%"
+
+
+class BankBaseRate(models.Model):
+    """The Bank of England base rate from a date: reference data the site administrator keeps,
+    read by the statutory late-payment interest `[004 App. 6 §3.4]`."""
+
+    effective_from = models.DateField(unique=True)
+    rate_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.rate_percent}% from {self.effective_from:%-d %B %Y}"

@@ -35,14 +35,17 @@ from visits.models import Visit
 
 from . import rules
 from .models import (
+    BankBaseRate,
     BlockVolumeReview,
     Invoice,
     InvoiceDispute,
     InvoiceKind,
     InvoiceLine,
+    InvoiceStatus,
     InvoicingTerms,
     Remittance,
 )
+from .rules import interest
 from .schedule import BlockInputs, HourlyInputs, OrderInput, PackageInputs, Terms
 
 
@@ -627,6 +630,28 @@ def invoice_lines(user: User, invoice: Invoice) -> QuerySet:
         .filter(invoice=invoice)
         .select_related("order", "order__service_user", "scheme")
         .order_by("position")
+    )
+
+
+def bank_base_rates() -> list[tuple[dt.date, Decimal]]:
+    """The Bank of England base rates the site administrator keeps, (effective from, rate %)."""
+    return list(BankBaseRate.objects.order_by("effective_from").values_list("effective_from", "rate_percent"))
+
+
+def late_payment_interest(invoice: Invoice) -> interest.InterestCharge | None:
+    """The statutory interest the provider may charge on an undisputed invoice the council paid
+    late `[004 App. 6 §3.4]`: None for an invoice paid in time, not yet paid, the disputed part of
+    an invoice (a settled dispute carries its own interest) or an interest invoice."""
+    if (
+        invoice.status != InvoiceStatus.PAID
+        or invoice.paid_on is None
+        or invoice.payment_due_on is None
+        or invoice.kind == InvoiceKind.INTEREST
+        or invoice.part.endswith("D")
+    ):
+        return None
+    return interest.statutory_interest(
+        invoice.gross_total, invoice.payment_due_on, invoice.paid_on, bank_base_rates()
     )
 
 

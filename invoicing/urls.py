@@ -16,6 +16,7 @@ urlpatterns = [
         "<int:pk>/call-monitoring/", views.InvoiceCallMonitoringView.as_view(), name="invoice-call-monitoring"
     ),
     path("<int:pk>/submit/", views.InvoiceSubmitView.as_view(), name="invoice-submit"),
+    path("<int:pk>/interest/", views.InterestInvoiceRaiseView.as_view(), name="interest-invoice-raise"),
     path("<int:pk>/withdraw/", views.InvoiceWithdrawView.as_view(), name="invoice-withdraw"),
     path("<int:pk>/changes/", views.InvoiceChangesView.as_view(), name="invoice-changes"),
     path("<int:pk>/regenerate/", views.InvoiceRegenerateView.as_view(), name="invoice-regenerate"),

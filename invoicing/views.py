@@ -148,6 +148,8 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             else None,
             remittance=scoped(Remittance, user).filter(invoice=invoice).first(),
             previous_revision=selectors.previous_revision(user, invoice),
+            interest=selectors.late_payment_interest(invoice),
+            interest_invoice=scoped(Invoice, user).filter(interest_on=invoice).first(),
             next_revision=scoped(Invoice, user)
             .filter(contract_id=invoice.contract_id, period_start=invoice.period_start, part="")
             .filter(revision=invoice.revision + 1)
@@ -409,6 +411,23 @@ class InvoiceChangesView(InvoiceMixin, DetailView):
             changes=changes,
             **kwargs,
         )
+
+
+class InterestInvoiceRaiseView(InvoiceMixin, ScopedActionView):
+    """The provider raises the late-payment interest invoice on an invoice the council paid late."""
+
+    write_capability = Capability.PROVIDER_MANAGE
+
+    def perform(self, obj):
+        self.raised = services.interest_invoice_raise(actor=self.request.user, invoice=obj)
+        messages.success(
+            self.request,
+            f"Interest invoice {self.raised.number} (£{self.raised.net_total:,.2f}) is raised: check it and submit it.",
+        )
+        return self.raised
+
+    def get_success_url(self):
+        return getattr(self, "raised", self.object).get_absolute_url()
 
 
 class InvoiceRegenerateView(InvoiceMixin, ScopedActionView):

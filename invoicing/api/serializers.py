@@ -106,6 +106,7 @@ class InvoiceSerializer(InvoicingSerializer):
             "generated_at",
             "withdrawn_at",
             "withdrawn_reason",
+            "interest_on",
         ]
         read_only_fields = fields
 

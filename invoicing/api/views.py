@@ -87,6 +87,7 @@ class InvoiceViewSet(ScopedReadOnlyViewSet, prefix="invoices", basename="invoice
         "regenerate": EITHER_SIDE,
         "submit": Capability.PROVIDER_MANAGE,
         "withdraw": Capability.PROVIDER_MANAGE,
+        "interest": Capability.PROVIDER_MANAGE,
         "approve": Capability.COMMISSION,
         "dispute": Capability.COMMISSION,
         "pay": Capability.COMMISSION,
@@ -129,6 +130,16 @@ class InvoiceViewSet(ScopedReadOnlyViewSet, prefix="invoices", basename="invoice
         invoice = self.get_object()
         data = self.action_input(WithdrawSerializer)
         return self._done(services.invoice_withdraw(actor=request.user, invoice=invoice, **data))
+
+    @extend_schema(request=None, responses={201: InvoiceSerializer, 200: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def interest(self, request, pk=None):
+        """Raise the late-payment interest invoice on an invoice the council paid late (a draft to
+        submit); 200 with the one already raised."""
+        invoice = self.get_object()
+        already = Invoice.objects.filter(interest_on=invoice).exists()
+        raised = services.interest_invoice_raise(actor=request.user, invoice=invoice)
+        return self._done(raised, status.HTTP_200_OK if already else status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=InvoiceSerializer)
     @action(detail=True, methods=["post"])

@@ -1,7 +1,8 @@
 """Writes for invoicing: keyword-only, atomic, audited, each telling the other side what it must do.
 
 runs       the invoice run (idempotent, safe under concurrency) and the scheduled runs due
-workflow   submit, approve, part-dispute, pay, resolve disputes
+workflow   submit, withdraw for a revision, approve, part-dispute, pay, resolve disputes
+interest   late-payment interest invoices
 block      Derby's block volumes and block-volume reviews
 terms      a contract's invoicing terms
 tolerance  the 4-week tolerance alert, on the invoice's own weeks and rule
@@ -9,6 +10,7 @@ tolerance  the 4-week tolerance alert, on the invoice's own weeks and rule
 
 from .block import REVIEW_WORKFLOW, block_review_decide, block_volume_record
 from .common import INVOICE_WORKFLOW, TOTAL_FIELDS
+from .interest import interest_invoice_raise
 from .runs import (
     COPY_COLUMNS,
     RunResult,
@@ -45,6 +47,7 @@ __all__ = [
     "block_volume_record",
     "checked_period",
     "dispute_resolve",
+    "interest_invoice_raise",
     "invoice_approve",
     "invoice_dispute",
     "invoice_generate",

@@ -6,7 +6,8 @@ with its remittance advice (17 Aug); and a block contract whose quarterly block 
 block-volume review awaiting the council's decision (its volume, 10 h/wk, agreed at award).
 
 Names stored: invoice, invoice_line, invoice_submitted, invoice_approved, invoice_split,
-invoice_disputed, dispute, remittance, block_contract, block_invoice, block_review, block_volume."""
+invoice_disputed, dispute, remittance, invoice_paid, block_contract, block_invoice, block_review,
+block_volume."""
 
 import datetime as dt
 from decimal import Decimal
@@ -137,7 +138,9 @@ def build(world):
         world.put("invoice_split", pair, split_from)
         world.put("invoice_disputed", pair, split.disputed)
         world.put("dispute", pair, split.dispute)
-        world.put("remittance", pair, _through(invoices[4], "paid", pair)[1])
+        paid, remittance = _through(invoices[4], "paid", pair)
+        world.put("remittance", pair, remittance)
+        world.put("invoice_paid", pair, paid)
 
         block = pair_contract(
             world,

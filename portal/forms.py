@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import Actor
+from .models import Actor, Organisation
 from .tenancy import scoped
 
 
@@ -128,3 +128,33 @@ class ConfirmPasswordForm(PortalFormMixin, forms.Form):
         if self.user is None or not self.user.check_password(password):
             raise forms.ValidationError("The password is not right.")
         return password
+
+
+class OrganisationDetailsForm(PortalFormMixin, forms.ModelForm):
+    """An organisation's own details for invoices: a commissioner's invoice address; a provider's VAT
+    status and the bank account it is paid into."""
+
+    COMMISSIONER_ONLY = ("invoice_address",)
+    PROVIDER_ONLY = ("vat_number", "bank_account_name", "bank_sort_code", "bank_account_number")
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "address",
+            "email",
+            "telephone",
+            "invoice_address",
+            "vat_number",
+            "bank_account_name",
+            "bank_sort_code",
+            "bank_account_number",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 4}),
+            "invoice_address": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.PROVIDER_ONLY if self.instance.is_commissioner else self.COMMISSIONER_ONLY:
+            del self.fields[name]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -91,6 +92,28 @@ class Organisation(Timestamped):
     address = models.TextField(blank=True)
     email = models.EmailField(blank=True)
     telephone = models.CharField(max_length=40, blank=True)
+    # What invoices and remittances need `[004 App. 6 §3]`: where a commissioner takes invoices, and
+    # a provider's VAT status and the account it is paid into.
+    invoice_address = models.TextField(
+        blank=True, help_text="Where invoices are sent, if not the address above (commissioners)."
+    )
+    vat_number = models.CharField(
+        "VAT registration number",
+        max_length=20,
+        blank=True,
+        help_text="Leave blank if not registered for VAT.",
+    )
+    bank_account_name = models.CharField(max_length=100, blank=True)
+    bank_sort_code = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^\d{2}-?\d{2}-?\d{2}$", "A sort code is six digits, e.g. 20-00-00.")],
+    )
+    bank_account_number = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^\d{8}$", "An account number is eight digits.")],
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -113,6 +136,10 @@ class Organisation(Timestamped):
             )
         if self.kind != OrganisationKind.PROVIDER and (self.cqc_location_id or self.cqc_rating):
             raise ValidationError({"cqc_location_id": "Only providers hold a CQC registration."})
+
+    @property
+    def invoice_address_or_address(self) -> str:
+        return self.invoice_address or self.address
 
     @property
     def is_commissioner(self) -> bool:

@@ -7,13 +7,27 @@ from django.urls import reverse
 
 from .hooks import DashboardItem, DashboardPanel, dashboard_panel, register_nav
 from .models import Alert, ApiToken, Organisation, User
-from .roles import Role, capabilities_of
+from .roles import Capability, Role, capabilities_of
 
 # The shell's own entries -------------------------------------------------------------------
 
 register_nav("Home", "portal:dashboard", sides=("commissioner", "provider", "operator"), order=0)
 register_nav("Alerts", "portal:alert-list", sides=("commissioner", "provider"), order=85)
 register_nav("API access", "portal:api-access", sides=("commissioner", "provider"), order=90)
+register_nav(
+    "Organisation",
+    "portal:organisation-details",
+    sides=("commissioner",),
+    capability=Capability.COMMISSION,
+    order=91,
+)
+register_nav(
+    "Organisation",
+    "portal:organisation-details",
+    sides=("provider",),
+    capability=Capability.PROVIDER_MANAGE,
+    order=91,
+)
 register_nav("Webhooks", "portal:webhook-list", sides=("commissioner", "provider"), order=92)
 
 

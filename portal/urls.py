@@ -21,6 +21,7 @@ portal_patterns = (
     [
         path("", views.DashboardView.as_view(), name="dashboard"),
         path("api-access/", views.ApiAccessView.as_view(), name="api-access"),
+        path("organisation/", views.OrganisationDetailsView.as_view(), name="organisation-details"),
         path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
         path("alerts/", views.AlertListView.as_view(), name="alert-list"),
         path("alerts/<int:pk>/resolve/", views.AlertResolveView.as_view(), name="alert-resolve"),

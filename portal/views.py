@@ -18,10 +18,11 @@ from django.views.generic.edit import FormMixin
 
 from .alerts import resolve
 from .filters import PortalFilterSet
-from .forms import apply_service_errors
+from .forms import OrganisationDetailsForm, apply_service_errors
 from .hooks import panels_for
 from .models import Alert, AlertQuerySet, ApiToken, AuditEvent, User
 from .roles import Capability, CapabilityNeed, Role, capabilities_of, has_any_capability
+from .services import organisation_details_set
 from .tenancy import scoped
 
 
@@ -251,6 +252,34 @@ class ScopedActionView(ScopedViewMixin, View):
 
     def get_success_url(self) -> str:
         return self.object.get_absolute_url()
+
+
+class OrganisationDetailsView(ServiceFormView):
+    """The user's organisation's details for invoices, kept by its commissioners or managers."""
+
+    required_capability = write_capability = (Capability.COMMISSION, Capability.PROVIDER_MANAGE)
+    form_class = OrganisationDetailsForm
+    title = "Your organisation's details"
+    intro = "Invoices and remittance advice carry these details."
+    submit_label = "Save the details"
+    success_message = "The details are saved."
+
+    def caption(self) -> str:
+        return self.request.user.organisation.name
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "instance": self.request.user.organisation}
+
+    def perform(self, form: Any) -> Any:
+        return organisation_details_set(
+            actor=self.request.user, organisation=self.request.user.organisation, **form.cleaned_data
+        )
+
+    def success_url_for(self, result: Any) -> str:
+        return reverse("portal:organisation-details")
+
+    def cancel_url(self) -> str:
+        return reverse("portal:dashboard")
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):

@@ -375,6 +375,17 @@ API_TOKENS = [
 ]
 
 
+# What the demo's invoices carry for the provider most demo pages show (invented account).
+DEMO_FINANCE = {
+    "Wensum Valley Care": {
+        "address": "Unit 4, Riverside Works\nNorwich NR1 1AA",
+        "bank_account_name": "Wensum Valley Care Ltd",
+        "bank_sort_code": "20-45-77",
+        "bank_account_number": "41632907",
+    },
+}
+
+
 def _organisations(out):
     orgs = _councils(out)
     for name, (location, rating, rated_on) in PROVIDERS.items():
@@ -385,6 +396,7 @@ def _organisations(out):
                 "cqc_location_id": location,
                 "cqc_rating": rating,
                 "cqc_rating_date": rated_on,
+                **DEMO_FINANCE.get(name, {}),
             },
         )
     return orgs

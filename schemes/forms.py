@@ -4,6 +4,7 @@ from portal.forms import DateInput, PortalFormMixin
 
 from .models import Contract, ContractRate, Lot, PaymentModel, Scheme
 from .selectors import provider_named
+from .services import CONTRACT_CHANGEABLE
 
 
 class ContractRateForm(PortalFormMixin, forms.ModelForm):
@@ -36,12 +37,24 @@ class ContractCreateForm(PortalFormMixin, forms.Form):
         max_digits=8, decimal_places=2, min_value=0, required=False, label="Unplanned care, £ per hour"
     )
     notice_period_days = forms.IntegerField(min_value=0, initial=90)
+    purchase_order_number = forms.CharField(
+        max_length=40, required=False, help_text="The council's purchase order, quoted on every invoice."
+    )
 
     def clean_provider(self):
         provider = provider_named(self.cleaned_data["provider"])
         if provider is None:
             raise forms.ValidationError("No provider of that name or CQC location ID.")
         return provider
+
+
+class ContractChangeForm(PortalFormMixin, forms.ModelForm):
+    """What may change on a contract while it runs (`schemes.services.CONTRACT_CHANGEABLE`)."""
+
+    class Meta:
+        model = Contract
+        fields = CONTRACT_CHANGEABLE
+        widgets = {"end_date": DateInput()}
 
 
 class UnplannedHoursForm(PortalFormMixin, forms.Form):

@@ -436,6 +436,9 @@ class Contract(DetailPage, Timestamped):
     # A visit with no actual start this long after its scheduled start raises an alert `[004 §3.6.15]`.
     late_visit_minutes = models.PositiveSmallIntegerField(default=30)
     late_visit_minutes_time_critical = models.PositiveSmallIntegerField(default=15)
+    purchase_order_number = models.CharField(
+        max_length=40, blank=True, help_text="The council's purchase order, quoted on every invoice."
+    )
 
     objects = ContractQuerySet.as_manager()
     detail_view = "schemes:contract-detail"

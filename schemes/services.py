@@ -44,6 +44,7 @@ def contract_create(
     payment_period_anchor: dt.date | None = None,
     title: str = "",
     block_weekly_hours: Decimal | None = None,
+    purchase_order_number: str = "",
 ) -> Contract:
     """Put a provider on a lot: the contract, its first rate, for each scheme the unplanned-care
     hours the specification gives and, for a block contract, the block volume agreed at award."""
@@ -64,6 +65,7 @@ def contract_create(
         payment_model=payment_model,
         notice_period_days=notice_period_days,
         payment_period_anchor=payment_period_anchor,
+        purchase_order_number=purchase_order_number,
     )
     contract.full_clean()
     contract.save()
@@ -159,13 +161,14 @@ CONTRACT_CHANGEABLE = [
     "notice_period_days",
     "late_visit_minutes",
     "late_visit_minutes_time_critical",
+    "purchase_order_number",
 ]
 
 
 @transaction.atomic
 def contract_update(*, actor: User | None, contract: Contract, **values: object) -> Contract:
     """The council changes a contract's terms that may change while it runs (its end date, notice
-    period, title, late-visit minutes). Who, which lot and how it is paid are fixed: a different
+    period, title, late-visit minutes, purchase order number). Who, which lot and how it is paid are fixed: a different
     arrangement is a new contract."""
     unknown = set(values) - set(CONTRACT_CHANGEABLE)
     if unknown:

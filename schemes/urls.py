@@ -12,6 +12,7 @@ urlpatterns = [
     path("contracts/", views.ContractListView.as_view(), name="contract-list"),
     path("contracts/new/", views.ContractCreateView.as_view(), name="contract-create"),
     path("contracts/<int:pk>/", views.ContractDetailView.as_view(), name="contract-detail"),
+    path("contracts/<int:pk>/change/", views.ContractChangeView.as_view(), name="contract-change"),
     path(
         "contracts/<int:pk>/unplanned-hours/new/",
         views.ContractUnplannedHoursView.as_view(),

@@ -9,7 +9,7 @@ from portal.views import ScopedListView, ScopedViewMixin, ServiceFormView
 
 from . import selectors, services
 from .api.filters import ContractFilter, FrameworkFilter
-from .forms import ContractCreateForm, ContractRateForm, UnplannedHoursForm
+from .forms import ContractChangeForm, ContractCreateForm, ContractRateForm, UnplannedHoursForm
 from .models import Contract, Framework, Lot, Scheme
 
 
@@ -153,6 +153,31 @@ class ContractCreateView(ServiceFormView):
         return services.contract_create(
             actor=self.request.user, commissioner=self.request.user.organisation, **form.cleaned_data
         )
+
+
+class ContractChangeView(ServiceFormView):
+    """A commissioner changes what may change on a running contract: title, end date, notice
+    period, late-visit minutes and the purchase order number quoted on its invoices."""
+
+    model = Contract
+    required_capability = write_capability = Capability.COMMISSION
+    form_class = ContractChangeForm
+    title = "Change the contract"
+    intro = "Who the contract is with, its lot and how it is paid do not change: a different arrangement is a new contract."
+    submit_label = "Save the changes"
+    success_message = "The contract is changed."
+
+    def caption(self):
+        return f"Contract {self.object.reference}"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def perform(self, form):
+        return services.contract_update(actor=self.request.user, contract=self.object, **form.cleaned_data)
+
+    def success_url_for(self, result):
+        return self.object.get_absolute_url()
 
 
 class ContractUnplannedHoursView(ServiceFormView):

@@ -115,6 +115,7 @@ class ContractSerializer(PortalModelSerializer):
             "payment_period_anchor",
             "late_visit_minutes",
             "late_visit_minutes_time_critical",
+            "purchase_order_number",
             "rates",
             "unplanned_hours",
         ]
@@ -163,6 +164,7 @@ class ContractCreateSerializer(serializers.Serializer):
     unplanned_hourly_rate = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True, default=None
     )
+    purchase_order_number = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
 
 
 class ContractChangeSerializer(serializers.ModelSerializer):

@@ -309,3 +309,39 @@ def test_summary_headers_match_its_columns_and_minutes_are_plain_numbers(invoice
     workbook = load_workbook(io.BytesIO(client.get(f"/invoicing/{invoice.pk}/summary.xlsx").content))
     header = [cell.value for cell in workbook.active[1]]
     assert header[3] == "Unit" and workbook.active.max_column == len(header)
+
+
+def test_the_documents_carry_what_a_finance_office_needs(invoice, login, provider_manager, commissioner_user):
+    provider, council = invoice.provider, invoice.commissioner
+    provider.bank_account_name, provider.bank_sort_code, provider.bank_account_number = (
+        "Test Care Ltd",
+        "20-45-77",
+        "41632907",
+    )
+    provider.save()
+    council.invoice_address = "Accounts Payable\nCounty Hall"
+    council.save()
+    client = login(commissioner_user)
+    assert (
+        client.post(
+            f"/schemes/contracts/{invoice.contract_id}/change/",
+            {
+                "title": "",
+                "notice_period_days": 90,
+                "late_visit_minutes": 30,
+                "late_visit_minutes_time_critical": 15,
+                "purchase_order_number": "PO-77120",
+            },
+        ).status_code
+        == 302
+    )
+    pdf = login(provider_manager).get(f"/invoicing/{invoice.pk}/summary.pdf")
+    text = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
+    for expected in (
+        "Not registered for VAT",
+        "Accounts Payable",
+        "Purchase order",
+        "PO-77120",
+        "sort code 20-45-77, account 41632907",
+    ):
+        assert expected in text, text

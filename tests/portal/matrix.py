@@ -1,6 +1,7 @@
 from tests.matrix.routes import EVERYONE_SIGNED_IN, RW_API, Route, on
 
 ALL = EVERYONE_SIGNED_IN
+MANAGERS = frozenset({"commissioner", "provider_manager"})
 
 
 def _directory(kind, key):
@@ -20,6 +21,7 @@ def _directory(kind, key):
 ROUTES = [
     Route("portal:dashboard", {"GET": ALL}),
     Route("portal:api-access", {"GET": ALL}),
+    Route("portal:organisation-details", {"GET": MANAGERS, "POST": MANAGERS}),
     Route("portal:accessibility", {"GET": ALL}, public=True),
     # Signed-in users are sent home from the sign-in page whatever the method.
     Route("login", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}, public=True),

@@ -24,6 +24,7 @@ ROUTES = [
         reference=True,
     ),
     on("schemes:contract-detail", {"GET": ALL}, CONTRACT, reference=True),
+    on("schemes:contract-change", {"GET": COMMISSIONER, "POST": COMMISSIONER}, CONTRACT, reference=True),
     on(
         "schemes:contract-rate-create",
         {"GET": COMMISSIONER, "POST": COMMISSIONER},

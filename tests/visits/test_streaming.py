@@ -217,3 +217,22 @@ def test_keys_are_checked_once_and_the_database_checks_resume_after_the_merge():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # every deferred key check passes
     assert AuditEvent.objects.filter(action="recorded", provider=s.provider).count() == 30
     assert set(Visit.objects.values_list("order__provider", flat=True)) == {s.provider.pk}
+
+
+def test_a_large_import_brings_the_planners_statistics_up_to_date(settings):
+    """After a large merge the visits table is analysed in the same transaction, so the planner's
+    row estimate (pg_class.reltuples) is the table's real size, not "never analysed" (-1)."""
+    from django.db import connection
+
+    settings.PORTAL = {**settings.PORTAL, "IMPORT_ANALYZE_AFTER_ROWS": 150}
+    s = setup()
+
+    def estimate():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'visits_visit'::regclass")
+            return cursor.fetchone()[0]
+
+    small = stream(s.staff_user, _day_rows(100), dry_run=False)
+    assert small.new == 100 and estimate() != 100  # below the threshold: left to autovacuum
+    large = stream(s.staff_user, _day_rows(300), dry_run=False)  # 200 new rows: over the threshold
+    assert large.written and estimate() == Visit.objects.count()

@@ -4,6 +4,7 @@ rows only, keeping the ids written for the audit trail and the alerts."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, transaction
 
@@ -124,4 +125,7 @@ def merge(imp: Import) -> int:
         [imp.provider.pk, imp.now, imp.now],
     )
     imp.sql(f"ANALYZE {t.written}")
+    if written >= settings.PORTAL["IMPORT_ANALYZE_AFTER_ROWS"]:
+        # Autovacuum would get there in time; the next page a provider opens should not wait for it.
+        imp.sql(f"ANALYZE {Visit._meta.db_table}")
     return written

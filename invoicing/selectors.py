@@ -639,17 +639,26 @@ def bank_base_rates() -> list[tuple[dt.date, Decimal]]:
 
 
 def late_payment_interest(invoice: Invoice) -> interest.InterestCharge | None:
-    """The statutory interest the provider may charge on an undisputed invoice the council paid
-    late `[004 App. 6 §3.4]`: None for an invoice paid in time, not yet paid, the disputed part of
-    an invoice (a settled dispute carries its own interest) or an interest invoice."""
+    """The statutory interest the provider may charge on a paid invoice: on an undisputed invoice
+    paid late, from 15 working days after its due date `[004 App. 6 §3.4]`; on the disputed part
+    of an invoice, paid because the dispute was settled in the provider's favour, from the date it
+    should have been paid (30 days after the council received the invoice) `[004 App. 6 §4.4 a]`.
+    None for an invoice not yet paid, paid in time, or an interest invoice."""
     if (
         invoice.status != InvoiceStatus.PAID
         or invoice.paid_on is None
         or invoice.payment_due_on is None
         or invoice.kind == InvoiceKind.INTEREST
-        or invoice.part.endswith("D")
     ):
         return None
+    if invoice.part.endswith("D"):
+        if invoice.received_on is None:
+            return None
+        terms = InvoicingTerms.for_contract(invoice.contract)
+        should_have_been_paid = rules.payment_due_on(invoice.received_on, terms.payment_days)
+        return interest.statutory_interest(
+            invoice.gross_total, should_have_been_paid, invoice.paid_on, bank_base_rates(), grace_working_days=0
+        )
     return interest.statutory_interest(
         invoice.gross_total, invoice.payment_due_on, invoice.paid_on, bank_base_rates()
     )

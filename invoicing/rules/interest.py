@@ -8,6 +8,10 @@ for a debt falling due from January to June, 30 June for one falling due from Ju
 Simple interest, by the day over 365, for each day from that day up to but not including the
 payment date; rounded to the penny once.
 
+A dispute later settled in the provider's favour carries interest at the statutory rate "from the
+date on which payment should have been made" `[004 App. 6 §4.4 a]`: from the due date itself, with
+no 15 working days' grace.
+
 Worked example: £10,441.76 due on Friday 26 June 2026 → interest runs from Friday 17 July 2026 (15
 working days later); the reference date is 31 December 2025, when the base rate was 3.75%, so the
 rate is 11.75%; paid on Friday 31 July 2026: 14 days → £10,441.76 × 11.75% × 14 ÷ 365 = £47.06.
@@ -41,9 +45,10 @@ def base_rate_on(rates: Sequence[tuple[dt.date, Decimal]], day: dt.date) -> Deci
     return in_force[-1]
 
 
-def interest_starts(due_on: dt.date) -> dt.date:
-    """The day falling 15 working days after the due date, from which interest runs."""
-    return add_working_days(due_on, WORKING_DAYS_BEFORE_INTEREST)
+def interest_starts(due_on: dt.date, grace_working_days: int = WORKING_DAYS_BEFORE_INTEREST) -> dt.date:
+    """The day falling 15 working days after the due date (or `grace_working_days`), from which
+    interest runs."""
+    return add_working_days(due_on, grace_working_days)
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,15 @@ class InterestCharge:
 
 
 def statutory_interest(
-    amount: Decimal, due_on: dt.date, paid_on: dt.date, rates: Sequence[tuple[dt.date, Decimal]]
+    amount: Decimal,
+    due_on: dt.date,
+    paid_on: dt.date,
+    rates: Sequence[tuple[dt.date, Decimal]],
+    grace_working_days: int = WORKING_DAYS_BEFORE_INTEREST,
 ) -> InterestCharge | None:
     """The interest the provider may charge on `amount` due on `due_on` and paid on `paid_on`, or
     None if no day of interest has run."""
-    starts_on = interest_starts(due_on)
+    starts_on = interest_starts(due_on, grace_working_days)
     days = (paid_on - starts_on).days
     if days <= 0:
         return None

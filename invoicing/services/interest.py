@@ -30,8 +30,9 @@ def interest_invoice_raise(
     charge = selectors.late_payment_interest(invoice)
     if charge is None:
         raise ValidationError(
-            f"No interest is due on invoice {invoice.number}: the council may charge interest only on an "
-            f"undisputed invoice paid later than 15 working days after its due date [004 App. 6 §3.4]."
+            f"No interest is due on invoice {invoice.number}: interest runs on an undisputed invoice paid "
+            f"later than 15 working days after its due date [004 App. 6 §3.4], or on disputed lines paid "
+            f"after the date they should have been paid [004 App. 6 §4.4 a]."
         )
     now = now or timezone.now()
     today = timezone.localdate(now)

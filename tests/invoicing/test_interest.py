@@ -157,3 +157,38 @@ def test_raise_the_interest_invoice_through_the_api(paid_late, provider_manager,
     assert first.status_code == 201, first.content
     assert first.json()["net_total"] == "47.06" and first.json()["interest_on"] == paid_late.pk
     assert api_client.post(f"/api/v1/invoices/{paid_late.pk}/interest/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_dispute_settled_for_the_provider_carries_interest_from_when_it_should_have_been_paid(
+    order, hourly_contract, provider_manager
+):
+    """004 App. 6 §4.4 a. Line 3 (week 3: 10.50 h × £22.00 = £231.00) of the invoice received on
+    27 May 2026 is disputed; the dispute is settled in the provider's favour and the £231.00 paid on
+    Friday 4 September 2026. It should have been paid on 26 June 2026 (30 days after receipt), so
+    interest runs from 26 June, with no 15 working days' grace, to 3 September: 5 + 31 + 31 + 3 =
+    70 days at 11.75% (3.75% on 31 December 2025): £231.00 × 11.75% × 70 ÷ 365 = 1,899.975 ÷ 365
+    = £5.2054… → £5.21."""
+    BankBaseRate.objects.get_or_create(
+        effective_from=dt.date(2025, 12, 18), defaults={"rate_percent": D("3.75")}
+    )
+    daily_visits(order, P_START, 28, 90)
+    invoice = services.invoice_generate(contract_id=hourly_contract.pk, period_start=P_START).invoice
+    line = invoice.lines.get(position=3)
+    with on(dt.date(2026, 5, 27)):
+        services.invoice_submit(actor=None, invoice=invoice)
+    with on(dt.date(2026, 6, 1)):
+        split = services.invoice_dispute(actor=None, invoice=invoice, lines={line.pk: "No call monitoring"})
+    assert split.disputed.net_total == D("231.00")
+    with on(dt.date(2026, 9, 1)):
+        services.dispute_resolve(actor=None, dispute=split.dispute, outcome="paid", note="Evidence found")
+    split.disputed.refresh_from_db()
+    with on(dt.date(2026, 9, 4)):
+        services.invoice_record_payment(
+            actor=None, invoice=split.disputed, paid_on=dt.date(2026, 9, 4), payment_reference="BACS-D"
+        )
+        raised = services.interest_invoice_raise(actor=provider_manager, invoice=split.disputed)
+    assert raised.net_total == D("5.21")
+    assert raised.lines.get().breakdown["interest"]["starts_on"] == "2026-06-26"
+    assert raised.number == f"{split.disputed.number}-INT" and raised.part == "DI"
+    assert raised.part_label == "Late-payment interest"

@@ -16,6 +16,8 @@ from typing import Any
 import openpyxl
 import tablib
 
+from portal.exports import clean_dataset
+
 from .columns import PARSE_MESSAGES, Column, Problem, normalise_header
 from .specs import UploadSpec
 
@@ -165,6 +167,7 @@ def template(spec: UploadSpec, fmt: str) -> bytes:
     data = tablib.Dataset(headers=spec.column_names)
     for example in spec.examples:
         data.append([example.get(c, "") for c in spec.column_names])
+    data = clean_dataset(data)
     if fmt == "xlsx":
         content: bytes = data.export("xlsx")
         return content

@@ -1,0 +1,43 @@
+"""Response headers every page needs before the portal holds personal data (issue 15).
+
+- `Cache-Control: no-store` on every response to a signed-in person or an API client: pages about
+  named people, exports, PDFs and API responses must not be kept by the browser or a shared proxy
+  (a shared council PC, the back button after signing out). Deciding page by page which ones name
+  a person would miss some; the only responses left cacheable are the sign-in page, the public
+  API schema and static files (WhiteNoise answers those before this middleware runs).
+- `Permissions-Policy` on every response: the browser features the portal never uses are off
+  (`settings.PERMISSIONS_POLICY`).
+
+The Content-Security-Policy is django-csp's (`settings.CONTENT_SECURITY_POLICY`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """`{"camera": [], "fullscreen": ["self"]}` → `camera=(), fullscreen=(self)`."""
+    return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in policy.items())
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.permissions_policy = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if self.permissions_policy:
+            response.headers.setdefault("Permissions-Policy", self.permissions_policy)
+        # DRF's token authentication sets request.user on the Django request too, so an API
+        # client's responses are covered as well as a signed-in person's.
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith("/api/v1/"):
+            add_never_cache_headers(response)
+            patch_cache_control(response, no_store=True, private=True)
+        return response

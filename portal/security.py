@@ -9,6 +9,11 @@
   (`settings.PERMISSIONS_POLICY`).
 
 The Content-Security-Policy is django-csp's (`settings.CONTENT_SECURITY_POLICY`).
+
+`BoundedRequestMiddleware` refuses, with 413 and before a byte of it is read, a request body
+beyond `UPLOAD_MAX_BYTES` that is not a multipart form (a bulk API call's JSON, say). A multipart
+form's files are bounded by `portal.uploads.limits.BoundedUploadHandler` instead, so the form can
+say what was wrong and keep the rest of what was typed.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
@@ -41,3 +47,24 @@ class SecurityHeadersMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class BoundedRequestMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = int(settings.UPLOAD_MAX_BYTES)
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        if length > limit and not multipart:
+            message = f"The request is larger than {filesizeformat(limit)}: send less at a time.".replace(
+                "\xa0", " "
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

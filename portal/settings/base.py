@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a request's body: one beyond UPLOAD_MAX_BYTES is refused.
+    "portal.security.BoundedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +112,23 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Uploads (portal/uploads/limits.py): a request or file beyond UPLOAD_MAX_BYTES is refused before it
+# is read (a multipart file is dropped as it arrives and the form says why; any other body gets
+# 413); a workbook is refused before it is parsed if it unpacks beyond
+# UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES or a sheet declares more than UPLOAD_MAX_ROWS rows. A job
+# still checking or importing after UPLOAD_STUCK_AFTER_MINUTES is failed by the nightly clean-up.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=1_000_000)
+UPLOAD_STUCK_AFTER_MINUTES = env.int("UPLOAD_STUCK_AFTER_MINUTES", default=3 * 60)
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.limits.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: larger files go to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: the form fields of one request
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

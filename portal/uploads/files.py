@@ -19,6 +19,7 @@ import tablib
 from portal.exports import clean_dataset
 
 from .columns import PARSE_MESSAGES, Column, Problem, normalise_header
+from .limits import XlsxTooLarge, check_xlsx
 from .specs import UploadSpec
 
 
@@ -105,6 +106,10 @@ class Workbook:
     """The first sheet of an XLSX file, read row by row (never all at once)."""
 
     def __init__(self, handle: Any):
+        try:
+            check_xlsx(handle)  # unpacked size and row count, from the zip, before openpyxl parses it
+        except XlsxTooLarge as exc:
+            raise Unreadable(str(exc)) from exc
         try:
             self.book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook

@@ -10,6 +10,10 @@
 
 The Content-Security-Policy is django-csp's (`settings.CONTENT_SECURITY_POLICY`).
 
+`TrustedProxyMiddleware` (production, when `TRUSTED_PROXIES` is set) drops the X-Forwarded-*
+headers of a request that did not come from one of those proxies, so only the TLS-terminating
+proxy can tell Django the browser used HTTPS (`SECURE_PROXY_SSL_HEADER`).
+
 `BoundedRequestMiddleware` refuses, with 413 and before a byte of it is read, a request body
 beyond `UPLOAD_MAX_BYTES` that is not a multipart form (a bulk API call's JSON, say). A multipart
 form's files are bounded by `portal.uploads.limits.BoundedUploadHandler` instead, so the form can
@@ -18,7 +22,8 @@ say what was wrong and keep the rest of what was typed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ipaddress
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -67,4 +72,36 @@ class BoundedRequestMiddleware:
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+FORWARDED_HEADERS = (
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_FORWARDED",
+)
+
+
+def proxy_networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """`TRUSTED_PROXIES` entries (addresses or networks) as networks; a bad entry is an error."""
+    return [ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip()]
+
+
+class TrustedProxyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.networks = proxy_networks(getattr(settings, "TRUSTED_PROXIES", []))
+
+    def trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not self.trusted(request.META.get("REMOTE_ADDR", "")):
+            for header in FORWARDED_HEADERS:
+                request.META.pop(header, None)
         return self.get_response(request)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.http import HttpResponse
 from django.urls import reverse
 
 from portal.security import permissions_policy_header
@@ -78,3 +79,51 @@ def test_no_template_has_inline_script_or_event_handlers():
         for pattern in (INLINE_SCRIPT, EVENT_HANDLER):
             offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(text)]
     assert offenders == []
+
+
+def test_only_a_trusted_proxy_can_say_the_request_was_https(rf, settings):
+    from portal.security import TrustedProxyMiddleware
+
+    settings.TRUSTED_PROXIES = ["172.30.0.10", "10.1.0.0/16"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    seen = {}
+
+    def view(request):
+        seen["secure"] = request.is_secure()
+        seen["forwarded_for"] = request.META.get("HTTP_X_FORWARDED_FOR")
+        return HttpResponse()
+
+    middleware = TrustedProxyMiddleware(view)
+    for address, secure in (("172.30.0.10", True), ("10.1.2.3", True), ("203.0.113.9", False), ("", False)):
+        request = rf.get("/", HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_FOR="198.51.100.1")
+        request.META["REMOTE_ADDR"] = address
+        middleware(request)
+        assert seen["secure"] is secure, address
+        assert (seen["forwarded_for"] is not None) is secure, address
+
+
+@pytest.mark.django_db
+def test_uploaded_files_are_not_served_from_media_even_in_debug(
+    settings, tmp_path, client, login, brokerage_user
+):
+    """`make run` (DEBUG) once served MEDIA_ROOT to anyone at /media/: a file a provider uploaded was
+    readable without signing in."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import portal.urls
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "uploads" / "visits.csv").write_text("order_reference\nISO-1\n")
+    settings.DEBUG = True
+    try:
+        importlib.reload(portal.urls)
+        clear_url_caches()
+        assert client.get("/media/uploads/visits.csv").status_code == 404
+        assert login(brokerage_user).get("/media/uploads/visits.csv").status_code == 404
+    finally:
+        settings.DEBUG = False
+        importlib.reload(portal.urls)
+        clear_url_caches()

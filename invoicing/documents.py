@@ -4,11 +4,11 @@ rows (for pages, CSV and XLSX) and as a PDF (WeasyPrint) headed with the provide
 council's details, the invoice number, the period and the due dates. A remittance advice PDF too.
 
 CSV streams row by row; XLSX uses openpyxl's write-only mode, so a large schedule never sits in
-memory as a workbook.
+memory as a workbook. Both write every cell through `portal.exports`, so text typed into the
+portal (a name, a dispute reason) can never become a spreadsheet formula.
 """
 
-import csv
-import io
+import itertools
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -16,6 +16,8 @@ from django.db.models import Count, Q, Sum
 from django.http import HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from portal.exports import csv_writer, xlsx_bytes
 
 from .models import Invoice, InvoiceLine, LineKind
 
@@ -185,7 +187,7 @@ class _Echo:
 
 
 def csv_response(filename: str, headers: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
 
     def stream():
         yield "\ufeff"  # so spreadsheet programs read the £ sign and names as UTF-8
@@ -199,17 +201,9 @@ def csv_response(filename: str, headers: list[str], rows: Iterable[list]) -> Str
 
 
 def xlsx_response(filename: str, sheet: str, headers: list[str], rows: Iterable[list]) -> HttpResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet[:31])
-    worksheet.append(headers)
-    for row in rows:
-        worksheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        xlsx_bytes(sheet, itertools.chain([headers], rows)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -657,7 +657,11 @@ def late_payment_interest(invoice: Invoice) -> interest.InterestCharge | None:
         terms = InvoicingTerms.for_contract(invoice.contract)
         should_have_been_paid = rules.payment_due_on(invoice.received_on, terms.payment_days)
         return interest.statutory_interest(
-            invoice.gross_total, should_have_been_paid, invoice.paid_on, bank_base_rates(), grace_working_days=0
+            invoice.gross_total,
+            should_have_been_paid,
+            invoice.paid_on,
+            bank_base_rates(),
+            grace_working_days=0,
         )
     return interest.statutory_interest(
         invoice.gross_total, invoice.payment_due_on, invoice.paid_on, bank_base_rates()

@@ -1,11 +1,13 @@
 """django-import-export resources: KPI values out as CSV or XLSX (export only)."""
 
-from import_export import fields, resources
+from import_export import fields
+
+from portal.exports import SafeExportResource
 
 from .models import DEFINITION_COLUMNS, FIGURE_COLUMNS, KpiValue
 
 
-class KpiValueResource(resources.ModelResource):
+class KpiValueResource(SafeExportResource):
     commissioner = fields.Field(attribute="commissioner__name", column_name="commissioner")
     provider = fields.Field(attribute="provider__name", column_name="provider")
     contract = fields.Field(attribute="kpi_return__contract__reference", column_name="contract")

@@ -5,8 +5,10 @@ come from `selectors.with_current_version` (one subquery), so an export of thous
 is one query. Import is not offered: orders change through the services, one verb at a time.
 """
 
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import DateWidget, DecimalWidget
+
+from portal.exports import SafeExportResource
 
 from . import selectors
 from .models import IndividualServiceOrder
@@ -31,22 +33,7 @@ CONTENT_TYPES = {
 }
 
 
-# A cell a spreadsheet would read as a formula (a name typed as "=HYPERLINK(…)") is written as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text as text: a leading quote stops formula injection; control characters openpyxl cannot
-    store are replaced rather than failing the export."""
-    if not isinstance(value, str) or not value:
-        return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    value = ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-class OrderResource(resources.ModelResource):
+class OrderResource(SafeExportResource):
     reference = fields.Field(attribute="reference", column_name="Order (ISO / CPLI)")
     person_reference = fields.Field(attribute="service_user__reference", column_name="Person's reference")
     person = fields.Field(attribute="service_user__name", column_name="Person")
@@ -87,9 +74,6 @@ class OrderResource(resources.ModelResource):
             "planned_care",
         )
         export_order = fields
-
-    def export_field(self, field, instance, **kwargs):
-        return safe_cell(super().export_field(field, instance, **kwargs))
 
     def dehydrate_status(self, order):
         return order.get_status_display()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from .models import Actor, Organisation
 from .tenancy import scoped
+from .uploads.limits import validate_upload_size
 
 
 def apply_service_errors(
@@ -65,6 +66,8 @@ class PortalFormMixin(_FormBase):
         for name, field in self.fields.items():
             if isinstance(field, forms.ModelChoiceField):
                 scope_choices(field, user)
+            if isinstance(field, forms.FileField) and validate_upload_size not in field.validators:
+                field.validators.append(validate_upload_size)
             widget = field.widget
             css = next((c for cls, c in _WIDGET_CLASSES.items() if type(widget) is cls), None)
             if css is None:

@@ -1,7 +1,6 @@
 """Framework membership and call-off screens. Every read of a bid goes through the sealed
 `Bid.objects.visible_to`, so pages and the export show a council no bid before the closing time."""
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
+from portal.exports import csv_writer
 from portal.roles import Capability
 from portal.tenancy import scoped
 from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin, ServiceFormView
@@ -505,7 +505,7 @@ class CallOffBidsExportView(ScopedViewMixin, DetailView):
         questions = list(calloff.questions.all())
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{calloff.reference}-bids.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(
             ["rank", "provider", "hourly_rate", "submitted_at"]
             + [f"q{q.position}_score_of_{q.max_score}" for q in questions]

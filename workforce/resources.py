@@ -8,6 +8,7 @@ and the column.
 """
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 import tablib
@@ -19,6 +20,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 
 from portal import audit
 from portal.uploads.columns import ParseError, parse_date
+from portal.uploads.limits import XlsxTooLarge, check_xlsx
 
 from .models import DbsLevel, DbsWorkforce, StaffMember, TrainingCompletion, TrainingCourse
 from .selectors import course_rules_for
@@ -449,6 +451,11 @@ def read_dataset(content: bytes, file_format: str):
     if len(content) > MAX_UPLOAD_BYTES:
         raise UploadError("The file is larger than 5 MB: split it into smaller files.")
     fmt = FORMATS[file_format]()
+    if file_format == "xlsx":
+        try:
+            check_xlsx(io.BytesIO(content))  # before openpyxl unpacks anything
+        except XlsxTooLarge as exc:
+            raise UploadError(str(exc)) from exc
     try:
         data = content.decode("utf-8-sig") if not fmt.is_binary() else content
         return fmt.create_dataset(data)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, FormView, TemplateView
 from import_export.tmp_storages import MediaStorage
 
+from portal.exports import clean_dataset
 from portal.models import Organisation
 from portal.roles import Capability
 from portal.tenancy import scoped
@@ -267,7 +268,7 @@ class UploadTemplateView(ScopedViewMixin, TemplateView):
         kind, file_format = kwargs["kind"], kwargs["format"]
         if kind not in ("staff", "training") or file_format not in ("csv", "xlsx"):
             raise Http404
-        dataset = template_dataset(kind)
+        dataset = clean_dataset(template_dataset(kind))
         if file_format == "csv":
             response = HttpResponse(dataset.export("csv"), content_type="text/csv; charset=utf-8")
         else:

@@ -17,6 +17,7 @@ from compliance.models import (
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.serializers import PortalModelSerializer
 from portal.models import CqcRating, Organisation
+from portal.uploads.limits import validate_upload_size
 from schemes.models import Lot
 
 RATINGS = ", ".join(CqcRating.values)
@@ -102,13 +103,19 @@ class RatingNotificationSerializer(PortalModelSerializer):
 
 class NotificationSendSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
-    report = serializers.FileField(required=False, allow_null=True, default=None)
-    action_plan = serializers.FileField(required=False, allow_null=True, default=None)
+    report = serializers.FileField(
+        required=False, allow_null=True, default=None, validators=[validate_upload_size]
+    )
+    action_plan = serializers.FileField(
+        required=False, allow_null=True, default=None, validators=[validate_upload_size]
+    )
 
 
 class ActionPlanSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
-    action_plan = serializers.FileField(required=False, allow_null=True, default=None)
+    action_plan = serializers.FileField(
+        required=False, allow_null=True, default=None, validators=[validate_upload_size]
+    )
 
 
 class TimescaleSerializer(serializers.Serializer):

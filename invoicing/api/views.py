@@ -3,7 +3,6 @@ actions), lines, disputes, remittances and block-volume reviews — all scoped t
 organisation. Each action finds the record through the scope first (404), checks the capability
 (403), then calls one service (invalid transitions → 400)."""
 
-import csv
 import io
 import json
 
@@ -18,6 +17,7 @@ from invoicing import services
 from invoicing.models import BlockVolumeReview, Invoice, InvoiceDispute, InvoiceLine, Remittance
 from portal.api.pagination import PortalCursorPagination
 from portal.api.viewsets import ScopedCreateReadViewSet, ScopedReadOnlyViewSet
+from portal.exports import SafeDictWriter
 from portal.roles import Capability
 from schemes.models import BlockVolume
 
@@ -61,7 +61,7 @@ class ScheduleCSVRenderer(BaseRenderer):
         rows = data if isinstance(data, list) else [data]
         buffer = io.StringIO()
         if rows and isinstance(rows[0], dict):
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+            writer = SafeDictWriter(buffer, fieldnames=list(rows[0]))
             writer.writeheader()
             for row in rows:
                 writer.writerow(

@@ -6,6 +6,8 @@ the next page goes in a `Link` header-style `X-Next-Page` header so a CSV stays 
 import tablib
 from rest_framework.renderers import BaseRenderer
 
+from portal.exports import clean_dataset
+
 
 def _flatten(row: dict, prefix: str = "") -> dict:
     flat = {}
@@ -47,4 +49,4 @@ class CSVRenderer(BaseRenderer):
         dataset = tablib.Dataset(headers=headers)
         for r in flat:
             dataset.append([r.get(h, "") for h in headers])
-        return dataset.export("csv").encode(self.charset)
+        return clean_dataset(dataset).export("csv").encode(self.charset)

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a request's body: one beyond UPLOAD_MAX_BYTES is refused.
+    "portal.security.BoundedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -109,6 +113,23 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Uploads (portal/uploads/limits.py): a request or file beyond UPLOAD_MAX_BYTES is refused before it
+# is read (a multipart file is dropped as it arrives and the form says why; any other body gets
+# 413); a workbook is refused before it is parsed if it unpacks beyond
+# UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES or a sheet declares more than UPLOAD_MAX_ROWS rows. A job
+# still checking or importing after UPLOAD_STUCK_AFTER_MINUTES is failed by the nightly clean-up.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES = env.int("UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=1_000_000)
+UPLOAD_STUCK_AFTER_MINUTES = env.int("UPLOAD_STUCK_AFTER_MINUTES", default=3 * 60)
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.limits.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: larger files go to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: the form fields of one request
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@care-commissioning.invalid")
@@ -116,6 +137,42 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@care-commissionin
 SESSION_COOKIE_AGE = 60 * 60 * 8  # a working day
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts only from the portal's own static files, never
+# inline (an injected <script> or onclick= does not run); the pages' JavaScript is in static/js/.
+# Styles allow inline: Django's admin and the API documentation (Swagger UI) write <style>
+# blocks, and CSS cannot run code.
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features the portal never uses are switched off on every page (portal.security). WebAuthn
+# (publickey-credentials-*) is left at the browser's default, same-origin, for passkeys.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

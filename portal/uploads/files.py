@@ -16,7 +16,10 @@ from typing import Any
 import openpyxl
 import tablib
 
+from portal.exports import clean_dataset
+
 from .columns import PARSE_MESSAGES, Column, Problem, normalise_header
+from .limits import XlsxTooLarge, check_xlsx
 from .specs import UploadSpec
 
 
@@ -104,6 +107,10 @@ class Workbook:
 
     def __init__(self, handle: Any):
         try:
+            check_xlsx(handle)  # unpacked size and row count, from the zip, before openpyxl parses it
+        except XlsxTooLarge as exc:
+            raise Unreadable(str(exc)) from exc
+        try:
             self.book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
             raise Unreadable("The file is not a readable XLSX workbook.") from exc
@@ -165,6 +172,7 @@ def template(spec: UploadSpec, fmt: str) -> bytes:
     data = tablib.Dataset(headers=spec.column_names)
     for example in spec.examples:
         data.append([example.get(c, "") for c in spec.column_names])
+    data = clean_dataset(data)
     if fmt == "xlsx":
         content: bytes = data.export("xlsx")
         return content

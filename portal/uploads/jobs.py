@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.utils import timezone
 
 from portal import audit
@@ -22,8 +23,9 @@ from portal.hooks import upload_spec
 from portal.models import User
 
 from .columns import Problem
-from .files import Unreadable, read_table
-from .models import UploadJob, UploadStatus
+from .files import Unreadable, is_xlsx, read_table
+from .limits import XlsxTooLarge, unpacked_size
+from .models import UPLOAD_OPEN_STATUSES, UploadJob, UploadStatus
 from .resource import submit
 from .specs import MAX_ERRORS_KEPT, Outcome
 
@@ -83,15 +85,24 @@ def upload_create(*, actor: User, kind: str, uploaded_file: UploadedFile) -> Upl
     name = (uploaded_file.name or "upload").rsplit("/", 1)[-1][:200]
     size = uploaded_file.size or 0
     limit = spec.streaming_bytes()
+    # A workbook is read unpacked: its unpacked size (from the zip's directory) decides whether it
+    # is read in the request or by a worker, so a small zip that unpacks large is never parsed here.
+    read_size = size
+    if is_xlsx(name):
+        try:
+            read_size = max(size, unpacked_size(uploaded_file))
+        except XlsxTooLarge:
+            pass  # not a zip: the check says so
     job = UploadJob(
         provider=actor.organisation,
         uploaded_by=actor,
         kind=kind,
         original_name=name,
         size_bytes=size,
-        path=UploadJob.Path.STREAMING if limit is not None and size > limit else UploadJob.Path.SMALL,
+        path=UploadJob.Path.STREAMING if limit is not None and read_size > limit else UploadJob.Path.SMALL,
         status=UploadStatus.CHECKING,
         phase="Waiting to start",
+        started_at=timezone.now(),
     )
     job.file.save(f"{timezone.now():%Y%m%d%H%M%S}-{name}", uploaded_file, save=False)
     job.save()
@@ -208,7 +219,8 @@ def upload_confirm(*, actor: User, job: UploadJob) -> UploadJob:
     job.phase = "Waiting to start"
     job.progress_done = 0
     job.uploaded_by = actor  # the person who confirms is the one who imports
-    job.save(update_fields=["status", "phase", "progress_done", "uploaded_by"])
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "phase", "progress_done", "uploaded_by", "started_at"])
     transaction.on_commit(lambda: _dispatch(job, confirm=True))
     return job
 
@@ -233,7 +245,9 @@ def _dispatch(job: UploadJob, *, confirm: bool) -> None:
 
 
 def uploads_clear_stale(*, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
-    """Delete the files of uploads checked but never imported (they hold personal data)."""
+    """Nightly: delete the files of uploads checked but never imported (they hold personal data),
+    and give jobs stuck checking or importing (a worker killed, a task lost) a final status."""
+    failed = uploads_fail_stuck()
     cutoff = timezone.now() - older_than
     stale = list(
         UploadJob.objects.filter(
@@ -244,4 +258,40 @@ def uploads_clear_stale(*, older_than: dt.timedelta = dt.timedelta(days=7)) -> i
     for job in stale:
         job.file.delete(save=False)
     UploadJob.objects.filter(pk__in=[j.pk for j in stale]).update(file="", status=UploadStatus.DISCARDED)
-    return len(stale)
+    return failed + len(stale)
+
+
+def stuck_after() -> dt.timedelta:
+    return dt.timedelta(minutes=int(settings.UPLOAD_STUCK_AFTER_MINUTES))
+
+
+def uploads_fail_stuck() -> int:
+    """Jobs still checking or importing `UPLOAD_STUCK_AFTER_MINUTES` after they began will not
+    finish (a task outlives its time limit by far less): they are failed, saying so, and their
+    files deleted. An import's transaction never committed, so nothing of it was written."""
+    cutoff = timezone.now() - stuck_after()
+    stuck = list(
+        UploadJob.objects.filter(status__in=UPLOAD_OPEN_STATUSES).filter(
+            Q(started_at__lt=cutoff) | Q(started_at__isnull=True, created_at__lt=cutoff)
+        )
+    )
+    for job in stuck:
+        doing = "checking" if job.status == UploadStatus.CHECKING else "importing"
+        if job.file:
+            job.file.delete(save=False)
+        UploadJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=UploadStatus.FAILED,
+            phase="",
+            file="",
+            failure=(
+                f"The upload stopped while {doing} and did not finish: nothing was imported. "
+                "Upload the file again."
+            ),
+        )
+        audit.record(
+            actor=None,
+            obj=job,
+            action="failed",
+            note=f"Stuck {doing} since {job.started_at or job.created_at}",
+        )
+    return len(stuck)

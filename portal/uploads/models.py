@@ -68,6 +68,11 @@ class UploadJob(models.Model):
     errors_total = models.PositiveIntegerField(default=0)
     failure = models.TextField(blank=True, help_text="Why the upload could not be read or imported.")
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the check or the import now running began (stuck jobs are failed).",
+    )
     checked_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
     seconds_taken = models.FloatField(null=True, blank=True)

@@ -25,6 +25,7 @@ from portal.roles import Capability
 from portal.views import AuthenticatedHttpRequest, ScopedActionView, ScopedListView, ScopedViewMixin
 
 from . import files, jobs
+from .limits import validate_xlsx
 from .models import UploadJob
 
 CONTENT_TYPES = {
@@ -37,9 +38,11 @@ class UploadForm(PortalFormMixin, forms.Form):
     file = forms.FileField(label="Spreadsheet", help_text="A CSV or XLSX file with the template's columns.")
 
     def clean_file(self) -> UploadedFile:
+        # PortalFormMixin has refused a file beyond UPLOAD_MAX_BYTES already (limits.py).
         upload: UploadedFile = self.cleaned_data["file"]
         if not (upload.name or "").lower().endswith((".csv", ".xlsx", ".txt")):
             raise forms.ValidationError("Upload a CSV or XLSX file.")
+        validate_xlsx(upload)
         return upload
 
 

@@ -57,6 +57,16 @@ def test_a_provider_pulls_its_detail_schedule_as_json_and_csv(invoice, provider_
     assert table[0]["service_user_name"] == invoice.lines.first().order.service_user.name
 
 
+def test_the_detail_schedule_csv_writes_typed_formulas_as_text(invoice, provider_api):
+    person = invoice.lines.exclude(order=None).first().order.service_user
+    person.name = '=HYPERLINK("http://evil.example","Click")'
+    person.save(update_fields=["name"])
+    response = provider_api.get(f"/api/v1/invoices/{invoice.pk}/detail-schedule/?format=csv")
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert table[0]["service_user_name"] == '\'=HYPERLINK("http://evil.example","Click")'
+    assert table[0]["net_amount"] == "231.00"
+
+
 def test_other_organisations_get_404(invoice):
     stranger = client_for(ProviderFactory(name="Elsewhere Care"), [Capability.PROVIDER_MANAGE])
     assert stranger.get(f"/api/v1/invoices/{invoice.pk}/").status_code == 404

@@ -140,6 +140,32 @@ def test_documents_as_csv_xlsx_and_pdf(invoice, login, provider_manager):
     assert "Invoice detail schedule" in schedule_pdf.pages[0].extract_text()
 
 
+HYPERLINK = '=HYPERLINK("http://evil.example","Click")'
+
+
+def test_text_typed_into_the_portal_comes_out_of_every_document_as_text(invoice, login, provider_manager):
+    """A name, a dispute reason and a carer's reference typed as formulas stay text in the schedule
+    and the call monitoring return, as CSV and as XLSX; amounts stay numbers."""
+    person = invoice.lines.exclude(order=None).first().order.service_user
+    person.name = HYPERLINK
+    person.save(update_fields=["name"])
+    invoice.lines.update(disputed=True, dispute_reason="+cmd|' /C calc'!A0")
+    invoice.lines.first().order.visits.update(carer_reference="@SUM(1+1)")
+    client = login(provider_manager)
+    schedule = _csv(client.get(f"/invoicing/{invoice.pk}/schedule.csv"))
+    assert schedule[1][4] == "'" + HYPERLINK and schedule[1][19] == "'+cmd|' /C calc'!A0"
+    monitoring = _csv(client.get(f"/invoicing/{invoice.pk}/call-monitoring.csv"))
+    assert monitoring[1][2] == "'" + HYPERLINK and monitoring[1][11] == "'@SUM(1+1)"
+    for document, column in (("schedule", 5), ("call-monitoring", 3)):
+        sheet = load_workbook(
+            io.BytesIO(client.get(f"/invoicing/{invoice.pk}/{document}.xlsx").content)
+        ).active
+        cell = sheet.cell(row=2, column=column)
+        assert (cell.data_type, cell.value) == ("s", "'" + HYPERLINK), document
+    net = load_workbook(io.BytesIO(client.get(f"/invoicing/{invoice.pk}/schedule.xlsx").content)).active["P2"]
+    assert net.data_type == "n"
+
+
 def test_pages_do_not_grow_queries_with_lines(
     hourly_contract, login, provider_manager, django_assert_max_num_queries
 ):

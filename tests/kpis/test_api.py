@@ -58,6 +58,16 @@ def test_provider_token_pulls_its_values_as_json_and_csv(api_client, world, djan
     }
 
 
+def test_the_csv_writes_commentary_typed_as_a_formula_as_text(api_client, world):
+    derby, _other = world
+    typed = '=HYPERLINK("http://evil.example","Click")'
+    KpiValue.objects.filter(kpi_return__contract=derby).update(commentary=typed)
+    _user, key = api_token_for(derby.provider)
+    response = _client(api_client, key).get("/api/v1/kpis/values/", {"quarter": "2026-Q2", "format": "csv"})
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert table and {r["commentary"] for r in table} == {"'" + typed}
+
+
 def test_another_organisations_token_gets_none_of_them(api_client, world):
     derby, other = world
     _user, key = api_token_for(other.provider)

@@ -1,6 +1,7 @@
 """Pages: the returns list, the quarter table with RAG in words, the trend chart and its table,
 the review forms, the records behind a figure, and the export — each with a query-count guard."""
 
+import csv
 import io
 
 import openpyxl
@@ -130,6 +131,22 @@ def test_export_csv_and_xlsx_hold_only_the_users_figures(login, derby):
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     codes = {row[8] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert codes == {"D1", "D2", "D3", "D4"}
+
+
+def test_commentary_typed_as_a_formula_is_exported_as_text(login, derby):
+    from kpis.models import KpiValue
+
+    typed = '=HYPERLINK("http://evil.example","Click")'
+    KpiValue.objects.filter(kpi_return__contract=derby).update(commentary=typed)
+    client = login(user_for(derby.commissioner, Role.COMMISSIONER))
+    csv_text = client.get("/kpis/export/", {"format": "csv", "quarter": "2026-Q2"}).content.decode()
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert rows and {r["commentary"] for r in rows} == {"'" + typed}
+    xlsx = client.get("/kpis/export/", {"format": "xlsx", "quarter": "2026-Q2"})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    column = [c.value for c in sheet[1]].index("commentary")
+    cells = [row[column] for row in sheet.iter_rows(min_row=2)]
+    assert cells and {(c.data_type, c.value) for c in cells} == {("s", "'" + typed)}
 
 
 def test_compute_a_quarter_from_the_page(client, derby):

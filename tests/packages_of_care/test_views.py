@@ -9,6 +9,7 @@ import zipfile
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -315,7 +316,10 @@ def test_exported_text_cannot_become_a_spreadsheet_formula(
     )
     assert rows[0]["Person"] == '\'=HYPERLINK("http://evil.example","Click")'
     assert rows[0]["Person's reference"] == "'+44\N{REPLACEMENT CHARACTER}"
-    assert client.get(reverse("packages_of_care:order-export") + "?format=xlsx").status_code == 200
+    xlsx = client.get(reverse("packages_of_care:order-export") + "?format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    person_cell = sheet.cell(row=2, column=[c.value for c in sheet[1]].index("Person") + 1)
+    assert (person_cell.data_type, person_cell.value) == ("s", '\'=HYPERLINK("http://evil.example","Click")')
 
 
 def test_list_pages_filter_with_the_api_filtersets(

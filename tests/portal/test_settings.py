@@ -82,3 +82,49 @@ def test_the_launcher_passes_database_url_through(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://someone@db.example.org:5433/elsewhere")
     code = "import os, sys; sys.exit(0 if os.environ['DATABASE_URL'].endswith('/elsewhere') else 3)"
     assert dbserver.main(["--", sys.executable, "-c", code]) == 0
+
+
+def _production_settings(env_extra: dict) -> list[str]:
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "TRUSTED_PROXIES")},
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": "a-long-random-production-secret-key-Kq8s7Zr1Xv4Lm9Pw2Nd6Hb3Tj5Gc0Fy",
+        "ALLOWED_HOSTS": "portal.example.org",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+        **env_extra,
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_PROXY_SSL_HEADER is not None, s.MIDDLEWARE[0], ','.join(s.TRUSTED_PROXIES) or '-')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_production_believes_x_forwarded_proto_only_from_configured_proxies():
+    trusted, first_middleware, proxies = _production_settings({})
+    assert (
+        trusted == "False" and first_middleware != "portal.security.TrustedProxyMiddleware" and proxies == "-"
+    )
+    trusted, first_middleware, proxies = _production_settings({"TRUSTED_PROXIES": "172.30.0.10,10.0.0.0/8"})
+    assert (trusted, first_middleware, proxies) == (
+        "True",
+        "portal.security.TrustedProxyMiddleware",
+        "172.30.0.10,10.0.0.0/8",
+    )
+
+
+def test_docker_compose_puts_the_web_app_behind_the_proxy():
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "ports" not in services["web"]  # gunicorn's plain HTTP is published nowhere
+    assert sorted(services["proxy"]["ports"]) == ["443:443", "443:443/udp", "80:80"]
+    assert (
+        services["proxy"]["networks"]["default"]["ipv4_address"]
+        == services["web"]["environment"]["TRUSTED_PROXIES"]
+    )
+    assert "reverse_proxy web:8000" in (ROOT / "deploy" / "Caddyfile").read_text()

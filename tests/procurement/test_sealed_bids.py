@@ -1,7 +1,9 @@
 """Bids are sealed until the closing time: no council user and no other provider can read a bid
 by page, API or export before it — not its rate, its answers, or that it exists."""
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal as D
 
 import pytest
@@ -124,3 +126,14 @@ def test_one_second_before_the_closing_time_the_seal_holds(sealed, client):
         client.force_login(sealed["commissioner"])
         assert client.get(reverse("procurement:bid-detail", args=[sealed["bid"].pk])).status_code == 404
         assert client.get(reverse("procurement:calloff-bids-export", args=[c.pk])).status_code == 403
+
+
+def test_the_bids_export_writes_a_provider_name_typed_as_a_formula_as_text(sealed, client):
+    c, bid = sealed["calloff"], sealed["bid"]
+    bid.provider.name = '=HYPERLINK("http://evil.example","Click")'
+    bid.provider.save(update_fields=["name"])
+    with time_machine.travel(c.closes_at + dt.timedelta(seconds=1), tick=False):
+        client.force_login(sealed["commissioner"])
+        export = client.get(reverse("procurement:calloff-bids-export", args=[c.pk])).content.decode()
+    row = next(csv.DictReader(io.StringIO(export)))
+    assert row["provider"] == '\'=HYPERLINK("http://evil.example","Click")' and row["hourly_rate"] == "22.87"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0004_h17api_webhooks'),
+        ('portal', '0005_h15data_upload_started_at'),
     ]
 
     operations = [

@@ -10,6 +10,7 @@ Worked example used throughout: £10,441.76 received on Wednesday 27 May 2026, s
 £10,441.76 × 11.75% × 14 ÷ 365 = 17,176.6952 ÷ 365 = £47.0594… → £47.06."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal as D
 
 import pytest
@@ -72,10 +73,18 @@ def test_reference_dates():
 
 @pytest.mark.django_db
 def test_the_real_base_rates_since_2024_are_seeded():
+    # The data migration's own step, run again here: a transactional test elsewhere on the same
+    # worker may have flushed what the migrations loaded.
+    from django.apps import apps
+
+    migration = importlib.import_module("invoicing.migrations.0004_interest_invoices_bank_base_rate")
+    BankBaseRate.objects.all().delete()
+    migration.seed_rates(apps, None)
     rates = dict(BankBaseRate.objects.values_list("effective_from", "rate_percent"))
     assert rates[dt.date(2023, 8, 3)] == D("5.25")  # in force on 31 December 2023
     assert rates[dt.date(2024, 8, 1)] == D("5.00")
     assert rates[dt.date(2025, 12, 18)] == D("3.75")
+    assert len(rates) == 7
 
 
 @pytest.fixture

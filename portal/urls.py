@@ -1,3 +1,5 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -13,6 +15,10 @@ handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.not_found"
 handler500 = "portal.views.server_error"
+
+# The admin site has no sign-in of its own: its administrators sign in (with their second factor)
+# at the portal's sign-in page.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 # Browser forms take GET and POST only; Django's form views would otherwise treat PUT as POST.
 FORM_METHODS = {"http_method_names": ["get", "post", "head", "options"]}
@@ -33,8 +39,11 @@ portal_patterns = (
 
 urlpatterns = [
     path("", include(portal_patterns)),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # allauth's sign-in (password, then the second factor); its names, which its views reverse.
+    path("accounts/login/", account_views.login, name="account_login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
+    path("accounts/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
     path(
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(**FORM_METHODS),

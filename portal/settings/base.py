@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "portal",
     "schemes",
     "workforce",
@@ -55,6 +58,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After authentication: a signed-in person reaches nothing until their second factor is in.
+    "portal.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -84,9 +90,26 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# Sign-in is django-allauth's (username and password, then the second factor); nobody signs up:
+# organisations' accounts are made for them (issue 15).
+ACCOUNT_ADAPTER = "portal.accounts.adapter.PortalAccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.accounts.forms.PortalLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Every person has a second factor: an authenticator app (TOTP) with recovery codes for when the
+# phone is lost [NHS DSPT; OWASP ASVS 2.2]. Addresses are the organisation's, not self-verified.
+MFA_ADAPTER = "portal.accounts.adapter.PortalMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = "Care commissioning portal"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -196,6 +219,9 @@ PORTAL = {
     "WEBHOOK_RETRY_BASE_SECONDS": env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60),
     "WEBHOOK_RETRY_CAP_SECONDS": env.int("WEBHOOK_RETRY_CAP_SECONDS", default=6 * 60 * 60),
     "WEBHOOK_TIMEOUT_SECONDS": env.int("WEBHOOK_TIMEOUT_SECONDS", default=10),
+    # A known authenticator secret for the demo accounts, so a demo can be signed into; empty (no
+    # demo second factor) unless the local or test settings set one. Never set in production.
+    "DEMO_TOTP_SECRET": "",
 }
 
 LOGGING = {

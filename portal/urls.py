@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from portal.api.permissions import PublicReadOnly
 
 from . import views
+from .accounts import views as account_pages
 from .webhooks import views as webhook_views
 
 handler400 = "portal.views.bad_request"
@@ -44,9 +45,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
     path("accounts/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
     path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/session/", account_pages.SessionView.as_view(), name="session"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(**FORM_METHODS),
+        account_pages.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

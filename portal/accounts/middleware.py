@@ -26,6 +26,7 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "account_login",
         "account_logout",
         "account_reauthenticate",
+        "session",
         "mfa_authenticate",
         "mfa_activate_totp",
         "mfa_view_recovery_codes",

@@ -7,11 +7,20 @@ from typing import Any
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added, authenticator_reset
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from portal import audit
 from portal.models import User
+
+from . import sessions
+
+
+@receiver(user_logged_in)
+def session_clocks_start(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        sessions.start(request.session)
 
 
 @receiver(authenticator_added)

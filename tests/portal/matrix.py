@@ -25,19 +25,18 @@ ROUTES = [
     Route("account_login", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}, public=True),
     Route("account_logout", {"POST": ALL}, public=True),
     # allauth's second-factor pages: each person's own (the matrix's sessions have passed theirs).
-    # allauth's form views answer PATCH and DELETE with a redirect; the matrix's people have no
-    # authenticator yet, so the pages about one they hold answer 404.
+    # allauth's form views take PUT as POST, and (mfa_reauthenticate) send PATCH and DELETE to sign
+    # in again; the matrix's people have no authenticator yet, so the pages about one answer 404.
     Route("account_reauthenticate", {"GET": ALL, "POST": ALL, "PUT": ALL}),
     Route("mfa_index", {"GET": ALL}),
+    # How long the session has left, and "stay signed in".
+    Route("session", {"GET": ALL, "POST": ALL}),
     Route("mfa_authenticate", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}, public=True),
     Route("mfa_reauthenticate", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
-    Route("mfa_activate_totp", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
+    Route("mfa_activate_totp", {"GET": ALL, "POST": ALL, "PUT": ALL}),
     Route("mfa_deactivate_totp", {"GET": ALL, "POST": ALL, "PUT": ALL}, extra_ok=frozenset({404})),
     Route("mfa_view_recovery_codes", {"GET": ALL}, extra_ok=frozenset({404})),
-    Route(
-        "mfa_generate_recovery_codes",
-        {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
-    ),
+    Route("mfa_generate_recovery_codes", {"GET": ALL, "POST": ALL, "PUT": ALL}),
     Route("mfa_download_recovery_codes", {"GET": ALL}, extra_ok=frozenset({404})),
     Route("password_reset", {"GET": ALL, "POST": ALL}, public=True),
     Route("password_reset_done", {"GET": ALL}, public=True),

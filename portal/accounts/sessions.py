@@ -38,10 +38,11 @@ def start(session: SessionBase, now: float | None = None) -> None:
     session[LAST_ACTIVE_AT] = now
 
 
-def touch(session: SessionBase, now: float | None = None) -> None:
-    """Activity (a page, an API call, "stay signed in"): the idle clock starts again."""
+def touch(session: SessionBase, now: float | None = None, *, always: bool = False) -> None:
+    """Activity (a page, an API call, "stay signed in"): the idle clock starts again. Written at
+    most every few seconds unless `always`."""
     now = time.time() if now is None else now
-    if now - float(session.get(LAST_ACTIVE_AT, 0)) >= _TOUCH_EVERY:
+    if always or now - float(session.get(LAST_ACTIVE_AT, 0)) >= _TOUCH_EVERY:
         session[LAST_ACTIVE_AT] = now
 
 

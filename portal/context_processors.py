@@ -13,5 +13,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     signed_in = user is not None and user.is_authenticated and second_factor_passed(request)
     return {
         "service_name": settings.PORTAL["SERVICE_NAME"],
-        "nav_items": nav_for(user, request.path) if signed_in else [],
+        "nav_items": nav_for(user, request.path) if signed_in and user is not None else [],
     }

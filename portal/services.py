@@ -1,11 +1,15 @@
 """Writes that belong to the shell: sessions and API tokens."""
 
+import datetime as dt
+from collections.abc import Iterable
+
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from . import audit
-from .models import ApiToken
+from .models import Actor, ApiToken, User
 
 
 def sessions_clear_expired() -> int:
@@ -22,3 +26,38 @@ def api_tokens_revoke_expired() -> int:
     ApiToken.objects.filter(pk__in=[t.pk for t in expired]).update(revoked_at=now)
     audit.record_many(actor=None, objects=expired, action="revoked (expired)")
     return len(expired)
+
+
+@transaction.atomic
+def api_token_issue(
+    *,
+    actor: Actor,
+    user: User,
+    name: str,
+    scopes: Iterable[str] = (),
+    expires_at: dt.datetime | None = None,
+    key: str | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue a key to an API client account (expiring, by default in 90 days), audited; returns the
+    token and its key, shown once and stored nowhere."""
+    token, key = ApiToken.issue(user=user, name=name, scopes=scopes, expires_at=expires_at, key=key)
+    audit.record(
+        actor=actor,
+        obj=token,
+        action="issued",
+        changes={"scopes": [None, token.scopes], "expires_at": [None, token.expires_at]},
+        note=f"Key for {user.username}",
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    """Revoke a key at once: calls with it are refused from now on. Audited."""
+    token = ApiToken.objects.select_for_update().select_related("user__organisation").get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise ValidationError("This key is already revoked.")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(actor=actor, obj=token, action="revoked", changes={"revoked_at": [None, token.revoked_at]})
+    return token

@@ -28,6 +28,7 @@ portal_patterns = (
     [
         path("", views.DashboardView.as_view(), name="dashboard"),
         path("api-access/", views.ApiAccessView.as_view(), name="api-access"),
+        path("api-access/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
         path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
         path("alerts/", views.AlertListView.as_view(), name="alert-list"),
         path("alerts/<int:pk>/resolve/", views.AlertResolveView.as_view(), name="alert-resolve"),

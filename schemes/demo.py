@@ -14,6 +14,7 @@ from django.db import transaction
 from portal.accounts.services import second_factor_give_known_secret
 from portal.models import ApiToken, CommissionerType, CqcRating, Organisation, User
 from portal.roles import Capability, OrganisationKind, Role, signs_in_to_browser
+from portal.services import api_token_issue
 
 from .models import (
     Contract,
@@ -553,7 +554,7 @@ def _users(orgs, out):
     for username, name, key, scopes in API_TOKENS:
         user = User.objects.get(username=username)
         if not ApiToken.objects.filter(user=user, name=name).exists():
-            ApiToken.issue(user=user, name=name, scopes=scopes, key=key)
+            api_token_issue(actor=None, user=user, name=name, scopes=scopes, key=key)
     out.write(f"  Demo accounts ({created} new), every password: {DEMO_PASSWORD}")
     for username, org_name, role, _first, _last in USERS:
         out.write(f"    {username:24} {role.label:20} {org_name}")

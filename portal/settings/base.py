@@ -264,6 +264,9 @@ PORTAL = {
     "SESSION_IDLE_MINUTES": env.int("SESSION_IDLE_MINUTES", default=30),
     "SESSION_WARNING_MINUTES": env.int("SESSION_WARNING_MINUTES", default=2),
     "SESSION_ABSOLUTE_HOURS": env.int("SESSION_ABSOLUTE_HOURS", default=12),
+    # API keys expire: this many days after issue unless the issuer says otherwise, at most the max.
+    "API_TOKEN_DAYS": env.int("API_TOKEN_DAYS", default=90),
+    "API_TOKEN_MAX_DAYS": env.int("API_TOKEN_MAX_DAYS", default=365),
 }
 
 LOGGING = {

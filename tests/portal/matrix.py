@@ -20,6 +20,13 @@ def _directory(kind, key):
 ROUTES = [
     Route("portal:dashboard", {"GET": ALL}),
     Route("portal:api-access", {"GET": ALL}),
+    # Revoking a key of one's own organisation: its commissioners or provider managers.
+    Route(
+        "portal:api-token-revoke",
+        {"POST": frozenset({"commissioner", "provider_manager"})},
+        kwargs=lambda w: {"pk": w.user("C1", "api_client").api_tokens.get().pk},
+        owner="C1",
+    ),
     Route("portal:accessibility", {"GET": ALL}, public=True),
     # Signed-in users are sent home from the sign-in page whatever the method.
     Route("account_login", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}, public=True),

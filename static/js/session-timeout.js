@@ -4,18 +4,46 @@
    activity in another tab is seen before warning. No inline script: loaded from base.html. */
 (function () {
   "use strict";
-  var box = document.getElementById("session-timeout");
-  if (!box || !window.fetch || !window.FormData) {
+  var home = document.getElementById("session-timeout");
+  var template = document.getElementById("session-timeout-dialog");
+  if (!home || !template || !window.fetch || !window.FormData) {
     return;
   }
-  var statusUrl = box.getAttribute("data-status-url");
-  var signInUrl = box.getAttribute("data-sign-in-url");
-  var countdown = box.querySelector("[data-countdown]");
-  var form = box.querySelector("form");
-  var button = form.querySelector("button");
+  var statusUrl = home.getAttribute("data-status-url");
+  var signInUrl = home.getAttribute("data-sign-in-url");
+  var box = null;
+  var countdown = null;
+  var button = null;
   var timer = null;
   var ticker = null;
   var deadline = 0;
+
+  // The warning is put in the page the first time it is due, and hidden (not removed) after.
+  function dialog() {
+    if (box) {
+      return box;
+    }
+    home.appendChild(template.content.cloneNode(true));
+    box = home.querySelector("[role=alertdialog]");
+    countdown = box.querySelector("[data-countdown]");
+    var form = box.querySelector("form");
+    button = form.querySelector("button");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      window
+        .fetch(form.action, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
+        })
+        .then(readState)
+        .then(schedule)
+        .catch(failed);
+    });
+    box.hidden = true;
+    return box;
+  }
 
   function words(seconds) {
     if (seconds >= 60) {
@@ -39,9 +67,21 @@
   function readState(response) {
     var type = response.headers.get("Content-Type") || "";
     if (!response.ok || response.redirected || type.indexOf("application/json") === -1) {
-      throw new Error("The session has ended.");
+      var error = new Error("The session has ended.");
+      error.sessionEnded = true;
+      throw error;
     }
     return response.json();
+  }
+
+  // A session that has ended goes to sign in; a network failure is tried again shortly.
+  function failed(error) {
+    if (error && error.sessionEnded) {
+      ended();
+    } else {
+      stop();
+      timer = window.setTimeout(check, 15000);
+    }
   }
 
   function tick() {
@@ -55,7 +95,7 @@
   }
 
   function show() {
-    var wasHidden = box.hidden;
+    var wasHidden = dialog().hidden;
     box.hidden = false;
     tick();
     window.clearInterval(ticker);
@@ -74,7 +114,9 @@
     deadline = Date.now() + state.seconds_left * 1000;
     var warnIn = state.seconds_left - state.warning_seconds;
     if (warnIn > 0) {
-      box.hidden = true;
+      if (box) {
+        box.hidden = true;
+      }
       timer = window.setTimeout(check, warnIn * 1000);
     } else {
       show();
@@ -86,22 +128,8 @@
       .fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(readState)
       .then(schedule)
-      .catch(ended);
+      .catch(failed);
   }
-
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    window
-      .fetch(form.action, {
-        method: "POST",
-        body: new FormData(form),
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      })
-      .then(readState)
-      .then(schedule)
-      .catch(ended);
-  });
 
   check();
 })();

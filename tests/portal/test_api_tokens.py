@@ -100,3 +100,34 @@ def test_only_managers_of_the_keys_organisation_revoke(client, council, client_a
     assert client.post(f"/api-access/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_changing_a_keys_scopes_in_the_admin_is_audited(client, client_account):
+    from portal.models import Organisation
+    from portal.roles import OrganisationKind
+
+    token, _key = api_token_issue(actor=None, user=client_account, name="Finance system")
+    operator = Organisation.objects.create(name="Portal operations", kind=OrganisationKind.OPERATOR)
+    admin_user = user_for(operator, Role.SITE_ADMIN)
+    client.force_login(admin_user)
+    url = f"/admin/portal/apitoken/{token.pk}/change/"
+    form = client.get(url)
+    assert form.status_code == 200
+    expires = timezone.localtime(token.expires_at)
+    response = client.post(
+        url,
+        {
+            "user": client_account.pk,
+            "name": "Finance system",
+            "scopes": '["commission"]',
+            "expires_at_0": expires.strftime("%d/%m/%Y"),
+            "expires_at_1": expires.strftime("%H:%M:%S"),
+            "revoked_at_0": "",
+            "revoked_at_1": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    token.refresh_from_db()
+    assert token.scopes == ["commission"]
+    event = AuditEvent.objects.for_object(token).get(action="changed in the admin")
+    assert event.actor == admin_user and event.changes["scopes"] == [[], ["commission"]]

@@ -76,7 +76,7 @@ def test_the_idle_limit_is_a_setting(client, person, settings):
 def test_pages_carry_the_warning_and_its_script(client, person):
     client.force_login(person)
     page = client.get("/").content.decode()
-    assert 'id="session-timeout"' in page and "Stay signed in" in page
+    assert 'id="session-timeout-dialog"' in page and "Stay signed in" in page
     assert "js/session-timeout.js" in page
 
 

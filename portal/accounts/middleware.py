@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 
+from portal.api.authentication import ApiTokenAuthentication
+
 #: What a person may reach before their second factor is in: signing in and out, setting up an
 #: authenticator (which asks for the password again if the sign-in was long ago) and saving the
 #: recovery codes it makes, resetting a password, and the accessibility statement.
@@ -56,6 +58,13 @@ def _url_name(request: HttpRequest) -> str | None:
     return match.view_name
 
 
+def _carries_token(request: HttpRequest) -> bool:
+    """A call with an API token (`ApiTokenAuthentication`'s keywords): it succeeds or fails on the
+    token alone. Any other Authorization header would fall through to the session."""
+    scheme = request.headers.get("Authorization", "").split(" ", 1)[0].lower()
+    return scheme in ApiTokenAuthentication.keywords
+
+
 class SecondFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,8 +74,8 @@ class SecondFactorMiddleware:
         if not user.is_authenticated or second_factor_passed(request):
             return self.get_response(request)
         is_api = request.path_info.startswith("/api/")
-        if is_api and request.headers.get("Authorization"):
-            return self.get_response(request)  # a token call: DRF authenticates it by its token
+        if is_api and _carries_token(request):
+            return self.get_response(request)  # DRF authenticates it by its token, never the session
         if _url_name(request) in OPEN_BEFORE_SECOND_FACTOR:
             return self.get_response(request)
         if is_api:

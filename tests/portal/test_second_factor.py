@@ -94,6 +94,13 @@ def test_a_person_without_an_authenticator_is_sent_to_set_one_up(transactional_d
     assert AuditEvent.objects.filter(object_id=str(person.pk), action="second factor added (totp)").exists()
 
 
+def test_another_authorization_header_does_not_pass_a_session_without_the_second_factor(person):
+    client = Client()
+    _password(client)  # signed in, no authenticator yet
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION="Basic bmFkaWE6eA==").status_code == 403
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION="Token not-a-key").status_code == 401
+
+
 def test_a_session_made_without_the_second_factor_is_signed_out(enrolled):
     """E.g. a session from Django's own login(): the person has an authenticator, the session never
     passed it."""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
@@ -8,6 +8,7 @@ from django.db import models
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
+from . import audit
 from .forms import scope_choices
 from .models import ApiToken, AuditEvent, Organisation, UploadJob, User
 from .tenancy import scoped
@@ -64,6 +65,9 @@ class PortalUserAdmin(UserAdmin):
         return scoped(super().get_queryset(request), request.user)
 
 
+AUDITED_TOKEN_FIELDS = ("name", "scopes", "expires_at", "revoked_at")
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(TenantModelAdmin):
     list_display = ["name", "prefix", "user", "scopes", "created_at", "last_used_at", "revoked_at"]
@@ -72,6 +76,26 @@ class ApiTokenAdmin(TenantModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # keys are issued with `manage.py issue_api_token`, which shows the key once
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        """A change of scopes, expiry or revocation in the admin is audited like one in the app."""
+        before = audit.snapshot(ApiToken.objects.get(pk=obj.pk), AUDITED_TOKEN_FIELDS) if change else {}
+        super().save_model(request, obj, form, change)
+        changes = audit.diff(before, audit.snapshot(obj, AUDITED_TOKEN_FIELDS))
+        if changes:
+            audit.record(
+                actor=cast(User, request.user), obj=obj, action="changed in the admin", changes=changes
+            )
+
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        audit.record(actor=cast(User, request.user), obj=obj, action="deleted in the admin")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[ApiToken]) -> None:
+        audit.record_many(
+            actor=cast(User, request.user), objects=list(queryset), action="deleted in the admin"
+        )
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(AuditEvent)

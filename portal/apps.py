@@ -13,3 +13,4 @@ class PortalConfig(AppConfig):
 
         # Each app's alerts.py declares the alert kinds it raises (portal.alerts registry).
         autodiscover_modules("alerts")
+        from .accounts import receivers  # noqa: F401 - second-factor signals from allauth

@@ -1,10 +1,12 @@
 """Organisations, people, API tokens and the audit trail: what every app shares."""
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -236,10 +238,7 @@ class ApiTokenQuerySet(TenantQuerySet["ApiToken"]):
         return self.all()  # the operator revokes keys
 
     def active(self) -> Self:
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 class ApiToken(models.Model):
@@ -258,7 +257,8 @@ class ApiToken(models.Model):
         default=list, blank=True, help_text="Write capabilities granted; empty = read-only."
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    # Every key expires (issue 15): PORTAL["API_TOKEN_DAYS"] after issue unless set otherwise.
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -272,16 +272,53 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(
-        cls, *, user: User, name: str, scopes: Iterable[str] = (), key: str | None = None
+        cls,
+        *,
+        user: User,
+        name: str,
+        scopes: Iterable[str] = (),
+        key: str | None = None,
+        expires_at: dt.datetime | None = None,
     ) -> tuple["ApiToken", str]:
-        """Create a token and return it with its key, which is not stored anywhere."""
+        """Create a token and return it with its key, which is not stored anywhere. It expires at
+        `expires_at`, by default PORTAL["API_TOKEN_DAYS"] from now, never more than
+        PORTAL["API_TOKEN_MAX_DAYS"]. (`portal.services.api_token_issue` issues and audits.)"""
         if user.role != Role.API_CLIENT:
             raise ValidationError("Only API client accounts hold API tokens.")
+        now = timezone.now()
+        if expires_at is None:
+            expires_at = now + dt.timedelta(days=int(settings.PORTAL["API_TOKEN_DAYS"]))
+        if expires_at <= now:
+            raise ValidationError("A key's expiry must be in the future.")
+        if expires_at > now + dt.timedelta(days=int(settings.PORTAL["API_TOKEN_MAX_DAYS"])):
+            raise ValidationError(f"A key lasts at most {settings.PORTAL['API_TOKEN_MAX_DAYS']} days.")
         key = key or secrets.token_urlsafe(32)
         token = cls.objects.create(
-            user=user, name=name, prefix=key[:8], key_hash=_hash_key(key), scopes=sorted(set(scopes))
+            user=user,
+            name=name,
+            prefix=key[:8],
+            key_hash=_hash_key(key),
+            scopes=sorted(set(scopes)),
+            expires_at=expires_at,
         )
         return token, key
+
+    def audit_parties(self) -> tuple[int | None, int | None]:
+        """A key's trail belongs to its account's organisation (see `portal.audit.parties`)."""
+        organisation = self.user.organisation
+        if organisation.kind == OrganisationKind.COMMISSIONER:
+            return organisation.pk, None
+        if organisation.kind == OrganisationKind.PROVIDER:
+            return None, organisation.pk
+        return None, None
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at <= timezone.now():
+            return "Expired"
+        return "Active"
 
     @classmethod
     def authenticate(cls, key: str) -> "ApiToken | None":

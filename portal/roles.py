@@ -58,6 +58,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SITE_ADMIN: frozenset({Capability.VIEW, Capability.ADMINISTER}),
 }
 
+# Accounts that are systems, not people: they call the API with a token (single-factor by design)
+# and never sign in to the portal's pages (issue 15).
+SYSTEM_ROLES: frozenset[str] = frozenset({Role.API_CLIENT})
+
+
+def signs_in_to_browser(role: str) -> bool:
+    """True for people's roles; an API client's account is refused at the sign-in page."""
+    return role not in SYSTEM_ROLES
+
+
 # What a token may be granted, by the kind of organisation that owns it.
 GRANTABLE_TO_TOKENS: dict[str, frozenset[Capability]] = {
     OrganisationKind.COMMISSIONER: frozenset({Capability.COMMISSION, Capability.BROKER}),

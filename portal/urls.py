@@ -1,3 +1,5 @@
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -6,12 +8,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from portal.api.permissions import PublicReadOnly
 
 from . import views
+from .accounts import views as account_pages
 from .webhooks import views as webhook_views
 
 handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.not_found"
 handler500 = "portal.views.server_error"
+
+# The admin site has no sign-in of its own: its administrators sign in (with their second factor)
+# at the portal's sign-in page.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 # Browser forms take GET and POST only; Django's form views would otherwise treat PUT as POST.
 FORM_METHODS = {"http_method_names": ["get", "post", "head", "options"]}
@@ -21,6 +28,7 @@ portal_patterns = (
         path("", views.DashboardView.as_view(), name="dashboard"),
         path("api-access/", views.ApiAccessView.as_view(), name="api-access"),
         path("organisation/", views.OrganisationDetailsView.as_view(), name="organisation-details"),
+        path("api-access/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
         path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
         path("alerts/", views.AlertListView.as_view(), name="alert-list"),
         path("alerts/<int:pk>/resolve/", views.AlertResolveView.as_view(), name="alert-resolve"),
@@ -33,11 +41,15 @@ portal_patterns = (
 
 urlpatterns = [
     path("", include(portal_patterns)),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # allauth's sign-in (password, then the second factor); its names, which its views reverse.
+    path("accounts/login/", account_views.login, name="account_login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="account_logout"),
+    path("accounts/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/session/", account_pages.SessionView.as_view(), name="session"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(**FORM_METHODS),
+        account_pages.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

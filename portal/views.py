@@ -22,7 +22,7 @@ from .forms import OrganisationDetailsForm, apply_service_errors
 from .hooks import panels_for
 from .models import Alert, AlertQuerySet, ApiToken, AuditEvent, User
 from .roles import Capability, CapabilityNeed, Role, capabilities_of, has_any_capability
-from .services import organisation_details_set
+from .services import api_token_revoke, organisation_details_set
 from .tenancy import scoped
 
 
@@ -302,9 +302,28 @@ class ApiAccessView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["page_title"] = "API access"
-        context["tokens"] = ApiToken.objects.visible_to(self.request.user).select_related("user")
-        context["is_api_client"] = self.request.user.role == Role.API_CLIENT
+        user = self.request.user
+        context["tokens"] = ApiToken.objects.visible_to(user).select_related("user", "user__organisation")
+        context["is_api_client"] = user.role == Role.API_CLIENT
+        context["can_revoke"] = has_any_capability(user, ApiTokenRevokeView.write_capability)
         return context
+
+
+class ApiTokenRevokeView(ScopedActionView):
+    """Revoke one of the organisation's API keys at once (its commissioners or provider managers;
+    the operator revokes any key in the admin site)."""
+
+    model = ApiToken
+    write_capability: CapabilityNeed = (Capability.COMMISSION, Capability.PROVIDER_MANAGE)
+    success_message = "The key is revoked: calls with it are refused from now on."
+    service = staticmethod(api_token_revoke)
+    record_argument = "token"
+
+    def refine_queryset(self, queryset: Any) -> Any:
+        return queryset.filter(user__organisation=self.request.user.organisation)
+
+    def get_success_url(self) -> str:
+        return reverse("portal:api-access")
 
 
 class AccessibilityView(TemplateView):

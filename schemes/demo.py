@@ -8,10 +8,13 @@ Norfolk's 15 schemes in 5 lots with their units `[004 App. 1]`, Derby's 5 scheme
 import datetime as dt
 from decimal import Decimal as D
 
+from django.conf import settings
 from django.db import transaction
 
+from portal.accounts.services import second_factor_give_known_secret
 from portal.models import ApiToken, CommissionerType, CqcRating, Organisation, User
-from portal.roles import Capability, OrganisationKind, Role
+from portal.roles import Capability, OrganisationKind, Role, signs_in_to_browser
+from portal.services import api_token_issue
 
 from .models import (
     Contract,
@@ -563,12 +566,27 @@ def _users(orgs, out):
     for username, name, key, scopes in API_TOKENS:
         user = User.objects.get(username=username)
         if not ApiToken.objects.filter(user=user, name=name).exists():
-            ApiToken.issue(user=user, name=name, scopes=scopes, key=key)
+            api_token_issue(actor=None, user=user, name=name, scopes=scopes, key=key)
     out.write(f"  Demo accounts ({created} new), every password: {DEMO_PASSWORD}")
     for username, org_name, role, _first, _last in USERS:
         out.write(f"    {username:24} {role.label:20} {org_name}")
     for username, _name, key, scopes in API_TOKENS:
         out.write(f"    API key for {username}: {key} ({', '.join(scopes) or 'read-only'})")
+    _second_factors(out)
+
+
+def _second_factors(out):
+    """Where the settings allow it (local and test, never production), every demo person gets an
+    authenticator with one known secret, so a demo can be signed into with its codes."""
+    secret = settings.PORTAL.get("DEMO_TOTP_SECRET")
+    if not secret:
+        out.write("  Demo accounts set up their authenticator app when they first sign in.")
+        return
+    for username, _org_name, role, _first, _last in USERS:
+        if signs_in_to_browser(role):
+            second_factor_give_known_secret(user=User.objects.get(username=username), secret=secret)
+    out.write(f"  Second factor: every demo person's authenticator app secret is {secret}")
+    out.write("    (add it to an authenticator app, or `python manage.py demo_totp_code` prints the code)")
 
 
 @transaction.atomic

@@ -3,10 +3,10 @@ import os
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from rest_framework.test import APIClient
 
 from portal.roles import Role
 from tests.factories import PASSWORD, CommissionerFactory, ProviderFactory, user_for
+from tests.signin import SignedInAPIClient, SignedInClient
 
 # Hypothesis on CI: the same examples every run (a failure under load reproduces with the same
 # seed), no deadline (a loaded 2-core machine is slow, not wrong), no example database. Locally:
@@ -26,8 +26,15 @@ hypothesis_settings.load_profile(
 
 
 @pytest.fixture
+def client():
+    """pytest-django's `client`, whose force_login and login sign in with the second factor (the
+    portal answers nothing before it); tests of the second factor use django.test.Client."""
+    return SignedInClient()
+
+
+@pytest.fixture
 def api_client():
-    return APIClient()
+    return SignedInAPIClient()
 
 
 @pytest.fixture

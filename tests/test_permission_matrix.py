@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from portal.models import AuditEvent
 from tests.matrix.routes import discover_routes
 from tests.matrix.world import MATRIX_ROLES, all_tokens, build_world, forbidden_tokens, in_scope
+from tests.signin import SignedInAPIClient, SignedInClient
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 SKIP_NAMESPACES = {"admin"}
@@ -119,7 +120,7 @@ def _clients(world, org_key, matrix_role, api: bool):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {world.keys[(org_key, matrix_role)]}")
         return client
-    client = APIClient() if api else Client()
+    client = SignedInAPIClient() if api else SignedInClient()
     client.force_login(user)
     return client
 
@@ -231,7 +232,7 @@ def test_admin_site_is_for_the_operator_only(world):
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         for org_key, roles in MATRIX_ROLES.items():
             for matrix_role in roles:
-                client = Client()
+                client = SignedInClient()
                 client.force_login(world.user(org_key, matrix_role))
                 response = client.get(url)
                 if matrix_role == "site_admin":
@@ -244,7 +245,7 @@ def test_admin_site_is_for_the_operator_only(world):
                 elif response.status_code != 302 or "/admin/login/" not in response["Location"]:
                     problems.append(f"{url} {org_key}/{matrix_role}: {response.status_code}")
         # Change pages of every world record of this model.
-        admin_client = Client()
+        admin_client = SignedInClient()
         admin_client.force_login(world.user("OP", "site_admin"))
         for objects in world.objects.values():
             for obj in objects.values():

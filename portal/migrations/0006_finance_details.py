@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0005_h15data_upload_started_at'),
+        ('portal', '0005_h15id_api_token_expiry'),
     ]
 
     operations = [

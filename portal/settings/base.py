@@ -3,6 +3,7 @@
 Nothing here reads the database or other apps; modes only override what differs.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -35,6 +36,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "portal",
     "schemes",
     "workforce",
@@ -57,9 +62,22 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Idle and absolute session limits (portal.accounts.sessions).
+    "portal.accounts.sessions.SessionLimitsMiddleware",
+    # After authentication: a signed-in person reaches nothing until their second factor is in.
+    "portal.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.security.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -88,9 +106,38 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# Sign-in is django-allauth's (username and password, then the second factor); nobody signs up:
+# organisations' accounts are made for them (issue 15).
+ACCOUNT_ADAPTER = "portal.accounts.adapter.PortalAccountAdapter"
+ACCOUNT_FORMS = {"login": "portal.accounts.forms.PortalLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Every person has a second factor: an authenticator app (TOTP) with recovery codes for when the
+# phone is lost [NHS DSPT; OWASP ASVS 2.2]. Addresses are the organisation's, not self-verified.
+MFA_ADAPTER = "portal.accounts.adapter.PortalMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = "Care commissioning portal"
+# Failed sign-ins are counted by django-axes (below), not by allauth's own limit.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+
+# Lockout (django-axes): the 11th bad password in a row for one account, or from one address,
+# is refused even if right, until the cool-off has passed; a good sign-in resets the count.
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "portal.accounts.lockout.username_tried"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -134,8 +181,11 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@care-commissioning.invalid")
 
-SESSION_COOKIE_AGE = 60 * 60 * 8  # a working day
+# A session ends after PORTAL["SESSION_IDLE_MINUTES"] without activity, and whatever the activity
+# after PORTAL["SESSION_ABSOLUTE_HOURS"] (portal.accounts.sessions); the cookie goes with it.
+SESSION_COOKIE_AGE = 60 * 60 * env.int("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "portal.accounts.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # Content Security Policy (django-csp): scripts only from the portal's own static files, never
@@ -195,6 +245,17 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles: per address for anonymous calls, per account (its token) for the rest; and
+    # requests for a password-reset email, per address (portal.accounts.views).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttling.AnonymousRateThrottle",
+        "portal.api.throttling.AccountRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANONYMOUS", default="60/minute"),
+        "user": env("API_THROTTLE_ACCOUNT", default="600/minute"),
+        "password_reset": env("PASSWORD_RESET_THROTTLE", default="5/hour"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -257,6 +318,16 @@ PORTAL = {
     "WEBHOOK_RETRY_BASE_SECONDS": env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60),
     "WEBHOOK_RETRY_CAP_SECONDS": env.int("WEBHOOK_RETRY_CAP_SECONDS", default=6 * 60 * 60),
     "WEBHOOK_TIMEOUT_SECONDS": env.int("WEBHOOK_TIMEOUT_SECONDS", default=10),
+    # A known authenticator secret for the demo accounts, so a demo can be signed into; empty (no
+    # demo second factor) unless the local or test settings set one. Never set in production.
+    "DEMO_TOTP_SECRET": "",
+    # Sessions (WCAG 2.2.1: a warning, and a way to stay signed in, before the idle limit).
+    "SESSION_IDLE_MINUTES": env.int("SESSION_IDLE_MINUTES", default=30),
+    "SESSION_WARNING_MINUTES": env.int("SESSION_WARNING_MINUTES", default=2),
+    "SESSION_ABSOLUTE_HOURS": env.int("SESSION_ABSOLUTE_HOURS", default=12),
+    # API keys expire: this many days after issue unless the issuer says otherwise, at most the max.
+    "API_TOKEN_DAYS": env.int("API_TOKEN_DAYS", default=90),
+    "API_TOKEN_MAX_DAYS": env.int("API_TOKEN_MAX_DAYS", default=365),
 }
 
 LOGGING = {

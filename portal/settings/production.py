@@ -31,3 +31,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# No demo second factor, whatever the environment says.
+PORTAL = {**PORTAL, "DEMO_TOTP_SECRET": ""}  # noqa: F405

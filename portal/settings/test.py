@@ -19,3 +19,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The demo's known authenticator secret (browser tests type its codes), and one period either side
+# accepted so that a test signing the same person in twice in 30 seconds has a fresh code to type.
+PORTAL = {**PORTAL, "DEMO_TOTP_SECRET": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}  # noqa: F405
+MFA_TOTP_TOLERANCE = 1
+# No throttling in the suite (tests of throttling set their own rates).
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None, "password_reset": None},
+}

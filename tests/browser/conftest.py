@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import signing_in
+
 # Playwright's sync API runs an event loop in the test thread, where fixtures use the ORM.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -125,10 +127,6 @@ def pytest_runtest_teardown(item, nextitem):
 @pytest.fixture
 def sign_in():
     def _sign_in(page, username, password="portal-demo-2026"):
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state("networkidle")
+        signing_in.sign_in(page, username, password)
 
     return _sign_in

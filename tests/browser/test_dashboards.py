@@ -8,7 +8,6 @@ ROLES = [
     ("norfolk.brokerage", "Brokerage officer", "Norfolk County Council"),
     ("wensum.manager", "Provider manager", "Wensum Valley Care"),
     ("wensum.staff", "Provider staff", "Wensum Valley Care"),
-    ("norfolk.api", "API client", "Norfolk County Council"),
     ("admin", "Site administrator", "Portal operations"),
 ]
 
@@ -22,6 +21,15 @@ def test_each_demo_role_signs_in_and_sees_its_dashboard(
     banner = page.get_by_role("banner").inner_text()
     assert role in banner and organisation in banner
     screenshot(page, f"dashboard-{username}")
+
+
+def test_an_api_client_account_is_refused_at_sign_in(page, demo_data, sign_in):
+    """norfolk.api calls the API with its key; it cannot sign in to the pages (issue 15)."""
+    sign_in(page, "norfolk.api")
+    assert page.url.endswith("/accounts/login/")
+    expect(
+        page.get_by_role("alert").get_by_text("This is an API client account", exact=False)
+    ).to_be_visible()
 
 
 def test_commissioner_sees_the_fifteen_norfolk_schemes_in_five_lots(page, demo_data, sign_in, screenshot):

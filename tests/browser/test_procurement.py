@@ -15,6 +15,7 @@ from portal.roles import Role
 from procurement.models import LotEntryCriterion
 from schemes.demo import DEMO_PASSWORD
 from schemes.models import Contract
+from tests.browser import signing_in
 from tests.factories import (
     PASSWORD,
     CommissionerFactory,
@@ -44,11 +45,7 @@ def dorset(transactional_db):
 
 def _sign_in(page, username, password=PASSWORD):
     page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    signing_in.sign_in(page, username, password)
 
 
 def _nav(page, name):

@@ -7,7 +7,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.test import Client
 from rest_framework.test import APIClient
 
 from invoicing import rules, services
@@ -19,6 +18,7 @@ from portal.roles import Role
 from tests.factories import PASSWORD, CommissionerFactory, api_token_for, user_for
 from tests.invoicing.conftest import P_START
 from tests.packages_of_care.factories import OrderFactory
+from tests.signin import SignedInClient
 
 pytestmark = [pytest.mark.django_db]
 
@@ -107,7 +107,7 @@ def test_a_retainer_extended_to_day_21(hourly_contract, commissioner_org, provid
     assert [row[1:3] for row in week_4.breakdown["retainer_days"]] == [[day, "0.5"] for day in range(22, 29)]
 
     # The line's page shows the agreement.
-    client = Client()
+    client = SignedInClient()
     assert client.login(username=brokerage_user.username, password=PASSWORD)
     page = client.get(week_4.get_absolute_url()).content.decode()
     assert "agreed in writing by the social worker, Sam Patel (social worker), on 29 Apr 2026" in page
@@ -120,7 +120,7 @@ def test_brokerage_records_the_agreement_on_the_absence_page(hourly_contract, br
     absence = Absence.objects.create(
         service_user=order.service_user, kind=AbsenceKind.HOSPITAL, start_date=P_START
     )
-    client = Client()
+    client = SignedInClient()
     assert client.login(username=brokerage_user.username, password=PASSWORD)
     detail = client.get(absence.get_absolute_url()).content.decode()
     assert "Record a longer retainer agreed by the social worker" in detail

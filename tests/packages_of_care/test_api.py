@@ -22,6 +22,7 @@ from tests.factories import PASSWORD, CommissionerFactory, api_token_for, user_f
 from tests.helpers import json_status
 from tests.packages_of_care.conftest import daily_schedule, frozen_at, person_with_one_of_each
 from tests.packages_of_care.factories import ServiceUserFactory
+from tests.signin import SignedInAPIClient
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 4, 8, 10, 0, tzinfo=LONDON)
@@ -33,7 +34,7 @@ frozen = frozen_at(NOW)
 
 
 def session(user) -> APIClient:
-    client = APIClient(enforce_csrf_checks=False)
+    client = SignedInAPIClient(enforce_csrf_checks=False)
     assert client.login(username=user.username, password=PASSWORD)
     return client
 

@@ -22,10 +22,31 @@ ROUTES = [
     Route("portal:dashboard", {"GET": ALL}),
     Route("portal:api-access", {"GET": ALL}),
     Route("portal:organisation-details", {"GET": MANAGERS, "POST": MANAGERS}),
+    # Revoking a key of one's own organisation: its commissioners or provider managers.
+    Route(
+        "portal:api-token-revoke",
+        {"POST": frozenset({"commissioner", "provider_manager"})},
+        kwargs=lambda w: {"pk": w.user("C1", "api_client").api_tokens.get().pk},
+        owner="C1",
+    ),
     Route("portal:accessibility", {"GET": ALL}, public=True),
     # Signed-in users are sent home from the sign-in page whatever the method.
-    Route("login", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}, public=True),
-    Route("logout", {"POST": ALL}, public=True),
+    Route("account_login", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}, public=True),
+    Route("account_logout", {"POST": ALL}, public=True),
+    # allauth's second-factor pages: each person's own (the matrix's sessions have passed theirs).
+    # allauth's form views take PUT as POST, and (mfa_reauthenticate) send PATCH and DELETE to sign
+    # in again; the matrix's people have no authenticator yet, so the pages about one answer 404.
+    Route("account_reauthenticate", {"GET": ALL, "POST": ALL, "PUT": ALL}),
+    Route("mfa_index", {"GET": ALL}),
+    # How long the session has left, and "stay signed in".
+    Route("session", {"GET": ALL, "POST": ALL}),
+    Route("mfa_authenticate", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}, public=True),
+    Route("mfa_reauthenticate", {m: ALL for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
+    Route("mfa_activate_totp", {"GET": ALL, "POST": ALL, "PUT": ALL}),
+    Route("mfa_deactivate_totp", {"GET": ALL, "POST": ALL, "PUT": ALL}, extra_ok=frozenset({404})),
+    Route("mfa_view_recovery_codes", {"GET": ALL}, extra_ok=frozenset({404})),
+    Route("mfa_generate_recovery_codes", {"GET": ALL, "POST": ALL, "PUT": ALL}),
+    Route("mfa_download_recovery_codes", {"GET": ALL}, extra_ok=frozenset({404})),
     Route("password_reset", {"GET": ALL, "POST": ALL}, public=True),
     Route("password_reset_done", {"GET": ALL}, public=True),
     # Django answers an expired or forged link with the "link has expired" page, whatever the method.

@@ -1,9 +1,14 @@
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from portal.models import ApiToken, User
+from portal.models import User
 from portal.roles import GRANTABLE_TO_TOKENS
+from portal.services import api_token_issue
 
 
 class Command(BaseCommand):
@@ -15,8 +20,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scope", action="append", default=[], help="Grant a write capability (repeatable)"
         )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Days until the key expires (default PORTAL['API_TOKEN_DAYS'], 90)",
+        )
 
-    def handle(self, username: str, name: str, scope: list[str], **options: Any) -> None:
+    def handle(self, username: str, name: str, scope: list[str], days: int | None, **options: Any) -> None:
         try:
             user = User.objects.select_related("organisation").get(username=username)
         except User.DoesNotExist as exc:
@@ -27,5 +38,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{user.organisation} cannot be granted {', '.join(bad)}; choose from {sorted(grantable)}"
             )
-        _token, key = ApiToken.issue(user=user, name=name, scopes=scope)
+        days = settings.PORTAL["API_TOKEN_DAYS"] if days is None else days
+        try:
+            token, key = api_token_issue(
+                actor=None,
+                user=user,
+                name=name,
+                scopes=scope,
+                expires_at=timezone.now() + dt.timedelta(days=days),
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(key)
+        self.stderr.write(f"Expires {timezone.localtime(token.expires_at):%d %b %Y %H:%M}.")

@@ -53,7 +53,7 @@ def test_exports_and_api_responses_are_not_stored(login, brokerage_user, commiss
 
 @pytest.mark.django_db
 def test_pages_for_anyone_carry_the_policies_too(client):
-    for url in (reverse("login"), reverse("swagger-ui")):
+    for url in (reverse("account_login"), reverse("swagger-ui")):
         response = client.get(url)
         assert "Content-Security-Policy" in response and "Permissions-Policy" in response, url
     # The API documentation's start-up script is a file of its own, not inline.

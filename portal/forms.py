@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import Actor, Organisation
+from .services import ORGANISATION_DETAILS
 from .tenancy import scoped
 from .uploads.limits import validate_upload_size
 
@@ -142,16 +143,7 @@ class OrganisationDetailsForm(PortalFormMixin, forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "address",
-            "email",
-            "telephone",
-            "invoice_address",
-            "vat_number",
-            "bank_account_name",
-            "bank_sort_code",
-            "bank_account_number",
-        ]
+        fields = ORGANISATION_DETAILS
         widgets = {
             "address": forms.Textarea(attrs={"rows": 4}),
             "invoice_address": forms.Textarea(attrs={"rows": 4}),

@@ -267,31 +267,36 @@ def stuck_after() -> dt.timedelta:
 
 def uploads_fail_stuck() -> int:
     """Jobs still checking or importing `UPLOAD_STUCK_AFTER_MINUTES` after they began will not
-    finish (a task outlives its time limit by far less): they are failed, saying so, and their
-    files deleted. An import's transaction never committed, so nothing of it was written."""
+    finish (a task's hard time limit is far shorter; a killed worker or a lost task leaves them so
+    for ever): they are failed, saying so, and their files deleted. A check writes nothing; an
+    import writes all or nothing in one transaction, so its records say whether it happened."""
     cutoff = timezone.now() - stuck_after()
     stuck = list(
         UploadJob.objects.filter(status__in=UPLOAD_OPEN_STATUSES).filter(
             Q(started_at__lt=cutoff) | Q(started_at__isnull=True, created_at__lt=cutoff)
         )
     )
+    failed = 0
     for job in stuck:
-        doing = "checking" if job.status == UploadStatus.CHECKING else "importing"
+        if job.status == UploadStatus.CHECKING:
+            failure = "The check stopped and did not finish: nothing was imported. Upload the file again."
+        else:
+            failure = (
+                "The import stopped and its end was not recorded: look at the records before you "
+                "upload the file again (an import writes all of its rows or none)."
+            )
+        # Only if it is still stuck: a job that finished meanwhile keeps its status and its file.
+        if not UploadJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=UploadStatus.FAILED, phase="", file="", failure=failure
+        ):
+            continue
         if job.file:
             job.file.delete(save=False)
-        UploadJob.objects.filter(pk=job.pk, status=job.status).update(
-            status=UploadStatus.FAILED,
-            phase="",
-            file="",
-            failure=(
-                f"The upload stopped while {doing} and did not finish: nothing was imported. "
-                "Upload the file again."
-            ),
-        )
         audit.record(
             actor=None,
             obj=job,
             action="failed",
-            note=f"Stuck {doing} since {job.started_at or job.created_at}",
+            note=f"Stuck {job.get_status_display().lower()} since {job.started_at or job.created_at}",
         )
-    return len(stuck)
+        failed += 1
+    return failed

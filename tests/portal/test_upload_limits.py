@@ -151,13 +151,20 @@ def test_a_job_stuck_checking_is_failed_and_its_file_deleted(settings, media):
         running = upload_create(
             actor=s.staff_user, kind="visits", uploaded_file=SimpleUploadedFile("w.csv", csv_of([row()]))
         )
+        importing = upload_create(
+            actor=s.staff_user, kind="visits", uploaded_file=SimpleUploadedFile("x.csv", csv_of([row()]))
+        )
     UploadJob.objects.filter(pk=running.pk).update(started_at=started + dt.timedelta(minutes=50))
+    UploadJob.objects.filter(pk=importing.pk).update(status=UploadStatus.IMPORTING)
     path = Path(stuck.file.path)
     assert path.exists()
     with time_machine.travel(started + dt.timedelta(minutes=61), tick=False):
         clear_stale_uploads()
     stuck.refresh_from_db()
     running.refresh_from_db()
-    assert stuck.status == UploadStatus.FAILED and "stopped while checking" in stuck.failure
+    assert stuck.status == UploadStatus.FAILED and "The check stopped" in stuck.failure
     assert not stuck.file and not path.exists()
     assert running.status == UploadStatus.CHECKING and running.file  # still within its time
+    importing.refresh_from_db()
+    assert importing.status == UploadStatus.FAILED and "The import stopped" in importing.failure
+    assert not importing.file

@@ -52,8 +52,9 @@ class SignedInAPIClient(_SignsInWithSecondFactor, APIClient):
     pass
 
 
-def totp_code(secret: str, *, offset: int = 0) -> str:
-    """The authenticator app's code for `secret` now (or `offset` periods from now), by allauth's
-    own TOTP functions."""
-    period = getattr(settings, "MFA_TOTP_PERIOD", 30)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // period + offset))
+def totp_code(secret: str, *, offset: int = 0, counter: int | None = None) -> str:
+    """The authenticator app's code for `secret` now (or `offset` periods from now, or for the
+    period numbered `counter`), by allauth's own TOTP functions."""
+    if counter is None:
+        counter = int(time.time()) // getattr(settings, "MFA_TOTP_PERIOD", 30) + offset
+    return format_hotp_value(hotp_value(secret, counter))

@@ -21,10 +21,12 @@ def _fresh_code(username: str, secret: str) -> str:
     tolerance = getattr(settings, "MFA_TOTP_TOLERANCE", 0)
     while True:
         period = int(time.time()) // getattr(settings, "MFA_TOTP_PERIOD", 30)
-        for offset in range(-tolerance, tolerance + 1):
+        # Now's code first, then later ones, and an earlier one last: a code typed on a loaded
+        # machine may reach the server a period later, when an earlier code would be too old.
+        for offset in [0, *range(1, tolerance + 1), *range(-1, -tolerance - 1, -1)]:
             if (username, secret, period + offset) not in _used:
                 _used.add((username, secret, period + offset))
-                return totp_code(secret, offset=offset)
+                return totp_code(secret, counter=period + offset)
         time.sleep(1)
 
 

@@ -17,6 +17,8 @@ BENCH_START = dt.date(2024, 4, 1)
 class Targets:
     def __init__(self) -> None:
         self.missed: list[str] = []
+        #: The benchmark's headline ratio (portal ÷ the bare baseline), printed last as `ratio N`.
+        self.ratio: float | None = None
 
     def check(self, name: str, met: bool, detail: str = "") -> str:
         """Record one target; returns the verdict to print beside the figure."""
@@ -27,8 +29,17 @@ class Targets:
     def finish(self) -> None:
         if self.missed:
             print("Targets missed: " + "; ".join(self.missed))
+        else:
+            print("All targets met.")
+        if self.ratio is not None:
+            print_ratio(self.ratio)
+        if self.missed:
             sys.exit(1)
-        print("All targets met.")
+
+
+def print_ratio(ratio: float) -> None:
+    """Every benchmark's last line: `ratio N`, its headline ratio, for scripts to read."""
+    print(f"ratio {ratio:.2f}")
 
 
 def scratch_database(url: str, *, fresh: bool) -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import setup_django  # noqa: E402
+from benchmarks.common import print_ratio, setup_django  # noqa: E402
 
 BASE_URL = os.environ.get(
     "BENCH_VISITS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_visits_uploads"
@@ -258,6 +258,7 @@ def main():
         if not met
     ]
     print("  targets: " + ("all met" if not missed else "missed: " + "; ".join(missed)))
+    print_ratio(ratio)
     return 1 if missed else 0
 
 

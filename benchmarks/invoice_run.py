@@ -609,6 +609,7 @@ def main() -> None:
         print("Totals agree to the penny for every contract.")
     if "--no-pdf" not in sys.argv:
         render_pdf(contract_ids[0], targets)
+    targets.ratio = best
     targets.finish()
 
 

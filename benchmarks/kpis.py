@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import bench_contracts, setup_django  # noqa: E402
+from benchmarks.common import bench_contracts, print_ratio, setup_django  # noqa: E402
 
 PROVIDERS = 100
 RESIDENTS = 100  # per provider
@@ -411,6 +411,7 @@ def main() -> int:
     ]
     for what in missed:
         print(f"MISSED: {what}", file=sys.stderr)
+    print_ratio(ratio)
     return 1 if missed else 0
 
 

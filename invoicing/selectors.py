@@ -668,16 +668,21 @@ def late_payment_interest(invoice: Invoice) -> interest.InterestCharge | None:
     )
 
 
-def previous_revision(user: User, invoice: Invoice) -> Invoice | None:
-    """The revision this invoice replaced (R1 for R2), if any."""
-    if invoice.revision == 1 or invoice.part:
+def invoice_revision(user: User, invoice: Invoice, revision: int) -> Invoice | None:
+    """Revision `revision` of the invoice for the same contract and period (parts aside), if any."""
+    if invoice.part or revision < 1:
         return None
     return (
         scoped(Invoice, user)
         .filter(contract_id=invoice.contract_id, period_start=invoice.period_start, part="")
-        .filter(revision=invoice.revision - 1)
+        .filter(revision=revision)
         .first()
     )
+
+
+def previous_revision(user: User, invoice: Invoice) -> Invoice | None:
+    """The revision this invoice replaced (R1 for R2), if any."""
+    return invoice_revision(user, invoice, invoice.revision - 1)
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,7 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             disputed_lines=lines.filter(disputed=True),
             dispute_open=rules.dispute_window_open(invoice.received_on, timezone.localdate()),
             dispute_closes=invoice.received_on and rules.dispute_window_closes(invoice.received_on),
+            dispute_window_days=rules.DISPUTE_WINDOW_DAYS,
             flagged=_first_per_order(lines.filter(review_flag=True)),
             parts=scoped(Invoice, user).filter(parent=invoice).order_by("part"),
             dispute=selectors.invoice_dispute(user, invoice),
@@ -150,10 +151,7 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             previous_revision=selectors.previous_revision(user, invoice),
             interest=selectors.late_payment_interest(invoice),
             interest_invoice=scoped(Invoice, user).filter(interest_on=invoice).first(),
-            next_revision=scoped(Invoice, user)
-            .filter(contract_id=invoice.contract_id, period_start=invoice.period_start, part="")
-            .filter(revision=invoice.revision + 1)
-            .first()
+            next_revision=selectors.invoice_revision(user, invoice, invoice.revision + 1)
             if invoice.status == InvoiceStatus.WITHDRAWN
             else None,
             audit_events=self.audit_events(invoice),

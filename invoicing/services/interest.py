@@ -14,6 +14,7 @@ from portal.models import User
 
 from .. import rules, selectors
 from ..models import Invoice, InvoiceKind, InvoiceLine, LineKind, VatCode
+from ..rules import interest
 from .common import TOTAL_FIELDS, locked
 
 
@@ -31,7 +32,7 @@ def interest_invoice_raise(
     if charge is None:
         raise ValidationError(
             f"No interest is due on invoice {invoice.number}: interest runs on an undisputed invoice paid "
-            f"later than 15 working days after its due date [004 App. 6 §3.4], or on disputed lines paid "
+            f"later than {interest.WORKING_DAYS_BEFORE_INTEREST} working days after its due date [004 App. 6 §3.4], or on disputed lines paid "
             f"after the date they should have been paid [004 App. 6 §4.4 a]."
         )
     now = now or timezone.now()

@@ -672,12 +672,8 @@ def invoice_revision(user: User, invoice: Invoice, revision: int) -> Invoice | N
     """Revision `revision` of the invoice for the same contract and period (parts aside), if any."""
     if invoice.part or revision < 1:
         return None
-    return (
-        scoped(Invoice, user)
-        .filter(contract_id=invoice.contract_id, period_start=invoice.period_start, part="")
-        .filter(revision=revision)
-        .first()
-    )
+    same_period = {"contract_id": invoice.contract_id, "period_start": invoice.period_start, "part": ""}
+    return scoped(Invoice, user).filter(**same_period, revision=revision).first()
 
 
 def previous_revision(user: User, invoice: Invoice) -> Invoice | None:

@@ -14,12 +14,13 @@ INVOICE_TO_REVIEW = alert_kind("invoice_to_review", "Invoice to review", Capabil
 PACKAGE_HOURS_TO_REVIEW = alert_kind(
     "package_hours_to_review", "Package hours to review", Capability.COMMISSION
 )
-INVOICE_DISPUTED = alert_kind("invoice_disputed", "Invoice disputed", Capability.PROVIDER_MANAGE)
+# Alerts with email=True are ones people must act on: they are emailed (portal.notifications).
+INVOICE_DISPUTED = alert_kind("invoice_disputed", "Invoice disputed", Capability.PROVIDER_MANAGE, email=True)
 DISPUTE_TO_RESOLVE = alert_kind("dispute_to_resolve", "Dispute to resolve", Capability.COMMISSION)
 DISPUTE_RESOLVED = alert_kind("dispute_resolved", "Dispute resolved", Capability.PROVIDER_MANAGE)
 INVOICE_TO_PAY = alert_kind("invoice_to_pay", "Invoice to pay", Capability.COMMISSION)
 INVOICE_APPROVED = alert_kind("invoice_approved", "Invoice approved", Capability.PROVIDER_MANAGE)
-INVOICE_PAID = alert_kind("invoice_paid", "Invoice paid", Capability.PROVIDER_MANAGE)
+INVOICE_PAID = alert_kind("invoice_paid", "Invoice paid", Capability.PROVIDER_MANAGE, email=True)
 OVER_TOLERANCE = alert_kind(
     "hours_over_tolerance", "Hours over the commissioned hours for 4 weeks", Capability.BROKER
 )

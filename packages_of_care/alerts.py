@@ -3,11 +3,16 @@
 from portal.alerts import alert_kind
 from portal.roles import Capability
 
+# Alerts with email=True are ones people must act on: they are emailed (portal.notifications).
 ORDER_ISSUED = alert_kind(
-    "order_awaiting_acceptance", "Order awaiting acceptance", Capability.PROVIDER_MANAGE
+    "order_awaiting_acceptance", "Order awaiting acceptance", Capability.PROVIDER_MANAGE, email=True
 )
 ORDER_DECLINED = alert_kind("order_declined", "Order declined", Capability.BROKER)
 VARIATION_REQUESTED = alert_kind(
     "temporary_variation_requested", "Temporary variation to decide", Capability.BROKER
+)
+# The council's answer to the provider's request for extra hours (issue 16: the provider was not told).
+VARIATION_DECIDED = alert_kind(
+    "temporary_variation_decided", "Decision on your temporary variation", Capability.PROVIDER_MANAGE, email=True
 )
 REVIEW_OVERDUE = alert_kind("care_plan_review_overdue", "Care plan review overdue", Capability.BROKER)

@@ -4,6 +4,11 @@ Alert kinds live in one registry: each app declares its kinds once (`alert_kind(
 `alerts.py`) with the label people see and the capability that acts on them, and passes the kind
 object around — never the code as a string literal — so a kind cannot be misspelt in one place
 and the alert list can name every kind.
+
+A kind declared with `email=True` is one people must act on: when such an alert is raised, by
+`raise_alert` or `raise_alerts`, `portal.notifications` emails it (after the commit) to the people
+of the recipient organisation who act on it, at once or in their daily digest — one path for every
+app, so no app sends email of its own.
 """
 
 import datetime as dt
@@ -25,6 +30,7 @@ class AlertKind:
     code: str  # stored in Alert.kind
     label: str  # what the alert list calls this kind
     capability: Capability  # who in the recipient organisation acts on it
+    email: bool = False  # must act: emailed to the people who act on it (portal.notifications)
 
     def __str__(self) -> str:
         return self.code
@@ -33,9 +39,10 @@ class AlertKind:
 _KINDS: dict[str, AlertKind] = {}
 
 
-def alert_kind(code: str, label: str, capability: Capability) -> AlertKind:
-    """Declare an alert kind (once, at import of the app's alerts module)."""
-    kind = AlertKind(code, label, capability)
+def alert_kind(code: str, label: str, capability: Capability, *, email: bool = False) -> AlertKind:
+    """Declare an alert kind (once, at import of the app's alerts module); `email=True` for the
+    alerts people must act on, which are emailed to them."""
+    kind = AlertKind(code, label, capability, email)
     existing = _KINDS.setdefault(code, kind)
     if existing != kind:
         raise ValueError(f"Alert kind {code!r} is declared twice, differently")
@@ -89,7 +96,12 @@ def raise_alert(
     if obj is not None:
         defaults["content_type"] = ContentType.objects.get_for_model(obj, for_concrete_model=False)
         defaults["object_id"] = str(obj.pk)
-    return Alert.objects.get_or_create(recipient=recipient, kind=kind.code, key=key, defaults=defaults)
+    alert, created = Alert.objects.get_or_create(
+        recipient=recipient, kind=kind.code, key=key, defaults=defaults
+    )
+    if created and kind.email:
+        email_on_commit([alert.pk])
+    return alert, created
 
 
 def new_alert(*, kind: AlertKind, capability: Capability | None = None, **fields: Any) -> Alert:
@@ -113,7 +125,31 @@ def raise_alerts(alerts: list[Alert]) -> int:
     )
     new = [a for a in alerts if (a.recipient_id, a.kind, a.key) not in existing]
     Alert.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+    emailed = [a for a in new if kind_of(a.kind).email]
+    if emailed:
+        # bulk_create with ignore_conflicts sets no primary keys: read back the ones just raised.
+        wanted = {(a.recipient_id, a.kind, a.key) for a in emailed}
+        rows = Alert.objects.filter(
+            recipient__in={a.recipient_id for a in emailed},
+            kind__in={a.kind for a in emailed},
+            key__in=[a.key for a in emailed],
+        ).values_list("pk", "recipient_id", "kind", "key")
+        email_on_commit([pk for pk, *condition in rows if tuple(condition) in wanted])
     return len(new)
+
+
+def email_on_commit(alert_ids: list[int]) -> None:
+    """Email must-act alerts once the transaction that raised them commits (never for a change
+    rolled back): a Celery task, so a slow mail server never slows the change down."""
+    if not alert_ids:
+        return
+
+    def send() -> None:
+        from .tasks import email_alerts
+
+        email_alerts.delay(alert_ids)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.utils import timezone
 from .modelbases import Timestamped
 from .roles import ROLES_BY_KIND, Capability, OrganisationKind, Role, has_capability
 from .tenancy import TenantQuerySet
+from .notifications.models import AlertEmail, NotificationPreference  # noqa: F401 - notifications' models
 from .uploads.models import UPLOAD_OPEN_STATUSES, UploadJob, UploadStatus  # noqa: F401 - uploads' model
 from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401 - webhooks' models
 

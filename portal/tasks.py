@@ -4,6 +4,7 @@ from celery import Task, shared_task
 from django.utils import timezone
 
 from . import services
+from .notifications.services import alert_emails_send, digests_send
 from .uploads.jobs import PROCESS_UPLOAD, run_job, uploads_clear_stale
 from .webhooks.models import DeliveryStatus
 from .webhooks.services import deliveries_overdue, delivery_attempt, retry_delay_after
@@ -52,3 +53,15 @@ def resend_overdue_webhooks() -> int:
     for delivery_id in overdue:
         deliver_webhook.delay(delivery_id)
     return len(overdue)
+
+
+@shared_task(name="portal.email_alerts", soft_time_limit=240, time_limit=300, acks_late=True)
+def email_alerts(alert_ids: list[int]) -> int:
+    """Email must-act alerts just raised to the people who chose "immediately" (idempotent)."""
+    return alert_emails_send(alert_ids=alert_ids)
+
+
+@shared_task(name="portal.send_alert_digests", soft_time_limit=25 * 60, time_limit=30 * 60)
+def send_alert_digests() -> int:
+    """Each morning: one email to each person who chose the daily digest."""
+    return digests_send()

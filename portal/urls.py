@@ -9,6 +9,7 @@ from portal.api.permissions import PublicReadOnly
 
 from . import views
 from .accounts import views as account_pages
+from .notifications import views as notification_views
 from .webhooks import views as webhook_views
 
 handler400 = "portal.views.bad_request"
@@ -32,6 +33,9 @@ portal_patterns = (
         path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
         path("alerts/", views.AlertListView.as_view(), name="alert-list"),
         path("alerts/<int:pk>/resolve/", views.AlertResolveView.as_view(), name="alert-resolve"),
+        path(
+            "notifications/", notification_views.NotificationPreferencesView.as_view(), name="notifications"
+        ),
         path("webhooks/", webhook_views.WebhookListView.as_view(), name="webhook-list"),
         path("webhooks/new/", webhook_views.WebhookCreateView.as_view(), name="webhook-create"),
         path("webhooks/<int:pk>/", webhook_views.WebhookDetailView.as_view(), name="webhook-detail"),

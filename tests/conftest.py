@@ -167,3 +167,56 @@ def celery_worker(transactional_db, settings):
         sender.close()
         if worker.returncode not in (0, -15, None) and output:
             print(output.decode(errors="replace")[-4000:])
+
+
+class Inbox:
+    """What a test SMTP server received: `messages` (email.message.EmailMessage, with `rcpt_tos`)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message.rcpt_tos = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count, timeout=30.0):
+        """Wait until `count` messages have arrived (a worker or a browser sends them); return them."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return list(self.messages)
+
+    def to(self, address):
+        return [m for m in self.messages if address in m.rcpt_tos]
+
+
+@pytest.fixture
+def smtp_server(settings, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free local port; Django's SMTP backend is pointed at it,
+    and so is EMAIL_URL, for a Celery worker the test starts after this fixture. Yields its Inbox."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    monkeypatch.setenv("EMAIL_URL", f"smtp://127.0.0.1:{port}")
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -175,6 +175,12 @@ def _decide(
     resolve_matching(
         kind=alerts.VARIATION_REQUESTED, key=_alert_key(variation), actor=actor, resolution=transition.target
     )
+    if action in ("approve", "refuse"):
+        # The provider asked: it is told the answer (issue 16), and emailed as it must act on it.
+        decision = "approved" if transition.target == TemporaryVariationStatus.APPROVED else "refused"
+        title = f"The council {decision} your request for extra hours on order {order.reference}"
+        kind, key = alerts.VARIATION_DECIDED, f"{_alert_key(variation)}:decided"
+        alert_about(variation, to=order.provider, kind=kind, key=key, title=title)
     return variation
 
 

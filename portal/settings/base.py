@@ -304,6 +304,8 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # Portal-wide behaviour that councils may set differently.
 PORTAL = {
     "SERVICE_NAME": "Care commissioning portal",
+    # Where the portal is served: the links in emails (portal.notifications) start with it.
+    "BASE_URL": env("PORTAL_BASE_URL", default="http://127.0.0.1:8000"),
     # Amber band around a KPI threshold, as a fraction of the threshold [domain: Quarterly KPIs].
     "KPI_AMBER_MARGIN": "0.10",
     # Providers per Celery task when a quarter's KPI run fans out (one scan of the visits a batch).
@@ -391,4 +393,11 @@ CELERY_BEAT_SCHEDULE["invoicing-tolerance-alerts"] = {
 CELERY_BEAT_SCHEDULE["visits-clear-stale-uploads"] = {
     "task": "visits.clear_stale_uploads",
     "schedule": 24 * 60 * 60,
+}
+
+# Issue 16: must-act alerts are emailed as they are raised (portal.alerts → portal.email_alerts);
+# people who chose the daily digest get theirs at 07:00, London time.
+CELERY_BEAT_SCHEDULE["portal-alert-digests"] = {
+    "task": "portal.send_alert_digests",
+    "schedule": crontab(hour=7, minute=0),
 }

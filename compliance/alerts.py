@@ -26,9 +26,7 @@ ACTION_PLAN_RETURNED = alert_kind("action-plan-returned", "Action plan returned"
 # Safeguarding goes to the council at once, and stays open until someone there acknowledges it [003 §7.9]
 SAFEGUARDING = alert_kind("safeguarding-escalated", "Safeguarding concern", Capability.COMMISSION)
 # Other dated duties [004 §3.4.1, §8.2.2], [002 §4.8, §5, §6.4], [003 §11]
-DUTY_DUE = alert_kind(
-    "duty-due", "Notice or return due to a council", Capability.PROVIDER_MANAGE, email=True
-)
+DUTY_DUE = alert_kind("duty-due", "Notice or return due to a council", Capability.PROVIDER_MANAGE, email=True)
 DUTY_RECEIVED = alert_kind("duty-received", "Provider's notice or request", Capability.COMMISSION)
 DUTY_DECIDED = alert_kind("duty-decided", "Council's answer to your request", Capability.PROVIDER_MANAGE)
 # Vetting and the workforce data set [002 §6.1], [003 §7.4, §9.2]

@@ -1,11 +1,39 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_module, register_nav
+from portal.hooks import (
+    DashboardItem,
+    DashboardPanel,
+    SearchSource,
+    dashboard_panel,
+    demo_module,
+    register_nav,
+    register_search,
+)
 from portal.roles import Role
 from portal.tenancy import scoped
 
 register_nav("Compliance", "compliance:provider-list", order=65)
+
+
+def _providers(user):
+    from .selectors import providers_for
+
+    return providers_for(user)  # scoped(Organisation, user): its own, or the council's partners
+
+
+def _provider(provider):
+    rating = provider.get_cqc_rating_display() or "not rated"
+    return provider.name, f"Provider · CQC rating: {rating}"
+
+
+# The header search (issue 16): providers by name, linking to their compliance record.
+register_search(
+    SearchSource(
+        "providers", "Providers", _providers, ("name",), _provider,
+        url=lambda provider: reverse("compliance:provider-detail", args=[provider.pk]), fuzzy=("name",), order=40,
+    )
+)  # fmt: skip
 
 
 demo_module(26, "compliance.demo")

@@ -1,10 +1,33 @@
 from django.urls import reverse
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_module, register_nav
+from portal.hooks import (
+    DashboardItem,
+    DashboardPanel,
+    SearchSource,
+    dashboard_panel,
+    demo_module,
+    register_nav,
+    register_search,
+)
 from portal.roles import Capability
 from portal.webhooks.events import webhook_event
 
 register_nav("Invoices", "invoicing:index", sides=("commissioner", "provider"), order=60)
+
+
+def _invoice_records(user):
+    from .models import Invoice
+
+    return Invoice.objects.visible_to(user).select_related("provider", "commissioner")
+
+
+def _invoice(invoice):
+    period = f"{invoice.period_start:%-d %b} – {invoice.period_end:%-d %b %Y}"
+    return f"Invoice {invoice.number}", f"{invoice.provider.name} · {period} · {invoice.get_status_display()}"
+
+
+# The header search (issue 16): invoices by number.
+register_search(SearchSource("invoices", "Invoices", _invoice_records, ("number",), _invoice, order=30))
 
 
 demo_module(50, "invoicing.demo")

@@ -17,6 +17,7 @@ advice) → a disputed invoice is resolved: the dispute upheld (not paid) or the
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -273,6 +274,8 @@ class Invoice(DetailPage, Timestamped):
         indexes = [
             models.Index(fields=["provider", "status"], name="invoice_provider_status_idx"),
             models.Index(fields=["commissioner", "status"], name="invoice_council_status_idx"),
+            # The header search finds an invoice by part of its number (portal.search).
+            GinIndex(fields=["number"], opclasses=["gin_trgm_ops"], name="invoice_number_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,9 @@ VARIATION_REQUESTED = alert_kind(
 )
 # The council's answer to the provider's request for extra hours (issue 16: the provider was not told).
 VARIATION_DECIDED = alert_kind(
-    "temporary_variation_decided", "Decision on your temporary variation", Capability.PROVIDER_MANAGE, email=True
+    "temporary_variation_decided",
+    "Decision on your temporary variation",
+    Capability.PROVIDER_MANAGE,
+    email=True,
 )
 REVIEW_OVERDUE = alert_kind("care_plan_review_overdue", "Care plan review overdue", Capability.BROKER)

@@ -7,16 +7,64 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_module, register_nav
+from portal.hooks import (
+    DashboardItem,
+    DashboardPanel,
+    SearchSource,
+    dashboard_panel,
+    demo_module,
+    register_nav,
+    register_search,
+)
 from portal.roles import Capability, Role
 from portal.webhooks.events import webhook_event
 
 from . import selectors
-from .models import OrderStatus, TemporaryVariationStatus
+from .models import IndividualServiceOrder, OrderStatus, ServiceUser, TemporaryVariationStatus
 
 register_nav("Orders", "packages_of_care:order-list", order=40)
 register_nav("People", "packages_of_care:service-user-list", order=41)
 register_nav("Referrals", "packages_of_care:referral-list", order=42)
+
+
+def _person(person: ServiceUser) -> tuple[str, str]:
+    """What tells people of the same name apart: reference, date of birth, where they live."""
+    parts = [person.reference]
+    if person.date_of_birth:
+        parts.append(f"born {person.date_of_birth:%-d %b %Y}")
+    if person.scheme_id or person.flat:
+        parts.append(
+            ", ".join(
+                p
+                for p in (
+                    person.scheme.name if person.scheme else "",
+                    f"flat {person.flat}" if person.flat else "",
+                )
+                if p
+            )
+        )
+    return person.name, " · ".join(parts)
+
+
+def _order(order: IndividualServiceOrder) -> tuple[str, str]:
+    detail = f"{order.service_user.name} · {order.get_status_display()} · from {order.start_date:%-d %b %Y} · {order.provider.name}"
+    return f"Order {order.reference}", detail
+
+
+# The header search (issue 16): people by name, reference or flat; orders by reference.
+register_search(
+    SearchSource(
+        "people", "People", lambda user: ServiceUser.objects.visible_to(user).select_related("scheme"),
+        ("name", "reference", "flat"), _person, fuzzy=("name",), order=10,
+    )
+)  # fmt: skip
+register_search(
+    SearchSource(
+        "orders", "Orders",
+        lambda user: IndividualServiceOrder.objects.visible_to(user).select_related("service_user", "provider"),
+        ("reference",), _order, order=20,
+    )
+)  # fmt: skip
 
 HUMAN_ROLES = (Role.COMMISSIONER, Role.BROKERAGE, Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF)
 SHOWN = 5

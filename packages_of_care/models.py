@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -112,6 +113,11 @@ class ServiceUser(DetailPage, CommissionerParty, Timestamped):
             models.UniqueConstraint(
                 fields=["commissioner", "reference"], name="service_user_unique_reference"
             )
+        ]
+        # The header search: part of a name, a reference or a flat finds the person (portal.search).
+        indexes = [
+            GinIndex(fields=[field], opclasses=["gin_trgm_ops"], name=f"service_user_{field}_trgm")
+            for field in ("name", "reference", "flat")
         ]
 
     def __str__(self) -> str:
@@ -266,6 +272,8 @@ class IndividualServiceOrder(DetailPage, Timestamped):
             ends_after_start("order_end_after_start", open_ended=True),
         ]
         indexes = [
+            # The header search finds an order by part of its reference (portal.search).
+            GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="order_reference_trgm"),
             models.Index(fields=["provider", "status"], name="order_provider_status_idx"),
             models.Index(fields=["contract", "status"], name="order_contract_status_idx"),
         ]

@@ -1,7 +1,7 @@
 """Registries that let each app add to the shared shell without the shell importing the apps.
 
 Each app may have a `hooks.py` that calls `register_nav`, `dashboard_panel`, `demo_step` (or
-`demo_module`) and `register_upload`; PortalConfig.ready() imports them all. Dependencies still point one way: portal knows nothing of
+`demo_module`), `register_upload` and `register_search`; PortalConfig.ready() imports them all. Dependencies still point one way: portal knows nothing of
 the domain apps, the apps register themselves.
 """
 
@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
@@ -21,6 +21,8 @@ from django.urls import reverse
 from .roles import Capability, has_capability
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from .models import User
     from .uploads.specs import UploadSpec
 
@@ -65,6 +67,35 @@ _DEMO_STEPS: list[tuple[int, str, DemoStepFn]] = []
 _REFERENCE_STEPS: list[tuple[int, str, DemoStepFn]] = []
 _UPLOADS: dict[str, UploadSpec] = {}
 _UPLOAD_PAGES: list[str] = []
+_SEARCHES: dict[str, SearchSource] = {}
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """What an app offers the header search (`portal.search`): a kind of record, the records of
+    it the user may see (`visible_to(user)`, never more), the text fields matched, and how a hit
+    is shown (a title and a line that tells hits apart) and linked."""
+
+    kind: str  # e.g. "people": the group's id on the results page
+    label: str  # e.g. "People": the group's heading
+    records: Callable[[User], QuerySet[Any]]  # scoped to the user: visible_to(user)
+    fields: tuple[str, ...]  # text fields a term is found in (GIN trigram indexes make them fast)
+    describe: Callable[[Any], tuple[str, str]]  # record -> (title, detail)
+    url: Callable[[Any], str] = lambda record: record.get_absolute_url()
+    #: of `fields`, those also matched when a word is only like the term (a name misspelt), not
+    #: references, where a near miss is another record
+    fuzzy: tuple[str, ...] = ()
+    order: int = 50
+
+
+def register_search(source: SearchSource) -> SearchSource:
+    """A kind of record found by the header search."""
+    _SEARCHES[source.kind] = source
+    return source
+
+
+def search_sources() -> list[SearchSource]:
+    return sorted(_SEARCHES.values(), key=lambda s: (s.order, s.label))
 
 
 def register_nav(

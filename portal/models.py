@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
 from .modelbases import Timestamped
+from .notifications.models import AlertEmail, NotificationPreference  # noqa: F401 - notifications' models
 from .roles import ROLES_BY_KIND, Capability, OrganisationKind, Role, has_capability
 from .tenancy import TenantQuerySet
-from .notifications.models import AlertEmail, NotificationPreference  # noqa: F401 - notifications' models
 from .uploads.models import UPLOAD_OPEN_STATUSES, UploadJob, UploadStatus  # noqa: F401 - uploads' model
 from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: F401 - webhooks' models
 
@@ -128,6 +129,8 @@ class Organisation(Timestamped):
                 condition=models.Q(kind=OrganisationKind.COMMISSIONER) | models.Q(commissioner_type=""),
             ),
         ]
+        # The header search finds providers by part of their name (portal.search).
+        indexes = [GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="organisation_name_trgm")]
 
     def __str__(self) -> str:
         return self.name

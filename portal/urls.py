@@ -32,6 +32,7 @@ portal_patterns = (
         path("api-access/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="api-token-revoke"),
         path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
         path("alerts/", views.AlertListView.as_view(), name="alert-list"),
+        path("search/", views.SearchView.as_view(), name="search"),
         path("alerts/<int:pk>/resolve/", views.AlertResolveView.as_view(), name="alert-resolve"),
         path(
             "notifications/", notification_views.NotificationPreferencesView.as_view(), name="notifications"

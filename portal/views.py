@@ -22,6 +22,7 @@ from .forms import OrganisationDetailsForm, apply_service_errors
 from .hooks import panels_for
 from .models import Alert, AlertQuerySet, ApiToken, AuditEvent, User
 from .roles import Capability, CapabilityNeed, Role, capabilities_of, has_any_capability
+from .search import MIN_TERM, search
 from .services import api_token_revoke, organisation_details_set
 from .tenancy import scoped
 
@@ -392,3 +393,24 @@ class AlertResolveView(ScopedActionView):
 
     def get_success_url(self) -> str:
         return reverse("portal:alert-list")
+
+
+class SearchView(LoginRequiredMixin, TemplateView):
+    """The header search's results: what the user may see that matches, grouped by kind
+    (`portal.search`; each app's records come scoped by `visible_to`)."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "portal/search.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        term = self.request.GET.get("q", "").strip()
+        groups = search(self.request.user, term)
+        return super().get_context_data(
+            page_title=f"Search results for ‘{term}’" if term else "Search",
+            term=term,
+            search_term=term,
+            groups=groups,
+            total=sum(len(g.hits) for g in groups),
+            too_short=0 < len(term) < MIN_TERM,
+            **kwargs,
+        )

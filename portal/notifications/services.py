@@ -60,7 +60,9 @@ def notification_preference_set(*, actor: User, frequency: str) -> NotificationP
 
 def _roles_with(capability: str) -> list[str]:
     return [
-        role for role, caps in ROLE_CAPABILITIES.items() if Capability(capability) in caps and role not in SYSTEM_ROLES
+        role
+        for role, caps in ROLE_CAPABILITIES.items()
+        if Capability(capability) in caps and role not in SYSTEM_ROLES
     ]
 
 
@@ -112,10 +114,13 @@ def _emailed(alert: Alert) -> EmailedAlert:
     return EmailedAlert(kind_of(alert.kind).label, reference_of(alert), due, link(alert.url))
 
 
-def _message(user: User, subject: str, template: str, context: dict[str, Any], connection: Any) -> EmailMessage:
+def _message(
+    user: User, subject: str, template: str, context: dict[str, Any], connection: Any
+) -> EmailMessage:
     service = settings.PORTAL["SERVICE_NAME"]
     body = render_to_string(
-        template, {**context, "service_name": service, "preferences_url": link(reverse("portal:notifications"))}
+        template,
+        {**context, "service_name": service, "preferences_url": link(reverse("portal:notifications"))},
     )
     return EmailMessage(f"{service}: {subject}", body, to=[user.email], connection=connection)
 
@@ -128,7 +133,9 @@ def alert_emails_send(*, alert_ids: Iterable[int]) -> int:
 
     sent = 0
     connection = get_connection()
-    alerts = Alert.objects.filter(pk__in=list(alert_ids), resolved_at__isnull=True).select_related("content_type")
+    alerts = Alert.objects.filter(pk__in=list(alert_ids), resolved_at__isnull=True).select_related(
+        "content_type"
+    )
     for alert in alerts:
         if not kind_of(alert.kind).email:
             continue
@@ -158,9 +165,11 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
     codes = [k.code for k in emailed_kinds()]
     sent = 0
     connection = get_connection()
-    people = User.objects.filter(
-        is_active=True, notification_preference__frequency=EmailFrequency.DAILY
-    ).exclude(email="").exclude(role__in=SYSTEM_ROLES)
+    people = (
+        User.objects.filter(is_active=True, notification_preference__frequency=EmailFrequency.DAILY)
+        .exclude(email="")
+        .exclude(role__in=SYSTEM_ROLES)
+    )
     for user in people.select_related("organisation"):
         caps = [c.value for c in ROLE_CAPABILITIES.get(user.role, frozenset())]
         with transaction.atomic():

@@ -18,7 +18,12 @@ AFTER_START = dt.datetime(2026, 4, 6, 10, 0, tzinfo=dt.UTC)
 
 
 def test_issuing_an_order_emails_the_provider_managers_once(
-    make_order, brokerage_user, provider_manager, provider_staff, smtp_server, django_capture_on_commit_callbacks
+    make_order,
+    brokerage_user,
+    provider_manager,
+    provider_staff,
+    smtp_server,
+    django_capture_on_commit_callbacks,
 ):
     order = make_order(reference="ISO-4471")
     with django_capture_on_commit_callbacks(execute=True):
@@ -42,7 +47,12 @@ def test_issuing_an_order_emails_the_provider_managers_once(
 
 
 def test_the_provider_is_told_and_emailed_the_councils_decision_on_extra_hours(
-    make_order, brokerage_user, provider_manager, provider_org, smtp_server, django_capture_on_commit_callbacks
+    make_order,
+    brokerage_user,
+    provider_manager,
+    provider_org,
+    smtp_server,
+    django_capture_on_commit_callbacks,
 ):
     with time_machine.travel(AFTER_START, tick=False):
         order = make_order(weekly_hours="10", reference="ISO-5002")

@@ -94,3 +94,9 @@ ROUTES += [
     Route("portal-api:webhook-delivery-list", {"GET": ALL}),
     on("portal-api:webhook-delivery-detail", {"GET": ALL}, COUNCIL_DELIVERY, owner="C1"),
 ]
+
+# Issue 16: each person's email choice, and the header search (scoped results, any signed-in person).
+ROUTES += [
+    Route("portal:notifications", {"GET": ALL, "POST": ALL}),
+    Route("portal:search", {"GET": ALL}, query="q=Canary"),
+]

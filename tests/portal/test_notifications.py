@@ -18,7 +18,9 @@ from tests.factories import user_for
 
 
 def _raise(provider_org, kind, key, **kwargs):
-    return raise_alert(recipient=provider_org, kind=kind, key=key, title=f"About {key}", url=f"/x/{key}/", **kwargs)[0]
+    return raise_alert(
+        recipient=provider_org, kind=kind, key=key, title=f"About {key}", url=f"/x/{key}/", **kwargs
+    )[0]
 
 
 def test_the_must_act_kinds_are_the_ones_the_issue_names():
@@ -83,7 +85,11 @@ def test_the_preferences_page_saves_the_persons_own_choice(client, provider_mana
     event = AuditEvent.objects.get(action="email preference changed")
     assert event.changes == {"frequency": ["immediately", "daily"]}
     assert event.provider_id == provider_manager.organisation_id
-    assert not type(provider_staff).objects.filter(pk=provider_staff.pk, notification_preference__isnull=False).exists()
+    assert (
+        not type(provider_staff)
+        .objects.filter(pk=provider_staff.pk, notification_preference__isnull=False)
+        .exists()
+    )
     assert client.post(url, {"frequency": "hourly"}).status_code == 200  # not a choice: the form again
     provider_manager.notification_preference.refresh_from_db()
     assert provider_manager.notification_preference.frequency == "daily"

@@ -12,7 +12,9 @@ app, so no app sends email of its own.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,10 +140,24 @@ def raise_alerts(alerts: list[Alert]) -> int:
     return len(new)
 
 
+_emails_muted: ContextVar[bool] = ContextVar("alert_emails_muted", default=False)
+
+
+@contextmanager
+def emails_muted() -> Iterator[None]:
+    """Raise alerts without emailing them: `load_demo` writes months of history at once, whose
+    alerts are there to be seen in the portal, not mailed to the demo's people."""
+    token = _emails_muted.set(True)
+    try:
+        yield
+    finally:
+        _emails_muted.reset(token)
+
+
 def email_on_commit(alert_ids: list[int]) -> None:
     """Email must-act alerts once the transaction that raised them commits (never for a change
     rolled back): a Celery task, so a slow mail server never slows the change down."""
-    if not alert_ids:
+    if not alert_ids or _emails_muted.get():
         return
 
     def send() -> None:

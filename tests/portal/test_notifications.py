@@ -93,3 +93,13 @@ def test_the_preferences_page_saves_the_persons_own_choice(client, provider_mana
     assert client.post(url, {"frequency": "hourly"}).status_code == 200  # not a choice: the form again
     provider_manager.notification_preference.refresh_from_db()
     assert provider_manager.notification_preference.frequency == "daily"
+
+
+def test_alerts_raised_while_muted_are_not_emailed(
+    provider_org, provider_manager, smtp_server, django_capture_on_commit_callbacks
+):
+    from portal.alerts import emails_muted
+
+    with emails_muted(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _raise(provider_org, invoicing_alerts.INVOICE_PAID, "demo-history")
+    assert callbacks == [] and smtp_server.messages == []

@@ -98,5 +98,6 @@ ROUTES += [
 # Issue 16: each person's email choice, and the header search (scoped results, any signed-in person).
 ROUTES += [
     Route("portal:notifications", {"GET": ALL, "POST": ALL}),
-    Route("portal:search", {"GET": ALL}, query="q=Canary"),
+    # "ZZ" is in every care-record canary: each person sees their own, never another pair's.
+    Route("portal:search", {"GET": ALL}, query="q=ZZ"),
 ]

@@ -165,7 +165,9 @@ def email_on_commit(alert_ids: list[int]) -> None:
 
         email_alerts.delay(alert_ids)
 
-    transaction.on_commit(send)
+    # Robust: with no broker (`make run`) the task runs here, after the commit; a mail server that
+    # is down is logged, never turned into an error page for a change that was saved.
+    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic

@@ -103,3 +103,39 @@ def test_alerts_raised_while_muted_are_not_emailed(
     with emails_muted(), django_capture_on_commit_callbacks(execute=True) as callbacks:
         _raise(provider_org, invoicing_alerts.INVOICE_PAID, "demo-history")
     assert callbacks == [] and smtp_server.messages == []
+
+
+def test_alerts_raised_in_bulk_are_emailed_too(
+    provider_org, provider_manager, smtp_server, django_capture_on_commit_callbacks
+):
+    from compliance import alerts as compliance_alerts
+    from portal.alerts import new_alert, raise_alerts
+
+    def duty(key):
+        return new_alert(
+            kind=compliance_alerts.DUTY_DUE,
+            recipient=provider_org,
+            key=key,
+            title=f"Duty {key}",
+            url="/compliance/",
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert raise_alerts([duty("duty:1"), duty("duty:2")]) == 2
+    assert len(smtp_server.wait_for(2)) == 2
+    # Raised again (the nightly check finds the same duties due): nothing new, nothing sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert raise_alerts([duty("duty:1"), duty("duty:2")]) == 0
+    assert len(smtp_server.messages) == 2
+    assert {m["Subject"].split(": ", 1)[1].split(" (")[0] for m in smtp_server.messages} == {
+        "Notice or return due to a council"
+    }
+
+
+def test_the_digest_runs_each_morning():
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["portal-alert-digests"]
+    assert entry["task"] == "portal.send_alert_digests"
+    assert entry["schedule"] == crontab(hour=7, minute=0)

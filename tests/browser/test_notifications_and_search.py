@@ -86,7 +86,7 @@ def test_an_issued_order_is_emailed_to_the_provider(
 def test_the_header_search_finds_a_person_by_part_of_a_surname(page, sign_in, screenshot, parties):
     _contract, person, brokerage, _manager = parties
     sign_in(page, brokerage.username, PASSWORD)
-    search = page.get_by_role("search").get_by_label("Search people, orders, invoices and providers")
+    search = page.get_by_role("search").get_by_label("Search the portal")
     search.fill("Cubit")
     search.press("Enter")
     page.wait_for_load_state("networkidle")

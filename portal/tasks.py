@@ -55,9 +55,18 @@ def resend_overdue_webhooks() -> int:
     return len(overdue)
 
 
-@shared_task(name="portal.email_alerts", soft_time_limit=240, time_limit=300, acks_late=True)
+@shared_task(
+    name="portal.email_alerts",
+    soft_time_limit=240,
+    time_limit=300,
+    acks_late=True,
+    autoretry_for=(OSError,),  # the mail server unreachable or refusing (smtplib's errors are OSErrors)
+    retry_backoff=60,
+    max_retries=6,
+)
 def email_alerts(alert_ids: list[int]) -> int:
-    """Email must-act alerts just raised to the people who chose "immediately" (idempotent)."""
+    """Email must-act alerts just raised to the people who chose "immediately". Idempotent, so a
+    retry after a failure sends only what was not sent."""
     return alert_emails_send(alert_ids=alert_ids)
 
 

@@ -144,7 +144,7 @@ def alert_emails_send(*, alert_ids: Iterable[int]) -> int:
             with transaction.atomic():
                 # The row first, under the alert's lock: a second run waits, then finds it and
                 # sends nothing; a failed send rolls the row back, so a retry sends it.
-                Alert.objects.select_for_update().filter(pk=alert.pk).exists()
+                list(Alert.objects.select_for_update().filter(pk=alert.pk).values_list("pk", flat=True))
                 _, created = AlertEmail.objects.get_or_create(
                     alert=alert, user=user, defaults={"via": AlertEmail.Via.IMMEDIATE}
                 )

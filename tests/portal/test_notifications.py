@@ -139,3 +139,18 @@ def test_the_digest_runs_each_morning():
     entry = settings.CELERY_BEAT_SCHEDULE["portal-alert-digests"]
     assert entry["task"] == "portal.send_alert_digests"
     assert entry["schedule"] == crontab(hour=7, minute=0)
+
+
+def test_a_mail_server_down_leaves_the_alert_to_send_later(
+    provider_org, provider_manager, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    from portal.notifications.services import alert_emails_send
+
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 9  # nothing listens there: the send fails, retried, then logged
+    with django_capture_on_commit_callbacks(execute=True):
+        paid = _raise(provider_org, invoicing_alerts.INVOICE_PAID, "inv-9")
+    assert Alert.objects.filter(pk=paid.pk).exists() and not AlertEmail.objects.exists()
+    settings.EMAIL_PORT = port
+    assert alert_emails_send(alert_ids=[paid.pk]) == 1
+    assert [m.rcpt_tos for m in smtp_server.wait_for(1)] == [[provider_manager.email]]

@@ -186,6 +186,7 @@ def _recovered(actor: User | None, note: CreditNote, recovery: CreditNoteRecover
         )
 
 
+@transaction.atomic
 def credit_notes_set_off(*, actor: User | None, invoice: Invoice, on: dt.date) -> list[CreditNoteRecovery]:
     """Set the contract's agreed credit notes (oldest first) against `invoice`, which the caller
     has locked, on the day `on` `[004 App. 6 §5.1]`. Idempotent: a credit note already set
@@ -201,13 +202,16 @@ def credit_notes_set_off(*, actor: User | None, invoice: Invoice, on: dt.date) -
     if not notes:
         return []
     rates = selectors.bank_base_rates() if any(n.charges_interest for n in notes) else []
-    answers = credit_rules.set_off(
-        invoice.gross_total,
-        invoice.set_off_total,
-        [credit_rules.OpenCredit(n.outstanding, n.charges_interest, n.paid_on) for n in notes],
-        on,
-        rates,
-    )
+    try:
+        answers = credit_rules.set_off(
+            invoice.gross_total,
+            invoice.set_off_total,
+            [credit_rules.OpenCredit(n.outstanding, n.charges_interest, n.paid_on) for n in notes],
+            on,
+            rates,
+        )
+    except ValueError as exc:  # no base rate recorded for the reference date: the administrator adds it
+        raise ValidationError(str(exc)) from exc
     made = []
     before = invoice.set_off_total
     for note, answer in zip(notes, answers, strict=True):
@@ -263,7 +267,10 @@ def credit_note_record_repayment(
     rates = selectors.bank_base_rates() if note.charges_interest else []
     credit = credit_rules.OpenCredit(note.outstanding, note.charges_interest, note.paid_on)
     # Nothing caps a repayment: whatever is owed is repaid, with its interest.
-    answer = credit_rules.recover(credit, None, repaid_on, rates)
+    try:
+        answer = credit_rules.recover(credit, None, repaid_on, rates)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
     if answer is None:  # pragma: no cover - an issued credit note always has something outstanding
         raise ValidationError("Nothing is left to repay on this credit note.")
     recovery = CreditNoteRecovery.objects.create(

@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from invoicing import services
+from invoicing import selectors, services
 from invoicing.models import (
     BankBaseRate,
     CreditNote,
@@ -227,6 +227,10 @@ def test_the_worked_example_set_off_against_the_next_invoice(invoices, commissio
     assert remittance.amount == D("10320.02")
     second.refresh_from_db()
     assert second.set_off_total == D("121.74") and CreditNoteRecovery.objects.count() == 1
+    # Invoice 2 was due on 23 July (received 23 June) and paid on 15 September: late-payment
+    # interest runs from 13 August (15 working days) for 33 days on what was owed, the net payable:
+    # £10,320.02 × 11.75% × 33 ÷ 365 = 4,001,587.755 ÷ 36,500 = £109.6325… → £109.63.
+    assert selectors.late_payment_interest(second).interest == D("109.63")
     actions = set(AuditEvent.objects.filter(object_id=note.pk).values_list("action", flat=True))
     assert {"raised", "agreed", "set off in full"} <= actions
 

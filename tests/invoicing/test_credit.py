@@ -22,6 +22,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from invoicing import selectors, services
@@ -288,10 +289,18 @@ def test_set_off_across_two_invoices_with_the_remainder_carried_forward(
     assert "Net payable" in invoice_page and "£7,883.52" in invoice_page and cn2.number in invoice_page
     note_page = client.get(cn2.get_absolute_url()).content.decode()
     assert three.number in note_page and four.number in note_page
-    pdf = client.get(f"/invoicing/remittances/{remittance.pk}/pdf/")
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    cn_pdf = client.get(f"/invoicing/credit-notes/{cn2.pk}/pdf/")
-    assert cn_pdf.status_code == 200 and cn_pdf.content.startswith(b"%PDF")
+    remittance_pdf = pdf_text(client.get(f"/invoicing/remittances/{remittance.pk}/pdf/"))
+    assert "Less set-off" in remittance_pdf and cn2.number in remittance_pdf and "Net paid" in remittance_pdf
+    assert "-£2,558.24" in remittance_pdf and "£7,883.52" in remittance_pdf
+    summary_pdf = pdf_text(client.get(f"/invoicing/{four.pk}/summary.pdf"))
+    assert "Net payable" in summary_pdf and "£7,883.52" in summary_pdf and cn2.number in summary_pdf
+    note_pdf = pdf_text(client.get(f"/invoicing/credit-notes/{cn2.pk}/pdf/"))
+    assert f"Credit note {cn2.number}" in note_pdf and three.number in note_pdf and four.number in note_pdf
+
+
+def pdf_text(response) -> str:
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
 
 
 def test_setting_off_twice_sets_off_once(invoices, commissioner_user, provider_manager):

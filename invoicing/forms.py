@@ -198,9 +198,10 @@ class CreditNoteForm(PortalFormMixin, forms.Form):
         decimal_places=2,
     )
     lines = forms.ModelMultipleChoiceField(
-        label="Lines credited in full (optional)",
+        label="Lines credited in full",
         queryset=None,
         required=False,
+        help_text="Each line ticked is credited in full, as well as any amount above.",
         widget=forms.CheckboxSelectMultiple,
     )
 

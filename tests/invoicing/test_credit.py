@@ -402,15 +402,25 @@ def test_the_council_raises_on_the_page_and_the_provider_agrees(
 ):
     one = approve(invoices[0], dt.date(2026, 6, 1))
     pay(one, dt.date(2026, 6, 20))
+    first_line = one.lines.get(position=1)
     council = login(commissioner_user)
     assert "Raise a credit note" in council.get(one.get_absolute_url()).content.decode()
+    form = council.get(f"/invoicing/{one.pk}/credit-note/").content.decode()
+    assert f'value="{first_line.pk}"' in form and "(£231.00)" in form
     response = council.post(
         f"/invoicing/{one.pk}/credit-note/",
-        {"reason": OVERPAYMENT, "explanation": "Paid twice for 3 May", "amount": "45.50"},
+        {
+            "reason": OVERPAYMENT,
+            "explanation": "Paid twice for 3 May",
+            "amount": "45.50",
+            "lines": [first_line.pk],
+        },
     )
     note = CreditNote.objects.get()
     assert response.status_code == 302 and response["Location"] == note.get_absolute_url()
-    assert note.amount == D("45.50") and note.status == CreditNoteStatus.RAISED
+    # Line 1 in full (£231.00) and £45.50 → £276.50.
+    assert note.amount == D("276.50") and note.status == CreditNoteStatus.RAISED
+    assert list(note.lines.values_list("amount", flat=True)) == [D("231.00"), D("45.50")]
     provider = login(provider_manager)
     assert "Agree the credit note" in provider.get(note.get_absolute_url()).content.decode()
     provider.post(f"/invoicing/credit-notes/{note.pk}/agree/")

@@ -196,7 +196,6 @@ def _credit_note(invoice: Invoice, paid_on: dt.date, manager, commissioner) -> N
         reason=CreditNoteReason.OVERPAYMENT,
         explanation="A 2-hour visit was claimed twice (found at the sample audit against ECM data)",
         amount=D("44.00"),
-        now=_at(paid_on + dt.timedelta(days=2)),
     )
     services.credit_note_agree(actor=manager, credit_note=note, now=_at(paid_on + dt.timedelta(days=3)))
 

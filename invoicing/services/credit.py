@@ -58,7 +58,6 @@ def credit_note_raise(
     explanation: str,
     amount: Decimal | None = None,
     lines: Mapping[int, Decimal | None] | None = None,
-    now: dt.datetime | None = None,
 ) -> CreditNote:
     """The council raises a credit note on a paid invoice: `lines` credits invoice lines ({line id:
     amount, or None for the whole line}); `amount` credits a sum `explanation` describes. A dispute

@@ -24,3 +24,6 @@ INVOICE_PAID = alert_kind("invoice_paid", "Invoice paid", Capability.PROVIDER_MA
 OVER_TOLERANCE = alert_kind(
     "hours_over_tolerance", "Hours over the commissioned hours for 4 weeks", Capability.BROKER
 )
+CREDIT_NOTE_TO_AGREE = alert_kind(
+    "credit_note_to_agree", "Credit note to check and agree", Capability.PROVIDER_MANAGE
+)

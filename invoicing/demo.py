@@ -27,6 +27,7 @@ from schemes.services import block_volume_set
 from . import rules, services
 from .models import (
     BlockVolumeReview,
+    CreditNoteReason,
     Invoice,
     InvoiceKind,
     InvoiceStatus,
@@ -182,6 +183,21 @@ def _advance(invoice: Invoice, plan: str, manager, commissioner, index: int) -> 
             payment_reference=f"BACS{end:%y%m%d}{index:02d}",
             now=_at(paid_on),
         )
+        if index == 0:
+            _credit_note(approved, paid_on, manager, commissioner)
+
+
+def _credit_note(invoice: Invoice, paid_on: dt.date, manager, commissioner) -> None:
+    """An overpayment found at the sample audit after the first period was paid: a credit note the
+    provider agrees, set off against its next invoice when the council approves it `[004 App. 6 §5]`."""
+    note = services.credit_note_raise(
+        actor=commissioner,
+        invoice=invoice,
+        reason=CreditNoteReason.OVERPAYMENT,
+        explanation="A 2-hour visit was claimed twice (found at the sample audit against ECM data)",
+        amount=D("44.00"),
+    )
+    services.credit_note_agree(actor=manager, credit_note=note, now=_at(paid_on + dt.timedelta(days=3)))
 
 
 # The state each period's invoice is left in, oldest first (the rest stay drafts); contracts take

@@ -230,3 +230,25 @@ def pdf_response(filename: str, template: str, context: dict) -> HttpResponse:
 def filename_for(invoice: Invoice, document: str) -> str:
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in invoice.number)
     return f"{safe}-{document}"
+
+
+REMITTANCE_HEADERS = ["Item", "Reference", "Date", "Description", "Amount"]
+
+
+def remittance_rows(remittance, set_offs) -> list[list]:
+    """The remittance advice as rows: the invoice's gross, each credit note set against it (a
+    negative amount, with its interest), and the net paid `[004 App. 6 §3.5, §5.1]`."""
+    invoice = remittance.invoice
+    rows: list[list] = [
+        ["Invoice", invoice.number, remittance.paid_on, f"Gross, {invoice.period_label}", invoice.gross_total]
+    ]
+    for recovery in set_offs:
+        note = recovery.credit_note
+        detail = f"Less set-off: credit note {note.number} on invoice {note.invoice.number}"
+        if recovery.interest:
+            detail += f" (£{recovery.principal:,.2f} and £{recovery.interest:,.2f} interest)"
+        rows.append(["Set-off", note.number, recovery.recovered_on, detail, -recovery.total])
+    rows.append(
+        ["Net paid", remittance.payment_reference, remittance.paid_on, "BACS payment", remittance.amount]
+    )
+    return rows

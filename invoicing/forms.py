@@ -1,10 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 
 from portal.forms import DateInput, PortalFormMixin
 from schemes.models import Contract
 
-from .models import DisputeOutcome, InvoicingTerms
+from .models import CreditNoteReason, DisputeOutcome, InvoicingTerms
 
 
 class GenerateInvoiceForm(PortalFormMixin, forms.Form):
@@ -174,3 +176,43 @@ class InvoicingTermsForm(PortalFormMixin, forms.ModelForm):
             "block_review_months": "Block review looks back (months)",
             "block_weeks_per_quarter": "Weeks in a block quarter",
         }
+
+
+class CreditNoteForm(PortalFormMixin, forms.Form):
+    """The council's credit note on a paid invoice: why, what, and how much (an amount, the whole
+    of chosen lines, or both)."""
+
+    reason = forms.ChoiceField(
+        label="Why is money recovered?", choices=CreditNoteReason.choices, widget=forms.RadioSelect
+    )
+    explanation = forms.CharField(
+        label="What is credited and why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The provider reads this on the credit note.",
+    )
+    amount = forms.DecimalField(
+        label="Amount to credit (£)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+    )
+    lines = forms.ModelMultipleChoiceField(
+        label="Lines credited in full",
+        queryset=None,
+        required=False,
+        help_text="Each line ticked is credited in full, as well as any amount above.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, invoice_lines=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].queryset = invoice_lines
+        self.fields["lines"].label_from_instance = lambda line: (
+            f"{line.description} (£{line.gross_amount:,.2f})"
+        )
+
+
+class RepaymentForm(PortalFormMixin, forms.Form):
+    repaid_on = forms.DateField(label="Date repaid", widget=DateInput(), initial=timezone.localdate)
+    payment_reference = forms.CharField(label="Reference of the provider's payment", max_length=60)

@@ -89,6 +89,8 @@ def _invoice_event(invoice):
         "net_total": invoice.net_total,
         "vat_total": invoice.vat_total,
         "gross_total": invoice.gross_total,
+        "set_off_total": invoice.set_off_total,
+        "net_payable": invoice.net_payable,
     }
 
 

@@ -250,6 +250,13 @@ class Invoice(DetailPage, Timestamped):
     generated_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True, help_text="Why the provider withdrew it for a revision.")
+    set_off_total = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        help_text="Credit notes set against this invoice [004 App. 6 §5.1]: the council pays the gross less this.",
+    )
     interest_on = models.OneToOneField(
         "self",
         null=True,
@@ -284,6 +291,11 @@ class Invoice(DetailPage, Timestamped):
     @property
     def undisputed_total(self) -> Decimal:
         return self.net_total - self.disputed_total
+
+    @property
+    def net_payable(self) -> Decimal:
+        """What the council pays: the gross less the credit notes set against it."""
+        return self.gross_total - self.set_off_total
 
     @property
     def is_draft(self) -> bool:
@@ -530,3 +542,144 @@ class BankBaseRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate_percent}% from {self.effective_from:%-d %B %Y}"
+
+
+class CreditNoteReason(models.TextChoices):
+    """Why the council recovers money it paid."""
+
+    DISPUTE_SETTLED = "dispute_settled", "Dispute settled in the council's favour after payment"
+    OVERPAYMENT = "overpayment", "Overpayment found after payment"
+
+
+class CreditNoteStatus(models.TextChoices):
+    RAISED = "raised", "Raised by the council, awaiting the provider"
+    ISSUED = "issued", "Agreed: to be set against the next invoice"
+    SET_OFF = "set_off", "Set off against later invoices"
+    REPAID = "repaid", "Repaid by the provider"
+
+
+class CreditNoteQuerySet(PairQuerySet):
+    def open(self):
+        """Agreed credit notes with something still to recover."""
+        return self.filter(status=CreditNoteStatus.ISSUED)
+
+
+class CreditNote(DetailPage, Timestamped):
+    """Money the provider owes back on a paid invoice `[004 App. 6 §4.4 b, §5]`: an amount claimed
+    it was not entitled to (a dispute settled in the council's favour after payment, which carries
+    statutory interest from the date it was paid) or an overpayment found later. The council raises
+    it, the provider agrees it, and it is recovered by set-off against the provider's next
+    invoices on the contract (a remainder carries forward) or repaid. Number: `<invoice>-CN1`.
+
+    `amount` is the principal (the sum of the lines); the interest is worked out on each part of
+    it as that part is recovered (`CreditNoteRecovery`), so it runs to the day of recovery."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="credit_notes")
+    commissioner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=90)
+    sequence = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=20, choices=CreditNoteReason.choices)
+    explanation = models.TextField(help_text="What is credited and why, in words the provider reads.")
+    charges_interest = models.BooleanField(default=False)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="The principal to recover.")
+    principal_recovered = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    interest_recovered = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    paid_on = models.DateField(help_text="When the council paid the credited invoice: interest runs from it.")
+    status = models.CharField(
+        max_length=10, choices=CreditNoteStatus.choices, default=CreditNoteStatus.RAISED
+    )
+    raised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_on = models.DateField(null=True, blank=True)
+
+    objects = CreditNoteQuerySet.as_manager()
+    detail_view = "invoicing:credit-note-detail"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["commissioner", "number"], name="credit_note_unique_number"),
+            models.UniqueConstraint(fields=["invoice", "sequence"], name="credit_note_unique_sequence"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="credit_note_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["contract", "status"], name="credit_note_contract_idx")]
+
+    def __str__(self) -> str:
+        return f"Credit note {self.number}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        """The principal still to recover."""
+        return self.amount - self.principal_recovered
+
+    @property
+    def total_recovered(self) -> Decimal:
+        return self.principal_recovered + self.interest_recovered
+
+
+class CreditNoteLine(PairParties, models.Model):
+    """What a credit note credits: an invoice line (in full or in part), or a sum the council
+    describes."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    invoice_line = models.ForeignKey(
+        InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="credited"
+    )
+    description = models.CharField(max_length=300)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    objects = PairQuerySet.as_manager()
+    pair_via = "credit_note"
+
+    class Meta:
+        ordering = ["credit_note", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_note", "position"], name="credit_note_line_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class CreditNoteRecovery(PairParties, models.Model):
+    """A part of a credit note recovered: set against a later invoice (`invoice`) or repaid by the
+    provider (no invoice), with the statutory interest on that part from the date the council paid
+    to the day it was recovered. Once per credit note and invoice: approving or paying an invoice
+    twice sets a credit note off once."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="recoveries")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="set_offs"
+    )
+    recovered_on = models.DateField()
+    principal = models.DecimalField(max_digits=14, decimal_places=2)
+    interest = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    interest_explanation = models.CharField(max_length=400, blank=True)
+    payment_reference = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PairQuerySet.as_manager()
+    pair_via = "credit_note"
+
+    class Meta:
+        ordering = ["recovered_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_note", "invoice"],
+                condition=models.Q(invoice__isnull=False),
+                name="credit_note_set_off_once_per_invoice",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_note.number}: £{self.total:,.2f} recovered"
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest

@@ -643,12 +643,13 @@ def late_payment_interest(invoice: Invoice) -> interest.InterestCharge | None:
     paid late, from 15 working days after its due date `[004 App. 6 §3.4]`; on the disputed part
     of an invoice, paid because the dispute was settled in the provider's favour, from the date it
     should have been paid (30 days after the council received the invoice) `[004 App. 6 §4.4 a]`.
-    None for an invoice not yet paid, paid in time, or an interest invoice."""
+    None for an invoice not yet paid, paid in time, or an interest invoice. On the net payable."""
     if (
         invoice.status != InvoiceStatus.PAID
         or invoice.paid_on is None
         or invoice.payment_due_on is None
         or invoice.kind == InvoiceKind.INTEREST
+        or invoice.net_payable <= 0  # all of it set off: nothing was owed [004 App. 6 §5.1]
     ):
         return None
     if invoice.part.endswith("D"):
@@ -657,14 +658,14 @@ def late_payment_interest(invoice: Invoice) -> interest.InterestCharge | None:
         terms = InvoicingTerms.for_contract(invoice.contract)
         should_have_been_paid = rules.payment_due_on(invoice.received_on, terms.payment_days)
         return interest.statutory_interest(
-            invoice.gross_total,
+            invoice.net_payable,
             should_have_been_paid,
             invoice.paid_on,
             bank_base_rates(),
             grace_working_days=0,
         )
     return interest.statutory_interest(
-        invoice.gross_total, invoice.payment_due_on, invoice.paid_on, bank_base_rates()
+        invoice.net_payable, invoice.payment_due_on, invoice.paid_on, bank_base_rates()
     )
 
 

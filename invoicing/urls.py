@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_credit
 
 app_name = "invoicing"
 
@@ -28,6 +28,17 @@ urlpatterns = [
     path("lines/<int:pk>/", views.LineDetailView.as_view(), name="line-detail"),
     path("remittances/<int:pk>/", views.RemittanceDetailView.as_view(), name="remittance-detail"),
     path("remittances/<int:pk>/pdf/", views.RemittancePdfView.as_view(), name="remittance-pdf"),
+    path("remittances/<int:pk>/csv/", views_credit.RemittanceCsvView.as_view(), name="remittance-csv"),
+    path("<int:pk>/credit-note/", views_credit.CreditNoteRaiseView.as_view(), name="credit-note-raise"),
+    path("credit-notes/", views_credit.CreditNoteListView.as_view(), name="credit-note-list"),
+    path("credit-notes/<int:pk>/", views_credit.CreditNoteDetailView.as_view(), name="credit-note-detail"),
+    path("credit-notes/<int:pk>/pdf/", views_credit.CreditNotePdfView.as_view(), name="credit-note-pdf"),
+    path(
+        "credit-notes/<int:pk>/agree/", views_credit.CreditNoteAgreeView.as_view(), name="credit-note-agree"
+    ),
+    path(
+        "credit-notes/<int:pk>/repaid/", views_credit.CreditNoteRepayView.as_view(), name="credit-note-repay"
+    ),
     path("block-reviews/", views.BlockReviewListView.as_view(), name="block-review-list"),
     path("block-reviews/<int:pk>/", views.BlockReviewDetailView.as_view(), name="block-review-detail"),
     path("contracts/<int:pk>/terms/", views.InvoicingTermsView.as_view(), name="terms-edit"),

@@ -25,7 +25,7 @@ from schemes.models import Contract, PaymentModel
 from visits import rules as visit_rules
 from visits.models import Visit
 
-from . import documents, rules, selectors, services
+from . import documents, rules, selectors, selectors_credit, services
 from .api.filters import InvoiceFilter
 from .forms import (
     BlockVolumeForm,
@@ -151,6 +151,8 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             previous_revision=selectors.previous_revision(user, invoice),
             interest=selectors.late_payment_interest(invoice),
             interest_invoice=scoped(Invoice, user).filter(interest_on=invoice).first(),
+            credit_notes=selectors_credit.credit_notes_on(user, invoice),
+            set_offs=selectors_credit.set_offs_against(user, invoice),
             next_revision=selectors.invoice_revision(user, invoice, invoice.revision + 1)
             if invoice.status == InvoiceStatus.WITHDRAWN
             else None,
@@ -584,6 +586,7 @@ class RemittanceDetailView(ScopedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             page_title=f"Remittance advice {self.object.number}",
+            set_offs=selectors_credit.set_offs_against(self.request.user, self.object.invoice),
             audit_events=self.audit_events(self.object),
             **kwargs,
         )
@@ -595,7 +598,12 @@ class RemittancePdfView(RemittanceDetailView):
         return documents.pdf_response(
             documents.filename_for(remittance.invoice, "remittance"),
             "invoicing/pdf/remittance.html",
-            {"remittance": remittance, "invoice": remittance.invoice, "generated_on": timezone.localdate()},
+            {
+                "remittance": remittance,
+                "invoice": remittance.invoice,
+                "set_offs": selectors_credit.set_offs_against(request.user, remittance.invoice),
+                "generated_on": timezone.localdate(),
+            },
         )
 
 

@@ -56,4 +56,6 @@ def test_mypy_checks_every_apps_services_selectors_and_rules():
                 expected.add(f"{app}/{name}")
             elif (ROOT / app / f"{name}.py").exists():
                 expected.add(f"{app}/{name}.py")
+            # A module that takes part of a near-limit one's work (invoicing/selectors_credit.py).
+            expected.update(f"{app}/{path.name}" for path in (ROOT / app).glob(f"{name}_*.py"))
     assert checked == expected

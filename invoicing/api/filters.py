@@ -5,6 +5,9 @@ from django.db.models import QuerySet
 
 from invoicing.models import (
     BlockVolumeReview,
+    CreditNote,
+    CreditNoteReason,
+    CreditNoteStatus,
     DisputeOutcome,
     Invoice,
     InvoiceDispute,
@@ -87,3 +90,15 @@ class BlockVolumeFilter(PortalFilterSet):
     class Meta:
         model = BlockVolume
         fields = ["contract", "effective_from", "source"]
+
+
+class CreditNoteFilter(PortalFilterSet):
+    """One FilterSet for the credit-notes endpoint and the credit notes page."""
+
+    status = django_filters.ChoiceFilter(choices=CreditNoteStatus.choices)
+    reason = django_filters.ChoiceFilter(choices=CreditNoteReason.choices)
+    contract = django_filters.ModelChoiceFilter(queryset=_contracts)
+
+    class Meta:
+        model = CreditNote
+        fields = ["status", "reason", "contract", "invoice"]

@@ -69,6 +69,9 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 class InvoiceSerializer(InvoicingSerializer):
     undisputed_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    net_payable = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text="The gross less the credit notes set off."
+    )
     payment_hold = serializers.SerializerMethodField()
 
     class Meta:
@@ -103,6 +106,8 @@ class InvoiceSerializer(InvoicingSerializer):
             "gross_total",
             "disputed_total",
             "undisputed_total",
+            "set_off_total",
+            "net_payable",
             "generated_at",
             "withdrawn_at",
             "withdrawn_reason",

@@ -1,7 +1,7 @@
 from portal.api.routers import api_urls
 
-from . import terms, views
+from . import credit, terms, views
 
 app_name = "invoicing-api"
 
-urlpatterns = [*api_urls(views), *api_urls(terms)]
+urlpatterns = [*api_urls(views), *api_urls(terms), *api_urls(credit)]

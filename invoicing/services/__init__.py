@@ -3,6 +3,7 @@
 runs       the invoice run (idempotent, safe under concurrency) and the scheduled runs due
 workflow   submit, withdraw for a revision, approve, part-dispute, pay, resolve disputes
 interest   late-payment interest invoices
+credit     credit notes: raised, agreed, set off against later invoices or repaid
 block      Derby's block volumes and block-volume reviews
 terms      a contract's invoicing terms
 tolerance  the 4-week tolerance alert, on the invoice's own weeks and rule
@@ -10,6 +11,13 @@ tolerance  the 4-week tolerance alert, on the invoice's own weeks and rule
 
 from .block import REVIEW_WORKFLOW, block_review_decide, block_volume_record
 from .common import INVOICE_WORKFLOW, TOTAL_FIELDS
+from .credit import (
+    CREDIT_NOTE_WORKFLOW,
+    credit_note_agree,
+    credit_note_raise,
+    credit_note_record_repayment,
+    credit_notes_set_off,
+)
 from .interest import interest_invoice_raise
 from .runs import (
     COPY_COLUMNS,
@@ -35,6 +43,11 @@ from .workflow import (
 )
 
 __all__ = [
+    "CREDIT_NOTE_WORKFLOW",
+    "credit_note_agree",
+    "credit_note_raise",
+    "credit_note_record_repayment",
+    "credit_notes_set_off",
     "COPY_COLUMNS",
     "DISPUTE_WORKFLOW",
     "INVOICE_WORKFLOW",

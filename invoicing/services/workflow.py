@@ -29,6 +29,7 @@ from ..models import (
     Remittance,
 )
 from .common import INVOICE_WORKFLOW, TOTAL_FIELDS, due_at, locked, money
+from .credit import credit_notes_set_off
 from .runs import invoice_generate
 
 #: A dispute is open until the council upholds it or pays the lines `[004 App. 6 §4.3–4.4]`.
@@ -377,6 +378,8 @@ def invoice_approve(*, actor: User | None, invoice: Invoice, now: dt.datetime | 
         invoice = result.undisputed
     invoice.approved_at = now
     invoice.approved_by = actor
+    # The net payable is fixed when the council approves: agreed credit notes are set off now.
+    credit_notes_set_off(actor=actor, invoice=invoice, on=timezone.localdate(now))
     if invoice.payment_due_on is None and invoice.received_on is not None:  # held: is the return in now?
         invoice.payment_due_on = _payment_due(
             invoice, InvoicingTerms.for_contract(invoice.contract), invoice.received_on
@@ -394,7 +397,7 @@ def _approved_alerts(actor: User | None, invoice: Invoice) -> None:
         recipient=invoice.commissioner,
         kind=alerts.INVOICE_TO_PAY,
         key=f"invoice:{invoice.pk}",
-        title=f"Pay invoice {invoice.number} ({money(invoice.gross_total)}): {_due_text(invoice)}",
+        title=f"Pay invoice {invoice.number} ({money(invoice.net_payable)}): {_due_text(invoice)}",
         url=invoice.get_absolute_url(),
         due_at=due_at(invoice.payment_due_on),
         obj=invoice,
@@ -403,7 +406,7 @@ def _approved_alerts(actor: User | None, invoice: Invoice) -> None:
         recipient=invoice.provider,
         kind=alerts.INVOICE_APPROVED,
         key=f"invoice:{invoice.pk}",
-        title=f"Invoice {invoice.number} approved: {money(invoice.gross_total)} {_due_text(invoice)}",
+        title=f"Invoice {invoice.number} approved: {money(invoice.net_payable)} {_due_text(invoice)}",
         url=invoice.get_absolute_url(),
         severity=Alert.Severity.INFO,
         obj=invoice,
@@ -434,11 +437,13 @@ def invoice_record_payment(
         )
     if errors:
         raise ValidationError(errors)
+    # Credit notes agreed since the approval are set off now; those already set off are not again.
+    credit_notes_set_off(actor=actor, invoice=invoice, on=paid_on)
     remittance = Remittance.objects.create(
         invoice=invoice,
         number=f"RA-{invoice.number}",
         paid_on=paid_on,
-        amount=invoice.gross_total,
+        amount=invoice.net_payable,
         payment_reference=payment_reference[:60],
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )

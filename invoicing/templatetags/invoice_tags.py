@@ -22,6 +22,10 @@ STATUS_TAGS = {
     "rejected": "govuk-tag--orange",
     "open": "govuk-tag--red",
     "upheld": "govuk-tag--orange",
+    "raised": "govuk-tag--yellow",
+    "issued": "govuk-tag--blue",
+    "set_off": "govuk-tag--green",
+    "repaid": "govuk-tag--green",
 }
 
 

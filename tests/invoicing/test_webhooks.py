@@ -67,6 +67,8 @@ def test_a_generated_invoice_is_delivered_on_commit_signed_with_names(
         "Test County Council",
     )
     assert D(data["net_total"]) == NET
+    # VAT exempt and nothing set off: the council pays the net total [004 App. 6 §5.1].
+    assert (D(data["set_off_total"]), D(data["net_payable"])) == (D("0.00"), NET)
     delivery = WebhookDelivery.objects.get(subscription=provider_hook)
     assert (delivery.status, delivery.attempts, delivery.response_status) == (
         DeliveryStatus.DELIVERED,

@@ -7,7 +7,8 @@ block-volume review awaiting the council's decision (its volume, 10 h/wk, agreed
 
 Names stored: invoice, invoice_line, invoice_submitted, invoice_approved, invoice_split,
 invoice_disputed, dispute, remittance, invoice_paid, block_contract, block_invoice, block_review,
-block_volume."""
+block_volume; credit_note (raised by the council on the paid invoice, awaiting the provider) and
+credit_note_issued (agreed, to be set off), each explained with the pair's canary."""
 
 import datetime as dt
 from decimal import Decimal
@@ -141,6 +142,18 @@ def build(world):
         paid, remittance = _through(invoices[4], "paid", pair)
         world.put("remittance", pair, remittance)
         world.put("invoice_paid", pair, paid)
+        notes = [
+            services.credit_note_raise(
+                actor=None,
+                invoice=paid,
+                reason="overpayment",
+                explanation=f"Overpaid {pii(pair)}",
+                amount=Decimal("1.00"),
+            )
+            for _ in range(2)
+        ]
+        world.put("credit_note", pair, notes[0])
+        world.put("credit_note_issued", pair, services.credit_note_agree(actor=None, credit_note=notes[1]))
 
         block = pair_contract(
             world,

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0004_interest_invoices_bank_base_rate'),
+        ('invoicing', '0005_credit_notes_set_off'),
         ('portal', '0009_search_trigram_indexes'),
         ('schemes', '0004_finance_details'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

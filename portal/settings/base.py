@@ -392,3 +392,9 @@ CELERY_BEAT_SCHEDULE["visits-clear-stale-uploads"] = {
     "task": "visits.clear_stale_uploads",
     "schedule": 24 * 60 * 60,
 }
+# Issue 16: the visits each order's schedule expects, generated every night for the next
+# VISITS["EXPECTED_DAYS_AHEAD"] days (14 unless set) as `scheduled`, for providers to confirm.
+CELERY_BEAT_SCHEDULE["visits-generate-expected"] = {
+    "task": "visits.generate_expected_visits",
+    "schedule": crontab(hour=1, minute=15),
+}

@@ -259,3 +259,49 @@ def missed_visits_for(user: User) -> QuerySet[Visit]:
 def status_counts(queryset: QuerySet[Visit]) -> dict[str, int]:
     """{status: how many} for a queryset, in one grouped query."""
     return dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+
+
+# Recording a day -----------------------------------------------------------------------------
+
+
+def expected_visit_to_record(order: IndividualServiceOrder, *, now: dt.datetime) -> Visit | None:
+    """The visit the order's schedule expects that is still to be recorded: the latest one due by
+    now today, or else the next one (generated ahead by `expected_visits_generate`)."""
+    from django.utils import timezone
+
+    from .models import LONDON
+
+    today = timezone.localtime(now, LONDON).date()
+    waiting = Visit.objects.filter(
+        order=order,
+        expected_start__isnull=False,
+        status=VisitStatus.SCHEDULED,
+        actual_start__isnull=True,
+        carer_reference="",
+    )
+    due = waiting.filter(visit_date=today, scheduled_start__lte=now).order_by("-scheduled_start").first()
+    return due or waiting.filter(scheduled_start__gt=now).order_by("scheduled_start").first()
+
+
+def schemes_recorded_by(user: User) -> QuerySet[Any]:
+    """The schemes where the user's organisation holds orders for residents: the grid's choice."""
+    from schemes.models import Scheme
+
+    held = IndividualServiceOrder.objects.filter(provider=user.organisation).exclude(status="draft")
+    return (
+        scoped(Scheme, user)
+        .filter(residents__orders__in=held)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def day_visits(user: User, *, scheme_id: int, day: dt.date) -> QuerySet[Visit]:
+    """A scheme's visits on a day that the user's organisation records, by scheduled start: the
+    rows of the grid (numbered from 1 in this order)."""
+    return (
+        scoped(Visit, user)
+        .filter(provider=user.organisation, visit_date=day, order__service_user__scheme_id=scheme_id)
+        .select_related("order__service_user")
+        .order_by("scheduled_start", "order__service_user__name", "pk")
+    )

@@ -181,41 +181,55 @@ class DayRejected(Exception):
 
 @transaction.atomic
 def visits_confirm_day(
-    *, actor: User, changes: dict[int, dict[str, Any]], rows: dict[int, int], now: dt.datetime | None = None
+    *, actor: User, rows: list[tuple[int, int, dict[str, Any]]], now: dt.datetime | None = None
 ) -> tuple[int, int]:
-    """Confirm or correct many recorded visits at once — a scheme's day in the grid. `changes`
-    is {visit id: the values submitted}, `rows` {visit id: its row number on the page}; the visits
-    are locked and read through `actor`'s scope (another provider's are refused).
+    """Confirm or correct many recorded visits at once — a scheme's day in the grid. `rows` are
+    (visit id, its row number on the page, the cells submitted, as text: status, actual_start,
+    actual_end, carer_reference…, read as the spreadsheet's cells are). The visits are locked and
+    read through `actor`'s scope.
 
-    The checks are the one validation path every other way in uses (`check_visits`), over all the
-    rows together (a carer in two of them at once is caught); any problem and nothing is saved
-    (`DayRejected`). Returns (visits changed, visits unchanged)."""
+    The checks are the one validation path every other way in uses: the cells are read by the
+    upload's columns (`parse_row`), then `check_visits` runs over all the rows together (so a
+    carer in two of them at once is caught). Any problem and nothing is saved (`DayRejected`,
+    each problem naming its row and field). Returns (visits changed, visits unchanged)."""
     from portal.tenancy import scoped
+    from portal.uploads.columns import parse_row
+
+    from .validation import COLUMNS_BY_NAME
 
     now = now or timezone.now()
     stored = {
         v.pk: v
         for v in scoped(Visit, actor)
-        .filter(pk__in=list(changes), provider=actor.organisation)
+        .filter(pk__in=[pk for pk, _n, _c in rows], provider=actor.organisation)
         .select_for_update(of=("self",))
         .select_related("order")
     }
-    missing = sorted(set(changes) - set(stored))
-    if missing:
-        raise DayRejected(
-            [Problem(rows.get(pk, 0), "status", "unknown_visit", "This visit is not yours to record.") for pk in missing]
-        )
+    problems: list[Problem] = [
+        Problem(number, "status", "unknown_visit", "This visit is not one you can record.")
+        for pk, number, _c in rows
+        if pk not in stored
+    ]
     inputs = []
-    for pk, values in changes.items():
+    for pk, number, cells in rows:
+        if pk not in stored:
+            continue
         visit = stored[pk]
+        columns = [COLUMNS_BY_NAME[name] for name in cells]
+        parsed, parse_problems = parse_row(columns, cells, number)
+        problems.extend(parse_problems)
         current = {f: getattr(visit, f) for f in VisitInput.VALUE_FIELDS}
-        current.update(_input_values(values))
+        current.update({k: ("" if v is None and isinstance(current.get(k), str) else v) for k, v in parsed.values.items()})
         if current.get("status") != VisitStatus.MISSED:
             current["missed_explanation"] = current["missed_remedy"] = ""
-        inputs.append(VisitInput(row=rows[pk], order=visit.order, pk=pk, **current))
-    problems = check_visits(inputs, user=actor, now=now)
+        inputs.append(
+            VisitInput(row=number, order=visit.order, pk=pk, parse_failed=parsed.failed, **current)
+        )
+    problems.extend(check_visits(inputs, user=actor, now=now))
     if problems:
-        raise DayRejected(problems)
+        from .validation import sort_key
+
+        raise DayRejected(sorted(problems, key=sort_key))
     carers_before = {pk: visit.carer_reference for pk, visit in stored.items()}
     prepared = [apply_input(v, source=VisitSource.FORM, now=now) for v in inputs]
     changed = []

@@ -4,6 +4,7 @@ from portal.uploads.urls import job_patterns
 from portal.uploads.views import UploadTemplateView, UploadView
 
 from . import views
+from .day_grid import VisitDayView
 from .visit_uploads import VISITS
 
 app_name = "visits"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", views.VisitListView.as_view(), name="visit-list"),
     path("missed/", views.MissedVisitListView.as_view(), name="missed-list"),
     path("new/", views.VisitChooseOrderView.as_view(), name="visit-choose-order"),
+    path("day/", VisitDayView.as_view(), name="visit-day"),
     path("orders/<int:pk>/new/", views.VisitCreateView.as_view(), name="visit-create"),
     path("<int:pk>/", views.VisitDetailView.as_view(), name="visit-detail"),
     path("<int:pk>/edit/", views.VisitEditView.as_view(), name="visit-edit"),

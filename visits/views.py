@@ -1,6 +1,7 @@
 """Screens for visits. (The upload pages are `portal.uploads.views`, mounted in urls.py.)"""
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,9 +13,9 @@ from packages_of_care.models import IndividualServiceOrder
 from portal.roles import Capability
 from portal.views import ScopedListView, ScopedViewMixin
 
-from . import services
+from . import selectors, services
 from .api.filters import VisitFilter
-from .forms import MissedExplanationForm, OrderChoiceForm, VisitForm
+from .forms import STATUS_DEPENDENT, STATUS_FIELDS, MissedExplanationForm, OrderChoiceForm, VisitForm
 from .models import LONDON, Visit, VisitSource, VisitStatus
 from .validation import RECORDABLE_ORDER_STATUSES
 
@@ -27,6 +28,14 @@ STATUS_TAGS = {
     VisitStatus.CANCELLED_WITH_NOTICE: "grey",
     VisitStatus.MISSED: "red",
 }
+
+
+def status_fields_context() -> dict[str, str]:
+    """What the form's script reads to show only the fields the chosen status needs."""
+    return {
+        "status_fields_json": json.dumps(STATUS_FIELDS),
+        "status_dependent_json": json.dumps(STATUS_DEPENDENT),
+    }
 
 
 class VisitListView(ScopedListView):
@@ -171,7 +180,20 @@ class VisitCreateView(RecordingFormView):
         return queryset.select_related("service_user")
 
     def get_initial(self):
-        return {"carers": 1, "verification": "ecm", "status": VisitStatus.COMPLETED}
+        initial = {"carers": 1, "verification": "ecm", "status": VisitStatus.COMPLETED}
+        # The times from the schedule: the visit it expects next (the one just due, or the next).
+        expected = selectors.expected_visit_to_record(self.object, now=timezone.now())
+        if expected is not None:
+            start, end = (timezone.localtime(t, LONDON) for t in (expected.scheduled_start, expected.scheduled_end))
+            initial.update(
+                scheduled_start=start,
+                scheduled_end=end,
+                carers=expected.carers,
+                time_critical=expected.time_critical,
+            )
+            if expected.scheduled_start <= timezone.now():
+                initial.update(actual_start=start, actual_end=end)
+        return initial
 
     def get_context_data(self, **kwargs):
         order = self.object
@@ -179,6 +201,8 @@ class VisitCreateView(RecordingFormView):
             order=order,
             page_title=f"Record a visit for {order.service_user.name}",
             recordable=order.status in RECORDABLE_ORDER_STATUSES,
+            record_another=True,
+            **status_fields_context(),
             **kwargs,
         )
 
@@ -194,6 +218,8 @@ class VisitCreateView(RecordingFormView):
             self.request,
             "The visit is recorded." if created else "That visit was already recorded; it is updated.",
         )
+        if "record_another" in self.request.POST:
+            return redirect("visits:visit-create", pk=self.object.pk)
         return redirect(visit.get_absolute_url())
 
 
@@ -224,6 +250,7 @@ class VisitEditView(VisitFormView):
             visit=self.object,
             page_title="Correct a visit",
             recordable=True,
+            **status_fields_context(),
             **kwargs,
         )
 

@@ -25,11 +25,15 @@ from portal.dateinput import DatePartsField, parse_en_gb, parse_time_text
 from portal.forms import PortalFormMixin
 from portal.roles import Capability
 from portal.uploads.columns import Problem
+from portal.uploads.views import UploadTemplateView
 from portal.views import ScopedViewMixin
 
 from . import selectors, services
 from .models import LONDON, Visit, VisitStatus
 from .validation import sort_key
+from .visit_uploads import VISITS
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: The grid's columns, in the order the keyboard moves through them.
 CELLS = ("status", "actual_start", "actual_end", "carer_reference", "second_carer_reference", "cancelled_at")
@@ -192,3 +196,43 @@ class VisitDayView(ScopedViewMixin, TemplateView):
             labels=LABELS,
             can_record=True,
         )
+
+
+class VisitTemplateView(UploadTemplateView):
+    """The upload template. XLSX: a "Visits" sheet with dropdowns and a "Guidance" tab; with
+    `?from=YYYY-MM-DD&to=YYYY-MM-DD`, filled with the period's visits still to record (those the
+    schedule expects, generated ahead), at most 31 days. CSV: the columns and examples."""
+
+    kind = VISITS.kind
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        if kwargs.get("fmt") != "xlsx":
+            return super().get(request, *args, **kwargs)
+        from .spreadsheet import template_row, template_xlsx
+
+        rows = None
+        name = "visits-template.xlsx"
+        period = DayRangeForm(request.GET) if "from" in request.GET else None
+        if period is not None and period.is_valid():
+            start, end = period.cleaned_data["start"], period.cleaned_data["end"]
+            visits = selectors.visits_to_record(request.user, start=start, end=end)
+            rows = [template_row(v) for v in visits]
+            name = f"visits-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.xlsx"
+        response = HttpResponse(template_xlsx(rows), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class DayRangeForm(forms.Form):
+    start = forms.DateField(input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    end = forms.DateField(input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+    def __init__(self, data: Any) -> None:
+        super().__init__({"start": data.get("from", ""), "end": data.get("to", "")})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and not (start <= end <= start + dt.timedelta(days=30)):
+            raise ValidationError("Choose a period of up to 31 days.")
+        return data

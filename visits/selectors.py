@@ -305,3 +305,20 @@ def day_visits(user: User, *, scheme_id: int, day: dt.date) -> QuerySet[Visit]:
         .select_related("order__service_user")
         .order_by("scheduled_start", "order__service_user__name", "pk")
     )
+
+
+def visits_to_record(user: User, *, start: dt.date, end: dt.date) -> QuerySet[Visit]:
+    """The user's organisation's visits from `start` to `end` still `scheduled` with no actual
+    start — those the schedule expects, generated ahead — for the pre-filled template."""
+    return (
+        scoped(Visit, user)
+        .filter(
+            provider=user.organisation,
+            visit_date__gte=start,
+            visit_date__lte=end,
+            status=VisitStatus.SCHEDULED,
+            actual_start__isnull=True,
+        )
+        .select_related("order")
+        .order_by("scheduled_start", "order__reference")
+    )

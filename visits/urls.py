@@ -1,10 +1,10 @@
 from django.urls import path
 
 from portal.uploads.urls import job_patterns
-from portal.uploads.views import UploadTemplateView, UploadView
+from portal.uploads.views import UploadView
 
 from . import views
-from .day_grid import VisitDayView
+from .day_grid import VisitDayView, VisitTemplateView
 from .visit_uploads import VISITS
 
 app_name = "visits"
@@ -19,7 +19,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.VisitEditView.as_view(), name="visit-edit"),
     path("<int:pk>/explain/", views.VisitExplainView.as_view(), name="visit-explain"),
     path("upload/", UploadView.as_view(kind=VISITS.kind), name="upload"),
-    path("upload/template.<str:fmt>", UploadTemplateView.as_view(kind=VISITS.kind), name="upload-template"),
+    path("upload/template.<str:fmt>", VisitTemplateView.as_view(), name="upload-template"),
+    path("export.csv", views.VisitExportView.as_view(), name="visit-export"),
     # Every kind's upload jobs are listed and shown here, where providers first found them.
     *job_patterns,
 ]

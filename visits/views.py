@@ -82,6 +82,11 @@ class VisitListView(ScopedListView):
             council_side=self.request.user.is_commissioner_side,
             now=timezone.now(),
         )
+        filterset = getattr(self, "_filterset", None)
+        if filterset is not None and filterset.is_valid():
+            start, end = (filterset.form.cleaned_data.get(f"visit_date_{e}") for e in ("after", "before"))
+            if start and end and end - start <= dt.timedelta(days=30):
+                context.update(period_from=start.isoformat(), period_to=end.isoformat())
         return context
 
 
@@ -297,3 +302,47 @@ class VisitExplainView(VisitFormView):
             return self.form_invalid(form)
         messages.success(self.request, "The explanation is recorded and passed to the council.")
         return redirect(self.object.get_absolute_url())
+
+
+class VisitExportView(VisitListView):
+    """The visit list as CSV: the same filters (and the same last-four-weeks default) as the
+    page, every visit rather than one page, written through `portal.exports` (formula-safe)."""
+
+    paginate_by = None
+    HEADERS = [
+        "order_reference", "person", "provider", "scheduled_start", "scheduled_end", "scheduled_minutes",
+        "actual_start", "actual_end", "actual_minutes", "carer_reference", "second_carer_reference",
+        "status", "verification", "time_critical",
+    ]  # fmt: skip
+
+    def get(self, request, *args, **kwargs):
+        from django.http import StreamingHttpResponse
+
+        from portal.exports import csv_writer
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv_writer(Echo())
+
+        def when(value):
+            return "" if value is None else f"{timezone.localtime(value, LONDON):%Y-%m-%d %H:%M}"
+
+        def rows():
+            yield "\ufeff"
+            yield writer.writerow(self.HEADERS)
+            for v in self.get_queryset().iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        v.order.reference, v.order.service_user.name, v.provider.name,
+                        when(v.scheduled_start), when(v.scheduled_end), v.scheduled_minutes,
+                        when(v.actual_start), when(v.actual_end), v.actual_minutes or "",
+                        v.carer_reference, v.second_carer_reference, v.status, v.verification,
+                        "yes" if v.time_critical else "no",
+                    ]  # fmt: skip
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="visits.csv"'
+        return response

@@ -136,7 +136,7 @@ class DatePartsInput(forms.MultiWidget):
         return mark_safe(render_to_string(self.template_name, self.get_context(name, value, attrs)))  # noqa: S308
 
     def id_for_label(self, id_: str) -> str:
-        return f"{id_}_day" if id_ else id_
+        return f"{id_}_0" if id_ else id_
 
 
 class _PartsField(forms.Field):

@@ -55,7 +55,9 @@ def parse_date_parts(day: str, month: str, year: str) -> dt.date:
         raise ValidationError("Enter a real date, for example 27 3 2026.", code="not_real") from exc
 
 
-def parse_en_gb(day: str, month: str = "", year: str = "", time: str | None = None) -> dt.date | dt.datetime | None:
+def parse_en_gb(
+    day: str, month: str = "", year: str = "", time: str | None = None
+) -> dt.date | dt.datetime | None:
     """The boxes of a date (and time, when `time` is not None) → a date, an aware Europe/London
     datetime, or None when every box is empty."""
     day, month, year = day or "", month or "", year or ""
@@ -92,10 +94,17 @@ class DatePartsInput(forms.MultiWidget):
                 }
             )
 
-        widgets = {"day": box(2), "month": box(2), "year": box(4)}
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            "day": box(2),
+            "month": box(2),
+            "year": box(4),
+        }
         if with_time:
             widgets["time"] = forms.TextInput(
-                attrs={"class": "govuk-input govuk-date-input__input govuk-input--width-5", "autocomplete": "off"}
+                attrs={
+                    "class": "govuk-input govuk-date-input__input govuk-input--width-5",
+                    "autocomplete": "off",
+                }
             )
         self.with_time = with_time
         super().__init__(widgets, attrs)
@@ -119,13 +128,13 @@ class DatePartsInput(forms.MultiWidget):
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         labels = {"day": "Day", "month": "Month", "year": "Year", "time": "Time"}
-        for sub, part, widget in zip(context["widget"]["subwidgets"], self.widgets_names, self.widgets, strict=False):
+        parts: list[str] = list(self.widgets_names)  # type: ignore[attr-defined]  # set by MultiWidget
+        for sub, part, widget in zip(context["widget"]["subwidgets"], parts, self.widgets, strict=True):
             sub["label"] = labels[part.lstrip("_")]
             css = widget.attrs["class"]  # not the form's "govuk-input" for the whole widget
             if "govuk-input--error" in str(self.attrs.get("class", "")):
                 css += " govuk-input--error"
             sub["attrs"]["class"] = css
-        context["widget"]["hint"] = "For example, 27 3 2026" + (" and 09:30" if self.with_time else "")
         return context
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:

@@ -49,7 +49,7 @@ LABELS = {
 
 class DayChoiceForm(PortalFormMixin, forms.Form):
     scheme = forms.ModelChoiceField(label="Scheme", queryset=None, empty_label="Choose a scheme")
-    day = DatePartsField(label="Day")
+    day = DatePartsField(label="Date")
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -169,7 +169,9 @@ class VisitDayView(ScopedViewMixin, TemplateView):
             by_row = {row.number: row for row in rows}
             for p in problems:
                 if p.row in by_row:
-                    by_row[p.row].errors.setdefault(p.field if p.field in CELLS else "status", []).append(p.message)
+                    by_row[p.row].errors.setdefault(p.field if p.field in CELLS else "status", []).append(
+                        p.message
+                    )
             response = self.render_to_response(self.context(form, scheme, day, rows, problems), status=200)
         else:
             messages.success(
@@ -178,13 +180,26 @@ class VisitDayView(ScopedViewMixin, TemplateView):
                 + (f", {unchanged} unchanged." if unchanged else "."),
             )
             query = request.POST.urlencode()
-            keep = "&".join(p for p in query.split("&") if p.split("=")[0] in ("scheme", "day_day", "day_month", "day_year"))
+            keep = "&".join(
+                p
+                for p in query.split("&")
+                if p.split("=")[0] in ("scheme", "day_day", "day_month", "day_year")
+            )
             response = redirect(f"{reverse('visits:visit-day')}?{keep}")
         # The server's time for the save, for the browser test's timed journey (and for people).
-        response["Server-Timing"] = f"grid;desc=\"day's grid saved\";dur={(time.perf_counter() - started) * 1000:.1f}"
+        response["Server-Timing"] = (
+            f'grid;desc="day\'s grid saved";dur={(time.perf_counter() - started) * 1000:.1f}'
+        )
         return response
 
-    def context(self, form: DayChoiceForm, scheme: Any, day: dt.date | None, rows: list[GridRow], problems: list[Problem]) -> dict[str, Any]:
+    def context(
+        self,
+        form: DayChoiceForm,
+        scheme: Any,
+        day: dt.date | None,
+        rows: list[GridRow],
+        problems: list[Problem],
+    ) -> dict[str, Any]:
         return self.get_context_data(
             page_title="Confirm a day's visits",
             choice_form=form,

@@ -166,7 +166,10 @@ def _provider_visits(provider, orders, versions, away, members) -> list[Visit]:
         for order in orders:
             # The one expansion of an order's schedule (visits.rules), as the live generator uses.
             schedule = OrderSchedule(
-                order.start_date, order.end_date, versions.get(order.pk, ()), away.get(order.service_user_id, ())
+                order.start_date,
+                order.end_date,
+                versions.get(order.pk, ()),
+                away.get(order.service_user_id, ()),
             )
             for line in schedule.lines_on(day):
                 todays.append(

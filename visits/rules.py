@@ -428,7 +428,7 @@ def expected_visits(
     schedule: OrderSchedule, start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, ScheduleLine]]:
     """Every (day, line) the schedule expects from `start` to `end` inclusive."""
-    out = []
+    out: list[tuple[dt.date, ScheduleLine]] = []
     day = start
     while day <= end:
         out.extend((day, line) for line in schedule.lines_on(day))

@@ -288,12 +288,7 @@ def schemes_recorded_by(user: User) -> QuerySet[Any]:
     from schemes.models import Scheme
 
     held = IndividualServiceOrder.objects.filter(provider=user.organisation).exclude(status="draft")
-    return (
-        scoped(Scheme, user)
-        .filter(residents__orders__in=held)
-        .distinct()
-        .order_by("name")
-    )
+    return scoped(Scheme, user).filter(residents__orders__in=held).distinct().order_by("name")
 
 
 def day_visits(user: User, *, scheme_id: int, day: dt.date) -> QuerySet[Visit]:

@@ -219,12 +219,15 @@ def visits_confirm_day(
         parsed, parse_problems = parse_row(columns, cells, number)
         problems.extend(parse_problems)
         current = {f: getattr(visit, f) for f in VisitInput.VALUE_FIELDS}
-        current.update({k: ("" if v is None and isinstance(current.get(k), str) else v) for k, v in parsed.values.items()})
+        current.update(
+            {
+                k: ("" if v is None and isinstance(current.get(k), str) else v)
+                for k, v in parsed.values.items()
+            }
+        )
         if current.get("status") != VisitStatus.MISSED:
             current["missed_explanation"] = current["missed_remedy"] = ""
-        inputs.append(
-            VisitInput(row=number, order=visit.order, pk=pk, parse_failed=parsed.failed, **current)
-        )
+        inputs.append(VisitInput(row=number, order=visit.order, pk=pk, parse_failed=parsed.failed, **current))
     problems.extend(check_visits(inputs, user=actor, now=now))
     if problems:
         from .validation import sort_key
@@ -290,7 +293,15 @@ def expected_visits_generate(*, start: dt.date | None = None, days: int | None =
             o.pk: o
             for o in IndividualServiceOrder.objects.in_force(start, end)
             .filter(status__in=EXPECTED_ORDER_STATUSES, is_planned_care=True)
-            .only("pk", "reference", "start_date", "end_date", "service_user_id", "provider_id", "commissioner_id")
+            .only(
+                "pk",
+                "reference",
+                "start_date",
+                "end_date",
+                "service_user_id",
+                "provider_id",
+                "commissioner_id",
+            )
         }
         lines: dict[int, list[ScheduleLine]] = defaultdict(list)
         for line in ScheduledVisit.objects.filter(version__order__in=list(orders)).values(
@@ -318,21 +329,23 @@ def expected_visits_generate(*, start: dt.date | None = None, days: int | None =
 
         expected: dict[tuple[int, dt.datetime], Visit] = {}
         for order in orders.values():
-            schedule = OrderSchedule(order.start_date, order.end_date, versions[order.pk], away[order.service_user_id])
-            for day, line in expected_visits(schedule, start, end):
-                begins = dt.datetime.combine(day, line.start_time, tzinfo=LONDON)
+            schedule = OrderSchedule(
+                order.start_date, order.end_date, versions[order.pk], away[order.service_user_id]
+            )
+            for day, slot in expected_visits(schedule, start, end):
+                begins = dt.datetime.combine(day, slot.start_time, tzinfo=LONDON)
                 visit = Visit(
                     order=order,
                     scheduled_start=begins,
-                    scheduled_end=begins + dt.timedelta(minutes=line.minutes),
+                    scheduled_end=begins + dt.timedelta(minutes=slot.minutes),
                     expected_start=begins,
                     carer_reference="",
-                    carers=line.carers,
-                    time_critical=line.time_critical,
+                    carers=slot.carers,
+                    time_critical=slot.time_critical,
                     status=VisitStatus.SCHEDULED,
                     source=VisitSource.SCHEDULE,
                 ).fill_derived()
-                expected[(order.pk, visit.expected_start.astimezone(dt.UTC))] = visit
+                expected[(order.pk, begins.astimezone(dt.UTC))] = visit
 
         lo = dt.datetime.combine(start, dt.time(0), tzinfo=LONDON)
         hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=LONDON)
@@ -341,14 +354,24 @@ def expected_visits_generate(*, start: dt.date | None = None, days: int | None =
         new = [v for key, v in expected.items() if key not in already]
         Visit.objects.bulk_create(new, batch_size=2000)
         audit.record_many(actor=None, objects=new, action="expected from the schedule")
-        untouched = generated.filter(
-            status=VisitStatus.SCHEDULED, actual_start__isnull=True, carer_reference=""
-        ).select_related("order").only(
-            "pk", "order__reference", "expected_start", "scheduled_start", "status", "provider_id", "commissioner_id"
+        untouched = (
+            generated.filter(status=VisitStatus.SCHEDULED, actual_start__isnull=True, carer_reference="")
+            .select_related("order")
+            .only(
+                "pk",
+                "order__reference",
+                "expected_start",
+                "scheduled_start",
+                "status",
+                "provider_id",
+                "commissioner_id",
+            )
         )
         gone = [v for v in untouched if (v.order_id, v.expected_start) not in expected]
         if gone:
-            audit.record_many(actor=None, objects=gone, action="withdrawn: no longer expected by the schedule")
+            audit.record_many(
+                actor=None, objects=gone, action="withdrawn: no longer expected by the schedule"
+            )
             Visit.objects.filter(pk__in=[v.pk for v in gone]).delete()
     return len(new), len(gone)
 

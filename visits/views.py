@@ -189,7 +189,9 @@ class VisitCreateView(RecordingFormView):
         # The times from the schedule: the visit it expects next (the one just due, or the next).
         expected = selectors.expected_visit_to_record(self.object, now=timezone.now())
         if expected is not None:
-            start, end = (timezone.localtime(t, LONDON) for t in (expected.scheduled_start, expected.scheduled_end))
+            start, end = (
+                timezone.localtime(t, LONDON) for t in (expected.scheduled_start, expected.scheduled_end)
+            )
             initial.update(
                 scheduled_start=start,
                 scheduled_end=end,
@@ -335,10 +337,19 @@ class VisitExportView(VisitListView):
             for v in self.get_queryset().iterator(chunk_size=2000):
                 yield writer.writerow(
                     [
-                        v.order.reference, v.order.service_user.name, v.provider.name,
-                        when(v.scheduled_start), when(v.scheduled_end), v.scheduled_minutes,
-                        when(v.actual_start), when(v.actual_end), v.actual_minutes or "",
-                        v.carer_reference, v.second_carer_reference, v.status, v.verification,
+                        v.order.reference,
+                        v.order.service_user.name,
+                        v.provider.name,
+                        when(v.scheduled_start),
+                        when(v.scheduled_end),
+                        v.scheduled_minutes,
+                        when(v.actual_start),
+                        when(v.actual_end),
+                        v.actual_minutes or "",
+                        v.carer_reference,
+                        v.second_carer_reference,
+                        v.status,
+                        v.verification,
                         "yes" if v.time_critical else "no",
                     ]  # fmt: skip
                 )

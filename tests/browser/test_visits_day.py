@@ -36,7 +36,12 @@ def world(transactional_db):
         order.service_user.scheme, order.service_user.flat = s.scheme, str(n)
         order.service_user.name = f"Resident {n:02d}"
         order.service_user.save()
-        add_version(order, s.day - dt.timedelta(days=7), "10.5", schedule=[(wd, t, m) for wd in range(7) for t, m in SLOTS])
+        add_version(
+            order,
+            s.day - dt.timedelta(days=7),
+            "10.5",
+            schedule=[(wd, t, m) for wd in range(7) for t, m in SLOTS],
+        )
     assert expected_visits_generate(start=s.day, days=1) == (30, 0)
     return s
 
@@ -45,7 +50,7 @@ def _open_the_day(page, world):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Visits").click()
     page.get_by_role("navigation", name="Visits").get_by_role("link", name="Confirm a day's visits").click()
     page.get_by_label("Scheme", exact=True).select_option(label="Rosebery Court")
-    group = page.get_by_role("group", name="Day")
+    group = page.get_by_role("group", name="Date")
     group.get_by_label("Day", exact=True).fill(str(world.day.day))
     group.get_by_label("Month", exact=True).fill(str(world.day.month))
     group.get_by_label("Year", exact=True).fill(str(world.day.year))

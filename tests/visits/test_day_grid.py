@@ -33,7 +33,12 @@ def day():
     s.order.service_user.scheme, s.order.service_user.flat = scheme, "12"
     s.order.service_user.save()
     # Friday 08:00 for 45 min, 09:00 for 30 min, 10:30 for 30 min.
-    add_version(s.order, dt.date(2026, 4, 27), "1.75", schedule=[(4, dt.time(8), 45), (4, dt.time(9), 30), (4, dt.time(10, 30), 30)])
+    add_version(
+        s.order,
+        dt.date(2026, 4, 27),
+        "1.75",
+        schedule=[(4, dt.time(8), 45), (4, dt.time(9), 30), (4, dt.time(10, 30), 30)],
+    )
     expected_visits_generate(start=FRI, days=1)
     s.scheme = scheme
     s.visits = list(Visit.objects.order_by("scheduled_start"))
@@ -61,16 +66,23 @@ def test_the_grid_shows_the_day_offered_as_completed(login, day):
     page = client.get(URL, {"scheme": day.scheme.pk, "day_day": "1", "day_month": "5", "day_year": "2026"})
     text = page.content.decode()
     assert page.status_code == 200 and "3 visits" in text
-    assert 'id="r1-actual_start" name="v%d-actual_start" type="text" value="08:00"' % day.visits[0].pk in text
+    pk = day.visits[0].pk
+    assert f'id="r1-actual_start" name="v{pk}-actual_start" type="text" value="08:00"' in text
     assert "flat 12" in text
 
 
 def test_one_save_confirms_the_day(login, day):
     client = login(day.staff_user)
-    response = _post(client, day, **{"3-status": "missed", "3-actual_start": "", "3-actual_end": "", "2-actual_end": "0925"})
+    response = _post(
+        client,
+        day,
+        **{"3-status": "missed", "3-actual_start": "", "3-actual_end": "", "2-actual_end": "0925"},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert "Server-Timing" in response
-    got = list(Visit.objects.order_by("scheduled_start").values_list("status", "carer_reference", "actual_minutes"))
+    got = list(
+        Visit.objects.order_by("scheduled_start").values_list("status", "carer_reference", "actual_minutes")
+    )
     # Row 2: 09:00 to 09:25 typed as 0925 is 25 minutes; row 3 missed, no actuals.
     assert got == [("completed", "C1", 45), ("completed", "C2", 25), ("missed", "C3", None)]
     assert AuditEvent.objects.filter(action="updated", note="by the day's grid").count() == 3
@@ -78,7 +90,9 @@ def test_one_save_confirms_the_day(login, day):
 
 def test_problems_name_row_and_field_and_nothing_is_saved(login, day):
     client = login(day.staff_user)
-    response = _post(client, day, **{"2-carer_reference": "C9", "3-actual_end": "10:20", "1-actual_start": "8.7x"})
+    response = _post(
+        client, day, **{"2-carer_reference": "C9", "3-actual_end": "10:20", "1-actual_start": "8.7x"}
+    )
     text = response.content.decode()
     assert response.status_code == 200
     assert "Nothing has been saved: 3 problems to correct" in text

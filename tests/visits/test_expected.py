@@ -92,7 +92,9 @@ def test_absence_withdraws_untouched_visits_and_keeps_confirmed_ones():
     wednesday = Visit.objects.get(order=s.order, scheduled_start=at(dt.date(2026, 4, 8), 9))
     wednesday.carer_reference = "C2"  # the provider has already put a carer on it: kept
     wednesday.save()
-    AbsenceFactory(service_user=s.order.service_user, start_date=dt.date(2026, 4, 8), end_date=dt.date(2026, 4, 13))
+    AbsenceFactory(
+        service_user=s.order.service_user, start_date=dt.date(2026, 4, 8), end_date=dt.date(2026, 4, 13)
+    )
     # Withdrawn: Mon 13 at 08:00 and 18:00. Kept: Mon 6 ×2, Wed 8 (has a carer), Wed 15.
     assert expected_visits_generate(start=MON, days=14) == (0, 2)
     assert len(_expected(s.order)) == 4

@@ -28,7 +28,9 @@ def frozen():
 
 def _book(response):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+    return openpyxl.load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
 
 
 def _validations(sheet):
@@ -68,7 +70,9 @@ def test_the_template_filled_with_the_periods_visits_uploads_back(login):
         ("ISO-1", "2026-05-01 09:00", "scheduled"),
     ]
     # The provider completes the rows and uploads the workbook: the expected visits are confirmed.
-    for number, (start, end) in enumerate([("2026-04-27 08:02", "2026-04-27 08:44"), ("2026-05-01 09:00", "2026-05-01 09:40")], start=2):
+    for number, (start, end) in enumerate(
+        [("2026-04-27 08:02", "2026-04-27 08:44"), ("2026-05-01 09:00", "2026-05-01 09:40")], start=2
+    ):
         sheet.cell(number, header.index("actual_start") + 1, start)
         sheet.cell(number, header.index("actual_end") + 1, end)
         sheet.cell(number, header.index("carer_reference") + 1, "C1")
@@ -79,10 +83,18 @@ def test_the_template_filled_with_the_periods_visits_uploads_back(login):
     from portal.uploads.resource import submit
     from visits.visit_uploads import VISITS
 
-    outcome = submit(VISITS, read_table(VISITS, out.getvalue(), "visits.xlsx"), actor=s.staff_user, source="upload", dry_run=False)
+    outcome = submit(
+        VISITS,
+        read_table(VISITS, out.getvalue(), "visits.xlsx"),
+        actor=s.staff_user,
+        source="upload",
+        dry_run=False,
+    )
     assert outcome.ok, outcome.problems
     assert (outcome.new, outcome.updated) == (0, 2)
-    assert list(Visit.objects.order_by("scheduled_start").values_list("status", "carer_reference", "actual_minutes")) == [
+    assert list(
+        Visit.objects.order_by("scheduled_start").values_list("status", "carer_reference", "actual_minutes")
+    ) == [
         ("completed", "C1", 42),
         ("completed", "C1", 40),
     ]
@@ -90,14 +102,21 @@ def test_the_template_filled_with_the_periods_visits_uploads_back(login):
 
 def test_a_period_longer_than_31_days_gives_the_plain_template(login):
     s = setup()
-    book = _book(login(s.staff_user).get("/visits/upload/template.xlsx", {"from": "2026-04-01", "to": "2026-06-01"}))
+    book = _book(
+        login(s.staff_user).get("/visits/upload/template.xlsx", {"from": "2026-04-01", "to": "2026-06-01"})
+    )
     assert book["Visits"].max_row == 3
 
 
 def test_the_list_opens_on_recent_visits_numbers_its_pages_and_exports(login):
     s = setup()
     for i in range(120):  # 1 April to 30 April is before the last four weeks only in part
-        VisitFactory(order=s.order, scheduled_start=at(dt.date(2026, 4, 4), 6) + dt.timedelta(hours=i), minutes=30, carer_reference=f"C{i % 3 + 1}")
+        VisitFactory(
+            order=s.order,
+            scheduled_start=at(dt.date(2026, 4, 4), 6) + dt.timedelta(hours=i),
+            minutes=30,
+            carer_reference=f"C{i % 3 + 1}",
+        )
     client = login(s.staff_user)
     page = client.get("/visits/").content.decode()
     # 4 April 06:00 + 120 hours runs to 9 April 05:00; the last four weeks start 4 April.

@@ -5,13 +5,12 @@ export. Every cell goes through `portal.exports` (formulas neutralised)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
-from portal.exports import xlsx_append
+from portal.exports import xlsx_append, xlsx_save, xlsx_workbook
 
 from .models import LONDON, ManualReason, Verification, Visit, VisitStatus
 from .validation import VISIT_COLUMNS
@@ -52,11 +51,10 @@ def template_row(visit: Visit) -> dict[str, Any]:
 def template_xlsx(rows: Iterable[dict[str, Any]] | None = None) -> bytes:
     """The upload template: the "Visits" sheet (first, as the upload reads it) with its header,
     the example rows or `rows`, and dropdowns on the choice columns; a "Guidance" sheet."""
-    from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    book = Workbook()
+    book = xlsx_workbook()
     sheet = book.active
     sheet.title = SHEET
     names = [c.name for c in VISIT_COLUMNS]
@@ -90,6 +88,4 @@ def template_xlsx(rows: Iterable[dict[str, Any]] | None = None) -> bytes:
         xlsx_append(guidance, [column.name, "yes" if column.required else "no", column.help or column.label])
     guidance.column_dimensions["A"].width = 24
     guidance.column_dimensions["C"].width = 90
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_save(book)

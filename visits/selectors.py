@@ -283,6 +283,50 @@ def expected_visit_to_record(order: IndividualServiceOrder, *, now: dt.datetime)
     return due or waiting.filter(scheduled_start__gt=now).order_by("scheduled_start").first()
 
 
+def schedule_slot_to_record(order: IndividualServiceOrder, *, now: dt.datetime) -> Visit | None:
+    """Today's visit from the order's weekly schedule itself (`rules.OrderSchedule`), when none
+    was generated: the latest one due by now not yet recorded, or else the next one today. An
+    unsaved Visit holding the times, carers and time-critical flag."""
+    from django.utils import timezone
+
+    from packages_of_care.models import Absence, ScheduledVisit
+
+    from .models import LONDON
+
+    today = timezone.localtime(now, LONDON).date()
+    lines: dict[int, list[rules.ScheduleLine]] = defaultdict(list)
+    effective = dict(order.versions.values_list("pk", "effective_from"))
+    for row in ScheduledVisit.objects.filter(version_id__in=list(effective)):
+        lines[row.version_id].append(
+            rules.ScheduleLine(
+                row.weekday, row.start_time, row.duration_minutes, row.carers, row.time_critical
+            )
+        )
+    away = list(
+        Absence.objects.filter(service_user_id=order.service_user_id).values_list("start_date", "end_date")
+    )
+    schedule = rules.OrderSchedule(
+        order.start_date, order.end_date, [(day, lines[pk]) for pk, day in effective.items()], away
+    )
+    recorded = set(
+        Visit.objects.filter(order=order, visit_date=today).values_list("scheduled_start", flat=True)
+    )
+    slots = []
+    for line in schedule.lines_on(today):
+        start = dt.datetime.combine(today, line.start_time, tzinfo=LONDON)
+        if start not in recorded:
+            visit = Visit(
+                order=order,
+                scheduled_start=start,
+                scheduled_end=start + dt.timedelta(minutes=line.minutes),
+                carers=line.carers,
+                time_critical=line.time_critical,
+            )
+            slots.append(visit)
+    due = [v for v in slots if v.scheduled_start <= now]
+    return due[-1] if due else next(iter(slots), None)
+
+
 def schemes_recorded_by(user: User) -> QuerySet[Any]:
     """The schemes where the user's organisation holds orders for residents: the grid's choice."""
     from schemes.models import Scheme

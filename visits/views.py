@@ -187,7 +187,10 @@ class VisitCreateView(RecordingFormView):
     def get_initial(self):
         initial = {"carers": 1, "verification": "ecm", "status": VisitStatus.COMPLETED}
         # The times from the schedule: the visit it expects next (the one just due, or the next).
-        expected = selectors.expected_visit_to_record(self.object, now=timezone.now())
+        now = timezone.now()
+        expected = selectors.expected_visit_to_record(
+            self.object, now=now
+        ) or selectors.schedule_slot_to_record(self.object, now=now)
         if expected is not None:
             start, end = (
                 timezone.localtime(t, LONDON) for t in (expected.scheduled_start, expected.scheduled_end)

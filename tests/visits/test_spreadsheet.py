@@ -162,3 +162,12 @@ def test_the_form_prefills_the_schedules_visit_and_records_another(login):
         "actual_end_time": "",
         "cancelled_at_time": "",
     }
+
+
+def test_without_generated_visits_the_form_reads_the_schedule_itself(login):
+    s = setup()
+    add_version(s.order, dt.date(2026, 4, 27), "1.5", schedule=[(4, dt.time(10), 30), (4, dt.time(19), 30)])
+    page = login(s.staff_user).get(f"/visits/orders/{s.order.pk}/new/").content.decode()
+    times = dict(re.findall(r'name="(\w+_time)" id="\w+"(?: value="([^"]*)")?', page))
+    # 12:00 on Friday: the 10:00 visit is due, offered with its scheduled times as the actual times.
+    assert times["scheduled_start_time"] == "10:00" and times["actual_end_time"] == "10:30"

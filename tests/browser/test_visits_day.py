@@ -125,3 +125,11 @@ def test_the_grid_fits_a_phone_and_the_form_is_accessible(page, world, screensho
     expect(page.get_by_role("group", name="When the person cancelled")).to_be_visible()
     expect(page.get_by_role("group", name="Actual start")).to_be_hidden()
     screenshot(page, "visits-form-cancelled")
+
+    # The list opens on the last four weeks (yesterday's 30 expected visits), with its export.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Visits").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("30 visits.")).to_be_visible()
+    expect(page.get_by_role("link", name="Export these visits (CSV)")).to_be_visible()
+    violations = axe_violations(page)
+    assert not violations, _describe(violations)

@@ -135,3 +135,15 @@ def test_an_upload_confirms_the_expected_visit_rather_than_adding_one():
     visit = Visit.objects.get(order=s.order, scheduled_start=at(MON, 8))
     assert (visit.carer_reference, visit.status, visit.actual_minutes) == ("C1", "completed", 42)
     assert Visit.objects.filter(order=s.order).count() == 6
+
+
+def test_the_nightly_task_generates_the_next_two_weeks(settings):
+    from visits.tasks import generate_expected_visits
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["visits-generate-expected"]["task"] == "visits.generate_expected_visits"
+    )
+    _order()
+    with time_machine.travel(dt.datetime(2026, 4, 6, 0, 30, tzinfo=dt.UTC), tick=False):  # 01:30 BST Monday
+        assert generate_expected_visits() == (6, 0)
+        assert generate_expected_visits() == (0, 0)

@@ -70,7 +70,8 @@ def _clock(value: dt.datetime | None) -> str:
 
 def initial_cells(visit: Visit, *, now: dt.datetime) -> dict[str, str]:
     """What a row shows before anyone types: the stored visit; a visit still scheduled whose time
-    has come is offered as completed at its scheduled times, to confirm or correct."""
+    has passed (its scheduled end) is offered as completed at its scheduled times, to confirm or
+    correct."""
     cells = {
         "status": visit.status,
         "actual_start": _clock(visit.actual_start),
@@ -81,13 +82,23 @@ def initial_cells(visit: Visit, *, now: dt.datetime) -> dict[str, str]:
         if visit.cancelled_at is None
         else f"{timezone.localtime(visit.cancelled_at, LONDON):%d/%m/%Y %H:%M}",
     }
-    if visit.status == VisitStatus.SCHEDULED and visit.actual_start is None and visit.scheduled_start <= now:
+    if visit.status == VisitStatus.SCHEDULED and visit.actual_start is None and visit.scheduled_end <= now:
         cells.update(
             status=VisitStatus.COMPLETED,
             actual_start=_clock(visit.scheduled_start),
             actual_end=_clock(visit.scheduled_end),
         )
     return cells
+
+
+def is_left_alone(row: GridRow) -> bool:
+    """A row still `scheduled` with nothing typed in it — a visit yet to happen, or one nobody
+    has confirmed — is not submitted: it stays as it is (and needs no carer yet)."""
+    return (
+        row.visit.status == VisitStatus.SCHEDULED
+        and row.cells.get("status") == VisitStatus.SCHEDULED
+        and not any(row.cells.get(name, "").strip() for name in CELLS if name != "status")
+    )
 
 
 def to_upload_cells(visit: Visit, cells: dict[str, str], number: int) -> tuple[dict[str, str], list[Problem]]:
@@ -153,12 +164,15 @@ class VisitDayView(ScopedViewMixin, TemplateView):
         ]
         submitted, problems = [], []
         for row in rows:
+            if is_left_alone(row):
+                continue
             cells, cell_problems = to_upload_cells(row.visit, row.cells, row.number)
             problems.extend(cell_problems)
             submitted.append((row.visit.pk, row.number, cells))
         try:
             with transaction.atomic():
                 changed, unchanged = services.visits_confirm_day(actor=request.user, rows=submitted)
+                unchanged += len(rows) - len(submitted)
                 if problems:  # a cell the grid could not read: never half-saved
                     transaction.set_rollback(True)
         except services.DayRejected as exc:

@@ -48,6 +48,10 @@ def day():
 def _post(client, s, **cells):
     """All three rows as the page shows them (completed at the scheduled times), carers C1, C2,
     C3, with `cells` changed: {"2-carer_reference": "C9"}."""
+    return client.post(URL, _data(s, **cells))
+
+
+def _data(s, **cells):
     data = {"scheme": s.scheme.pk, "day_day": "1", "day_month": "5", "day_year": "2026"}
     for n, (v, carer) in enumerate(zip(s.visits, ("C1", "C2", "C3"), strict=True), start=1):
         start, end = (t.astimezone(at(FRI, 0).tzinfo) for t in (v.scheduled_start, v.scheduled_end))
@@ -58,7 +62,7 @@ def _post(client, s, **cells):
             if int(number) == n:
                 row[name] = value
         data.update({f"v{v.pk}-{k}": val for k, val in row.items()})
-    return client.post(URL, data)
+    return data
 
 
 def test_the_grid_shows_the_day_offered_as_completed(login, day):
@@ -118,3 +122,26 @@ def test_another_providers_scheme_offers_nothing(login, day):
     assert "Select a valid choice" in page.content.decode()
     _post(client, day)
     assert set(Visit.objects.values_list("status", flat=True)) == {VisitStatus.SCHEDULED}
+
+
+def test_visits_yet_to_happen_are_left_as_they_are(login, day):
+    later = Visit(
+        order=day.order, scheduled_start=at(FRI, 15), scheduled_end=at(FRI, 15, 30), expected_start=at(FRI, 15),
+        carer_reference="", status=VisitStatus.SCHEDULED, source="schedule",
+    ).fill_derived()  # fmt: skip
+    later.save()
+    client = login(day.staff_user)
+    page = client.get(URL, {"scheme": day.scheme.pk, "day_day": "1", "day_month": "5", "day_year": "2026"})
+    text = page.content.decode()
+    # Row 4 (15:00, after now) is not offered as completed and has no times.
+    assert f'id="r4-actual_start" name="v{later.pk}-actual_start" type="text" value=""' in text
+    blank = {
+        f"v{later.pk}-{n}": ""
+        for n in ("actual_start", "actual_end", "carer_reference", "second_carer_reference", "cancelled_at")
+    }
+    data = {**blank, f"v{later.pk}-status": "scheduled"}
+    response = client.post(URL, {**_data(day), **data})
+    assert response.status_code == 302
+    later.refresh_from_db()
+    assert (later.status, later.carer_reference) == ("scheduled", "")
+    assert Visit.objects.filter(status="completed").count() == 3

@@ -113,3 +113,18 @@ def xlsx_bytes(title: str, rows: Iterable[Iterable[Any]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_workbook() -> Any:
+    """An openpyxl workbook to build in memory, for a small workbook that needs what write-only
+    mode cannot do (data validation dropdowns, column widths, frozen headings). Append its rows
+    with `xlsx_append`, so every cell is still cleaned; save it with `xlsx_save`."""
+    from openpyxl import Workbook
+
+    return Workbook()
+
+
+def xlsx_save(workbook: Any) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

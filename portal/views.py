@@ -155,6 +155,12 @@ class ScopedListView(ScopedViewMixin, ListView):
         params = self.request.GET.copy()
         params.pop("page", None)
         context["query_string"] = params.urlencode()
+        page = context.get("page_obj")
+        if page is not None and page.paginator.num_pages > 1:
+            # Numbered pages (1 … 4 5 6 … 20), GOV.UK's pagination with numbers.
+            context["page_numbers"] = list(
+                page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+            )
         filterset = getattr(self, "_filterset", None)
         if filterset is not None:
             form = context.setdefault("filter_form", filterset.form)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from packages_of_care.models import Absence, IndividualServiceOrder, OrderVersion
 
 from .models import ManualReason, Verification, Visit, VisitSource, VisitStatus
+from .rules import OrderSchedule, ScheduleLine
 from .validation import RECORDABLE_ORDER_STATUSES
 
 LONDON = ZoneInfo("Europe/London")
@@ -56,21 +57,20 @@ def _ceil5(value: dt.datetime) -> dt.datetime:
     return (local + dt.timedelta(minutes=extra)).replace(second=0, microsecond=0)
 
 
-def _schedule_for(version) -> dict[int, list[tuple[dt.time, int, int, bool]]]:
-    """{weekday: [(start, minutes, carers, time critical)]} — the version's schedule, or its
-    weekly hours spread over the day's usual times when it has none."""
-    lines = defaultdict(list)
-    for line in version.schedule.all():
-        lines[line.weekday].append((line.start_time, line.duration_minutes, line.carers, line.time_critical))
+def _schedule_for(version) -> list[ScheduleLine]:
+    """The version's weekly schedule, or its weekly hours spread over the day's usual times when
+    it has none."""
+    lines = [
+        ScheduleLine(line.weekday, line.start_time, line.duration_minutes, line.carers, line.time_critical)
+        for line in version.schedule.all()
+    ]
     if lines or not version.weekly_hours:
         return lines
     daily = int(version.weekly_hours * 60 / 7)
     visits = max(1, min(4, round(daily / 45)))
     minutes = max(15, 5 * round(daily / visits / 5))
     slots = SLOTS[:visits] if visits < 4 else SLOTS
-    for weekday in range(7):
-        lines[weekday] = [(slot, minutes, 1, False) for slot in slots]
-    return lines
+    return [ScheduleLine(weekday, slot, minutes) for weekday in range(7) for slot in slots]
 
 
 @transaction.atomic
@@ -98,7 +98,7 @@ def load(out):
         versions[version.order_id].append((version.effective_from, _schedule_for(version)))
     away = defaultdict(list)
     for absence in Absence.objects.filter(service_user__in={o.service_user_id for o in orders}):
-        away[absence.service_user_id].append((absence.start_date, absence.end_date or END))
+        away[absence.service_user_id].append((absence.start_date, absence.end_date))
     staff = defaultdict(list)
     for member in StaffMember.objects.filter(provider__in={o.provider_id for o in orders}).order_by(
         "reference"
@@ -164,19 +164,24 @@ def _provider_visits(provider, orders, versions, away, members) -> list[Visit]:
         heapq.heapify(carers)
         todays = []
         for order in orders:
-            if order.start_date > day or (order.end_date and order.end_date < day):
-                continue
-            if any(a <= day <= b for a, b in away.get(order.service_user_id, ())):
-                continue
-            schedule = None
-            for effective_from, lines in versions.get(order.pk, ()):
-                if effective_from <= day:
-                    schedule = lines
-            if not schedule:
-                continue
-            for start, minutes, n_carers, critical in schedule.get(day.weekday(), ()):
+            # The one expansion of an order's schedule (visits.rules), as the live generator uses.
+            schedule = OrderSchedule(
+                order.start_date,
+                order.end_date,
+                versions.get(order.pk, ()),
+                away.get(order.service_user_id, ()),
+            )
+            for line in schedule.lines_on(day):
                 todays.append(
-                    (_at(day, start), not critical, order.reference, order, minutes, n_carers, critical)
+                    (
+                        _at(day, line.start_time),
+                        not line.time_critical,
+                        order.reference,
+                        order,
+                        line.minutes,
+                        line.carers,
+                        line.time_critical,
+                    )
                 )
         todays.sort(key=lambda t: t[:3])
         for planned, _nc, _ref, order, minutes, n_carers, critical in todays:

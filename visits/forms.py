@@ -1,10 +1,23 @@
 from django import forms
 
 from packages_of_care.models import IndividualServiceOrder
-from portal.forms import DateTimeInput, PortalFormMixin
+from portal.dateinput import DateTimePartsField
+from portal.forms import PortalFormMixin
 
 from .models import ManualReason, Verification, VisitStatus
-from .validation import RECORDABLE_ORDER_STATUSES
+from .validation import CANCELLED, PRESENT, RECORDABLE_ORDER_STATUSES
+
+#: The fields each status needs, from the validation's own status sets (a cancelled visit has when
+#: and why; a delivered one its actual times; an aborted one may have the minutes at the door; one
+#: still scheduled may have started). The form's script shows only these for the chosen status;
+#: without the script every field shows, and the checks say what does not belong.
+STATUS_FIELDS: dict[str, list[str]] = {
+    status: (["actual_start", "actual_end"] if status in PRESENT - {VisitStatus.SCHEDULED.value} else [])
+    + (["actual_start"] if status == VisitStatus.SCHEDULED.value else [])
+    + (["cancelled_at", "cancellation_reason"] if status in CANCELLED else [])
+    for status in VisitStatus.values
+}
+STATUS_DEPENDENT = ["actual_start", "actual_end", "cancelled_at", "cancellation_reason"]
 
 STATUS_HELP = (
     "Completed and cut-short visits need the actual times; cancellations need when the person cancelled "
@@ -16,13 +29,11 @@ class VisitForm(PortalFormMixin, forms.Form):
     """One visit, as a person enters it. The checks are those of every other way in
     (`visits.validation.check_visits`), run by the service when the form is saved."""
 
-    scheduled_start = forms.DateTimeField(label="Scheduled start", widget=DateTimeInput())
-    scheduled_end = forms.DateTimeField(label="Scheduled end", widget=DateTimeInput())
+    scheduled_start = DateTimePartsField(label="Scheduled start")
+    scheduled_end = DateTimePartsField(label="Scheduled end")
     status = forms.ChoiceField(label="What happened", choices=VisitStatus.choices, help_text=STATUS_HELP)
-    actual_start = forms.DateTimeField(
-        label="Actual start", required=False, widget=DateTimeInput(), help_text="From call monitoring."
-    )
-    actual_end = forms.DateTimeField(label="Actual end", required=False, widget=DateTimeInput())
+    actual_start = DateTimePartsField(label="Actual start", required=False, help_text="From call monitoring.")
+    actual_end = DateTimePartsField(label="Actual end", required=False)
     carer_reference = forms.CharField(label="Carer's staff reference", max_length=40)
     second_carer_reference = forms.CharField(
         label="Second carer's staff reference",
@@ -34,11 +45,8 @@ class VisitForm(PortalFormMixin, forms.Form):
     time_critical = forms.BooleanField(
         label="Time-critical (for example, medication at a set time)", required=False
     )
-    cancelled_at = forms.DateTimeField(
-        label="When the person cancelled",
-        required=False,
-        widget=DateTimeInput(),
-        help_text="Cancelled visits only.",
+    cancelled_at = DateTimePartsField(
+        label="When the person cancelled", required=False, help_text="Cancelled visits only."
     )
     cancellation_reason = forms.CharField(label="Why the person cancelled", max_length=300, required=False)
     verification = forms.ChoiceField(

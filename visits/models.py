@@ -58,6 +58,7 @@ class VisitSource(models.TextChoices):
     UPLOAD = "upload", "Spreadsheet upload"
     API = "api", "API"
     DEMO = "demo", "Demo data"
+    SCHEDULE = "schedule", "Expected from the order's schedule"
 
 
 class VisitQuerySet(TenantQuerySet):
@@ -107,6 +108,12 @@ class Visit(DetailPage, Timestamped):
     missed_remedy = models.TextField(blank=True)
     missed_explained_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=VisitSource.choices, default=VisitSource.FORM)
+    # Set on the visits generated ahead from the order's weekly schedule (`expected_visits_generate`):
+    # the start the schedule gave it. Unique per order, so generating again adds nothing, even
+    # after the visit has been confirmed with its carer and times.
+    expected_start = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The start the order's schedule expected."
+    )
 
     objects = VisitQuerySet.as_manager()
     detail_view = "visits:visit-detail"
@@ -119,6 +126,11 @@ class Visit(DetailPage, Timestamped):
             ),
             ends_after_start(
                 "visit_scheduled_end_after_start", start="scheduled_start", end="scheduled_end", strict=True
+            ),
+            models.UniqueConstraint(
+                fields=["order", "expected_start"],
+                name="visit_expected_once",
+                condition=Q(expected_start__isnull=False),
             ),
             models.CheckConstraint(
                 name="visit_actual_end_after_start",

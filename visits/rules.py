@@ -25,6 +25,7 @@ Runs are broken by any visit whose status is not counted; they cross week and pe
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -379,3 +380,57 @@ def run_positions(statuses: Sequence[str], counted: Iterable[str]) -> list[int |
             run = 0
             positions.append(None)
     return positions
+
+
+# The visits an order's schedule expects ---------------------------------------------------------
+# One expansion of the weekly schedule into days, read by the expected-visit generator
+# (`visits.expected`) and the demo: the version in force that day (latest effective_from on or
+# before it), within the order's dates, and not on a day the person is away (an absence,
+# `[004 App. 3 §3]`: no visits while in hospital or on holiday). Suspended orders expect nothing
+# (the generator does not offer them); the suspension has no dates of its own.
+
+
+@dataclass(frozen=True)
+class ScheduleLine:
+    """One line of a version's weekly schedule (packages_of_care.ScheduledVisit)."""
+
+    weekday: int  # Monday is 0
+    start_time: dt.time
+    minutes: int
+    carers: int = 1
+    time_critical: bool = False
+
+
+@dataclass(frozen=True)
+class OrderSchedule:
+    """What the expansion reads of one order: its dates, its versions' weekly schedules
+    ((effective_from, lines), any order) and the person's absences ((start, end or None))."""
+
+    start_date: dt.date
+    end_date: dt.date | None
+    versions: Sequence[tuple[dt.date, Sequence[ScheduleLine]]]
+    away: Sequence[tuple[dt.date, dt.date | None]] = ()
+
+    def lines_on(self, day: dt.date) -> list[ScheduleLine]:
+        """The schedule's visits on `day`, by start time; none outside the order or while away."""
+        if day < self.start_date or (self.end_date is not None and day > self.end_date):
+            return []
+        if any(start <= day and (end is None or day <= end) for start, end in self.away):
+            return []
+        in_force = [v for v in self.versions if v[0] <= day]
+        if not in_force:
+            return []
+        _from, lines = max(in_force, key=lambda v: v[0])
+        return sorted((line for line in lines if line.weekday == day.weekday()), key=lambda li: li.start_time)
+
+
+def expected_visits(
+    schedule: OrderSchedule, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, ScheduleLine]]:
+    """Every (day, line) the schedule expects from `start` to `end` inclusive."""
+    out: list[tuple[dt.date, ScheduleLine]] = []
+    day = start
+    while day <= end:
+        out.extend((day, line) for line in schedule.lines_on(day))
+        day += dt.timedelta(days=1)
+    return out

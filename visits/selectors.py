@@ -259,3 +259,105 @@ def missed_visits_for(user: User) -> QuerySet[Visit]:
 def status_counts(queryset: QuerySet[Visit]) -> dict[str, int]:
     """{status: how many} for a queryset, in one grouped query."""
     return dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+
+
+# Recording a day -----------------------------------------------------------------------------
+
+
+def expected_visit_to_record(order: IndividualServiceOrder, *, now: dt.datetime) -> Visit | None:
+    """The visit the order's schedule expects that is still to be recorded: the latest one due by
+    now today, or else the next one (generated ahead by `expected_visits_generate`)."""
+    from django.utils import timezone
+
+    from .models import LONDON
+
+    today = timezone.localtime(now, LONDON).date()
+    waiting = Visit.objects.filter(
+        order=order,
+        expected_start__isnull=False,
+        status=VisitStatus.SCHEDULED,
+        actual_start__isnull=True,
+        carer_reference="",
+    )
+    due = waiting.filter(visit_date=today, scheduled_start__lte=now).order_by("-scheduled_start").first()
+    return due or waiting.filter(scheduled_start__gt=now).order_by("scheduled_start").first()
+
+
+def schedule_slot_to_record(order: IndividualServiceOrder, *, now: dt.datetime) -> Visit | None:
+    """Today's visit from the order's weekly schedule itself (`rules.OrderSchedule`), when none
+    was generated: the latest one due by now not yet recorded, or else the next one today. An
+    unsaved Visit holding the times, carers and time-critical flag."""
+    from django.utils import timezone
+
+    from packages_of_care.models import Absence, ScheduledVisit
+
+    from .models import LONDON
+
+    today = timezone.localtime(now, LONDON).date()
+    lines: dict[int, list[rules.ScheduleLine]] = defaultdict(list)
+    effective = dict(order.versions.values_list("pk", "effective_from"))
+    for row in ScheduledVisit.objects.filter(version_id__in=list(effective)):
+        lines[row.version_id].append(
+            rules.ScheduleLine(
+                row.weekday, row.start_time, row.duration_minutes, row.carers, row.time_critical
+            )
+        )
+    away = list(
+        Absence.objects.filter(service_user_id=order.service_user_id).values_list("start_date", "end_date")
+    )
+    schedule = rules.OrderSchedule(
+        order.start_date, order.end_date, [(day, lines[pk]) for pk, day in effective.items()], away
+    )
+    recorded = set(
+        Visit.objects.filter(order=order, visit_date=today).values_list("scheduled_start", flat=True)
+    )
+    slots = []
+    for line in schedule.lines_on(today):
+        start = dt.datetime.combine(today, line.start_time, tzinfo=LONDON)
+        if start not in recorded:
+            visit = Visit(
+                order=order,
+                scheduled_start=start,
+                scheduled_end=start + dt.timedelta(minutes=line.minutes),
+                carers=line.carers,
+                time_critical=line.time_critical,
+            )
+            slots.append(visit)
+    due = [v for v in slots if v.scheduled_start <= now]
+    return due[-1] if due else next(iter(slots), None)
+
+
+def schemes_recorded_by(user: User) -> QuerySet[Any]:
+    """The schemes where the user's organisation holds orders for residents: the grid's choice."""
+    from schemes.models import Scheme
+
+    held = IndividualServiceOrder.objects.filter(provider=user.organisation).exclude(status="draft")
+    return scoped(Scheme, user).filter(residents__orders__in=held).distinct().order_by("name")
+
+
+def day_visits(user: User, *, scheme_id: int, day: dt.date) -> QuerySet[Visit]:
+    """A scheme's visits on a day that the user's organisation records, by scheduled start: the
+    rows of the grid (numbered from 1 in this order)."""
+    return (
+        scoped(Visit, user)
+        .filter(provider=user.organisation, visit_date=day, order__service_user__scheme_id=scheme_id)
+        .select_related("order__service_user")
+        .order_by("scheduled_start", "order__service_user__name", "pk")
+    )
+
+
+def visits_to_record(user: User, *, start: dt.date, end: dt.date) -> QuerySet[Visit]:
+    """The user's organisation's visits from `start` to `end` still `scheduled` with no actual
+    start — those the schedule expects, generated ahead — for the pre-filled template."""
+    return (
+        scoped(Visit, user)
+        .filter(
+            provider=user.organisation,
+            visit_date__gte=start,
+            visit_date__lte=end,
+            status=VisitStatus.SCHEDULED,
+            actual_start__isnull=True,
+        )
+        .select_related("order")
+        .order_by("scheduled_start", "order__reference")
+    )

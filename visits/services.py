@@ -35,9 +35,9 @@ from portal.models import Alert, User
 
 from . import selectors
 from .alerts import LATE, MISSED_COUNCIL, MISSED_EXPLAIN, RUN_NOTICE
-from .models import LONDON, Visit, VisitStatus
-from .rules import NOTICE_WORDS, NOTIFIED_STATUSES
-from .validation import VisitInput, apply_input, check_visits, snapshot_visit
+from .models import LONDON, Visit, VisitSource, VisitStatus
+from .rules import NOTICE_WORDS, NOTIFIED_STATUSES, OrderSchedule, ScheduleLine, expected_visits
+from .validation import Problem, VisitInput, apply_input, check_visits, snapshot_visit
 
 EXPLAIN_WITHIN = dt.timedelta(hours=24)  # [004 §3.6.15]
 T = TypeVar("T")
@@ -166,6 +166,214 @@ def visit_explain_missed(*, actor: User, visit: Visit, explanation: str, remedy:
     )
     explanations_passed_on(Visit.objects.filter(pk=visit.pk))
     return visit
+
+
+# A day's visits confirmed in one go (the grid) ----------------------------------------------------
+
+
+class DayRejected(Exception):
+    """The grid's rows had problems: nothing was saved. `problems` name the row and field."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+@transaction.atomic
+def visits_confirm_day(
+    *, actor: User, rows: list[tuple[int, int, dict[str, Any]]], now: dt.datetime | None = None
+) -> tuple[int, int]:
+    """Confirm or correct many recorded visits at once — a scheme's day in the grid. `rows` are
+    (visit id, its row number on the page, the cells submitted, as text: status, actual_start,
+    actual_end, carer_reference…, read as the spreadsheet's cells are). The visits are locked and
+    read through `actor`'s scope.
+
+    The checks are the one validation path every other way in uses: the cells are read by the
+    upload's columns (`parse_row`), then `check_visits` runs over all the rows together (so a
+    carer in two of them at once is caught). Any problem and nothing is saved (`DayRejected`,
+    each problem naming its row and field). Returns (visits changed, visits unchanged)."""
+    from portal.tenancy import scoped
+    from portal.uploads.columns import parse_row
+
+    from .validation import COLUMNS_BY_NAME
+
+    now = now or timezone.now()
+    stored = {
+        v.pk: v
+        for v in scoped(Visit, actor)
+        .filter(pk__in=[pk for pk, _n, _c in rows], provider=actor.organisation)
+        .select_for_update(of=("self",))
+        .select_related("order")
+    }
+    problems: list[Problem] = [
+        Problem(number, "status", "unknown_visit", "This visit is not one you can record.")
+        for pk, number, _c in rows
+        if pk not in stored
+    ]
+    inputs = []
+    for pk, number, cells in rows:
+        if pk not in stored:
+            continue
+        visit = stored[pk]
+        columns = [COLUMNS_BY_NAME[name] for name in cells]
+        parsed, parse_problems = parse_row(columns, cells, number)
+        problems.extend(parse_problems)
+        current = {f: getattr(visit, f) for f in VisitInput.VALUE_FIELDS}
+        current.update(
+            {
+                k: ("" if v is None and isinstance(current.get(k), str) else v)
+                for k, v in parsed.values.items()
+            }
+        )
+        if current.get("status") != VisitStatus.MISSED:
+            current["missed_explanation"] = current["missed_remedy"] = ""
+        inputs.append(VisitInput(row=number, order=visit.order, pk=pk, parse_failed=parsed.failed, **current))
+    problems.extend(check_visits(inputs, user=actor, now=now))
+    if problems:
+        from .validation import sort_key
+
+        raise DayRejected(sorted(problems, key=sort_key))
+    carers_before = {pk: visit.carer_reference for pk, visit in stored.items()}
+    prepared = [apply_input(v, source=VisitSource.FORM, now=now) for v in inputs]
+    changed = []
+    for p in prepared:
+        diff = audit.diff(p.before or {}, snapshot_visit(p.instance))
+        carer_was = carers_before[p.instance.pk]
+        if carer_was != p.instance.carer_reference:
+            diff["carer_reference"] = [carer_was, p.instance.carer_reference]
+        if diff:
+            p.instance.updated_at = now
+            changed.append((p, diff))
+    if changed:
+        from .validation import COMPARED_FIELDS, DERIVED_FIELDS
+
+        Visit.objects.bulk_update(
+            [p.instance for p, _d in changed],
+            ["scheduled_start", "carer_reference", *COMPARED_FIELDS, *DERIVED_FIELDS],
+            batch_size=500,
+        )
+        diffs = {id(p.instance): d for p, d in changed}
+        audit.record_many(
+            actor=actor,
+            objects=[p.instance for p, _d in changed],
+            action="updated",
+            note="by the day's grid",
+            changes=lambda obj: diffs[id(obj)],
+        )
+        visits_after_write(created=[], changed=[(p.instance, p.before or {}) for p, _d in changed])
+    return len(changed), len(prepared) - len(changed)
+
+
+# Visits expected from each order's schedule ---------------------------------------------------
+
+
+EXPECTED_ORDER_STATUSES = ("accepted", "active")  # not suspended, not ended: they expect no visits
+
+
+def expected_visits_generate(*, start: dt.date | None = None, days: int | None = None) -> tuple[int, int]:
+    """Generate, as `scheduled`, the visits each order's weekly schedule expects from `start`
+    (today) for `days` days (setting VISITS["EXPECTED_DAYS_AHEAD"], 14), so that providers
+    confirm them rather than type them. Idempotent: a visit is generated once per order and
+    expected start (the `visit_expected_once` constraint; an advisory lock keeps two runs apart).
+    Generated visits nobody has touched yet that the schedule no longer expects (the order was
+    suspended or ended, the person is away, the schedule changed) are withdrawn.
+
+    Set-based: five reads whatever the number of orders, one bulk insert, one delete.
+    Returns (generated, withdrawn)."""
+    from django.db import connection
+
+    from packages_of_care.models import Absence, OrderVersion, ScheduledVisit
+
+    start = start or timezone.localdate()
+    end = start + dt.timedelta(days=(days or visits_setting("EXPECTED_DAYS_AHEAD", 14)) - 1)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('visits.expected_visits_generate'))")
+        orders = {
+            o.pk: o
+            for o in IndividualServiceOrder.objects.in_force(start, end)
+            .filter(status__in=EXPECTED_ORDER_STATUSES, is_planned_care=True)
+            .only(
+                "pk",
+                "reference",
+                "start_date",
+                "end_date",
+                "service_user_id",
+                "provider_id",
+                "commissioner_id",
+            )
+        }
+        lines: dict[int, list[ScheduleLine]] = defaultdict(list)
+        for line in ScheduledVisit.objects.filter(version__order__in=list(orders)).values(
+            "version_id", "weekday", "start_time", "duration_minutes", "carers", "time_critical"
+        ):
+            lines[line["version_id"]].append(
+                ScheduleLine(
+                    line["weekday"],
+                    line["start_time"],
+                    line["duration_minutes"],
+                    line["carers"],
+                    line["time_critical"],
+                )
+            )
+        versions: dict[int, list[tuple[dt.date, list[ScheduleLine]]]] = defaultdict(list)
+        for version in OrderVersion.objects.filter(order__in=list(orders)).values(
+            "pk", "order_id", "effective_from"
+        ):
+            versions[version["order_id"]].append((version["effective_from"], lines[version["pk"]]))
+        away: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+        for absence in Absence.objects.filter(
+            service_user_id__in={o.service_user_id for o in orders.values()}
+        ).values("service_user_id", "start_date", "end_date"):
+            away[absence["service_user_id"]].append((absence["start_date"], absence["end_date"]))
+
+        expected: dict[tuple[int, dt.datetime], Visit] = {}
+        for order in orders.values():
+            schedule = OrderSchedule(
+                order.start_date, order.end_date, versions[order.pk], away[order.service_user_id]
+            )
+            for day, slot in expected_visits(schedule, start, end):
+                begins = dt.datetime.combine(day, slot.start_time, tzinfo=LONDON)
+                visit = Visit(
+                    order=order,
+                    scheduled_start=begins,
+                    scheduled_end=begins + dt.timedelta(minutes=slot.minutes),
+                    expected_start=begins,
+                    carer_reference="",
+                    carers=slot.carers,
+                    time_critical=slot.time_critical,
+                    status=VisitStatus.SCHEDULED,
+                    source=VisitSource.SCHEDULE,
+                ).fill_derived()
+                expected[(order.pk, begins.astimezone(dt.UTC))] = visit
+
+        lo = dt.datetime.combine(start, dt.time(0), tzinfo=LONDON)
+        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=LONDON)
+        generated = Visit.objects.filter(expected_start__gte=lo, expected_start__lt=hi)
+        already = set(generated.values_list("order_id", "expected_start"))
+        new = [v for key, v in expected.items() if key not in already]
+        Visit.objects.bulk_create(new, batch_size=2000)
+        audit.record_many(actor=None, objects=new, action="expected from the schedule")
+        untouched = (
+            generated.filter(status=VisitStatus.SCHEDULED, actual_start__isnull=True, carer_reference="")
+            .select_related("order")
+            .only(
+                "pk",
+                "order__reference",
+                "expected_start",
+                "scheduled_start",
+                "status",
+                "provider_id",
+                "commissioner_id",
+            )
+        )
+        gone = [v for v in untouched if (v.order_id, v.expected_start) not in expected]
+        if gone:
+            audit.record_many(
+                actor=None, objects=gone, action="withdrawn: no longer expected by the schedule"
+            )
+            Visit.objects.filter(pk__in=[v.pk for v in gone]).delete()
+    return len(new), len(gone)
 
 
 # What follows a write ---------------------------------------------------------------------------

@@ -494,7 +494,8 @@ def apply_input(v: VisitInput, *, source: str, now: dt.datetime) -> Prepared:
             order=v.order, scheduled_start=v.scheduled_start, carer_reference=v.carer_reference, source=source
         )
     visit.order = v.order
-    if v.pk:  # an edit by id may move the visit's start or carer
+    if v.pk or (existing is not None and not existing.carer_reference):
+        # An edit by id may move the visit's start or carer; an expected visit gets its carer.
         visit.scheduled_start = v.scheduled_start
         visit.carer_reference = v.carer_reference
     for name in COMPARED_FIELDS:
@@ -639,6 +640,9 @@ def check_visits(inputs: list[VisitInput], *, user: Any, now: dt.datetime | None
                 order_id__in=chunk, scheduled_start__gte=min(starts), scheduled_start__lte=max(starts)
             ):
                 stored_by_key[(visit.order_id, visit.scheduled_start, visit.carer_reference)] = visit
+    # A visit generated from the schedule has no carer yet: the first submission of that visit
+    # (same order and start) with its carer confirms it rather than adding a second one.
+    unassigned = {(k[0], k[1]): visit for k, visit in stored_by_key.items() if k[2] == ""}
     by_id = {v.pk for v in inputs if v.pk}
     stored_by_pk = {visit.pk: visit for visit in Visit.objects.filter(pk__in=by_id)} if by_id else {}
     edited_onto_another: list[Problem] = []
@@ -650,7 +654,7 @@ def check_visits(inputs: list[VisitInput], *, user: Any, now: dt.datetime | None
             rows[v.row]["first_row"] = seen[key]
             continue
         seen[key] = v.row
-        match = stored_by_key.get(key)
+        match = stored_by_key.get(key) or unassigned.pop(key[:2], None)
         if v.pk:
             v.existing = stored_by_pk.get(v.pk)
             if match is not None and match.pk != v.pk:

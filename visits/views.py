@@ -1,6 +1,7 @@
 """Screens for visits. (The upload pages are `portal.uploads.views`, mounted in urls.py.)"""
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,9 +13,9 @@ from packages_of_care.models import IndividualServiceOrder
 from portal.roles import Capability
 from portal.views import ScopedListView, ScopedViewMixin
 
-from . import services
+from . import selectors, services
 from .api.filters import VisitFilter
-from .forms import MissedExplanationForm, OrderChoiceForm, VisitForm
+from .forms import STATUS_DEPENDENT, STATUS_FIELDS, MissedExplanationForm, OrderChoiceForm, VisitForm
 from .models import LONDON, Visit, VisitSource, VisitStatus
 from .validation import RECORDABLE_ORDER_STATUSES
 
@@ -27,6 +28,14 @@ STATUS_TAGS = {
     VisitStatus.CANCELLED_WITH_NOTICE: "grey",
     VisitStatus.MISSED: "red",
 }
+
+
+def status_fields_context() -> dict[str, str]:
+    """What the form's script reads to show only the fields the chosen status needs."""
+    return {
+        "status_fields_json": json.dumps(STATUS_FIELDS),
+        "status_dependent_json": json.dumps(STATUS_DEPENDENT),
+    }
 
 
 class VisitListView(ScopedListView):
@@ -73,6 +82,11 @@ class VisitListView(ScopedListView):
             council_side=self.request.user.is_commissioner_side,
             now=timezone.now(),
         )
+        filterset = getattr(self, "_filterset", None)
+        if filterset is not None and filterset.is_valid():
+            start, end = (filterset.form.cleaned_data.get(f"visit_date_{e}") for e in ("after", "before"))
+            if start and end and end - start <= dt.timedelta(days=30):
+                context.update(period_from=start.isoformat(), period_to=end.isoformat())
         return context
 
 
@@ -171,7 +185,25 @@ class VisitCreateView(RecordingFormView):
         return queryset.select_related("service_user")
 
     def get_initial(self):
-        return {"carers": 1, "verification": "ecm", "status": VisitStatus.COMPLETED}
+        initial = {"carers": 1, "verification": "ecm", "status": VisitStatus.COMPLETED}
+        # The times from the schedule: the visit it expects next (the one just due, or the next).
+        now = timezone.now()
+        expected = selectors.expected_visit_to_record(
+            self.object, now=now
+        ) or selectors.schedule_slot_to_record(self.object, now=now)
+        if expected is not None:
+            start, end = (
+                timezone.localtime(t, LONDON) for t in (expected.scheduled_start, expected.scheduled_end)
+            )
+            initial.update(
+                scheduled_start=start,
+                scheduled_end=end,
+                carers=expected.carers,
+                time_critical=expected.time_critical,
+            )
+            if expected.scheduled_start <= timezone.now():
+                initial.update(actual_start=start, actual_end=end)
+        return initial
 
     def get_context_data(self, **kwargs):
         order = self.object
@@ -179,6 +211,8 @@ class VisitCreateView(RecordingFormView):
             order=order,
             page_title=f"Record a visit for {order.service_user.name}",
             recordable=order.status in RECORDABLE_ORDER_STATUSES,
+            record_another=True,
+            **status_fields_context(),
             **kwargs,
         )
 
@@ -194,6 +228,8 @@ class VisitCreateView(RecordingFormView):
             self.request,
             "The visit is recorded." if created else "That visit was already recorded; it is updated.",
         )
+        if "record_another" in self.request.POST:
+            return redirect("visits:visit-create", pk=self.object.pk)
         return redirect(visit.get_absolute_url())
 
 
@@ -224,6 +260,7 @@ class VisitEditView(VisitFormView):
             visit=self.object,
             page_title="Correct a visit",
             recordable=True,
+            **status_fields_context(),
             **kwargs,
         )
 
@@ -270,3 +307,56 @@ class VisitExplainView(VisitFormView):
             return self.form_invalid(form)
         messages.success(self.request, "The explanation is recorded and passed to the council.")
         return redirect(self.object.get_absolute_url())
+
+
+class VisitExportView(VisitListView):
+    """The visit list as CSV: the same filters (and the same last-four-weeks default) as the
+    page, every visit rather than one page, written through `portal.exports` (formula-safe)."""
+
+    paginate_by = None
+    HEADERS = [
+        "order_reference", "person", "provider", "scheduled_start", "scheduled_end", "scheduled_minutes",
+        "actual_start", "actual_end", "actual_minutes", "carer_reference", "second_carer_reference",
+        "status", "verification", "time_critical",
+    ]  # fmt: skip
+
+    def get(self, request, *args, **kwargs):
+        from django.http import StreamingHttpResponse
+
+        from portal.exports import csv_writer
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv_writer(Echo())
+
+        def when(value):
+            return "" if value is None else f"{timezone.localtime(value, LONDON):%Y-%m-%d %H:%M}"
+
+        def rows():
+            yield "\ufeff"
+            yield writer.writerow(self.HEADERS)
+            for v in self.get_queryset().iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        v.order.reference,
+                        v.order.service_user.name,
+                        v.provider.name,
+                        when(v.scheduled_start),
+                        when(v.scheduled_end),
+                        v.scheduled_minutes,
+                        when(v.actual_start),
+                        when(v.actual_end),
+                        v.actual_minutes or "",
+                        v.carer_reference,
+                        v.second_carer_reference,
+                        v.status,
+                        v.verification,
+                        "yes" if v.time_critical else "no",
+                    ]  # fmt: skip
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="visits.csv"'
+        return response

@@ -36,7 +36,8 @@ class VisitSpec(UploadSpec):
     model = Visit
     columns = VISIT_COLUMNS
     compared_fields = COMPARED_FIELDS
-    update_fields = COMPARED_FIELDS + DERIVED_FIELDS
+    # The carer too: a visit generated from the schedule gets its carer from the first row for it.
+    update_fields = ("carer_reference", *COMPARED_FIELDS, *DERIVED_FIELDS)
     title = "Upload visits"
     noun_plural = "visits"
     list_url_name = "visits:visit-list"

@@ -402,3 +402,10 @@ CELERY_BEAT_SCHEDULE["portal-alert-digests"] = {
     "task": "portal.send_alert_digests",
     "schedule": crontab(hour=7, minute=0),
 }
+
+# Issue 16: the visits each order's schedule expects, generated every night for the next
+# VISITS["EXPECTED_DAYS_AHEAD"] days (14 unless set) as `scheduled`, for providers to confirm.
+CELERY_BEAT_SCHEDULE["visits-generate-expected"] = {
+    "task": "visits.generate_expected_visits",
+    "schedule": crontab(hour=1, minute=15),
+}

@@ -92,16 +92,18 @@ def test_upload_with_preview_then_form_entry(page, world, screenshot, tmp_path, 
     page.get_by_role("link", name="Record a visit").click()
     page.get_by_label("Order").select_option(label=str(world.order))
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Scheduled start").fill("2026-04-04T08:00")
-    page.get_by_label("Scheduled end").fill("2026-04-04T08:45")
     page.get_by_label("What happened").select_option("completed")
-    page.get_by_label("Actual start").fill("2026-04-04T08:02")
-    page.get_by_label("Actual end").fill("2026-04-04T07:50")
+    # GOV.UK date boxes and a time; a whole date typed into the day box is read too.
+    _when(page, "Scheduled start", "04", "04", "2026", "08:00")
+    _when(page, "Scheduled end", "4", "4", "2026", "08:45")
+    _when(page, "Actual start", "04/04/2026 08:02", "", "", "")
+    _when(page, "Actual end", "04", "04", "2026", "07:50")
+    expect(page.get_by_role("group", name="When the person cancelled")).to_be_hidden()  # not for completed
     page.get_by_label("Carer's staff reference", exact=True).fill("C1")
     page.get_by_role("button", name="Save the visit").click()
     assert "The actual end must be after the actual start." in page.get_by_role("alert").inner_text()
     screenshot(page, "visits-form-error")
-    page.get_by_label("Actual end").fill("2026-04-04T08:44")
+    page.get_by_role("group", name="Actual end").get_by_label("Time").fill("08:44")
     page.get_by_role("button", name="Save the visit").click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="Visit on 04 April 2026 at 08:00")).to_be_visible()
@@ -114,3 +116,9 @@ def test_upload_with_preview_then_form_entry(page, world, screenshot, tmp_path, 
     page.get_by_role("button", name="Show visits").click()
     expect(page.get_by_text("5 visits")).to_be_visible()
     screenshot(page, "visits-list")
+
+
+def _when(page, legend, day, month, year, time):
+    group = page.get_by_role("group", name=legend)
+    for label, value in (("Day", day), ("Month", month), ("Year", year), ("Time", time)):
+        group.get_by_label(label, exact=True).fill(value)

@@ -24,7 +24,10 @@ def _order_pk(w):
 ROUTES = [
     Route("visits:visit-list", {"GET": ALL}),
     Route("visits:missed-list", {"GET": ALL}),
+    Route("visits:visit-export", {"GET": ALL}),
     Route("visits:visit-choose-order", {"GET": PROVIDER}),
+    # The day's grid: the scheme and day are chosen on the page; others' visits never show.
+    Route("visits:visit-day", {"GET": PROVIDER, "POST": PROVIDER}),
     Route("visits:visit-create", {"GET": PROVIDER, "POST": PROVIDER}, kwargs=_order_pk, owner="C1P1"),
     Route("visits:visit-detail", {"GET": ALL}, kwargs=_pk("visit"), owner="C1P1"),
     Route("visits:visit-edit", {"GET": PROVIDER, "POST": PROVIDER}, kwargs=_pk("visit"), owner="C1P1"),
@@ -32,7 +35,13 @@ ROUTES = [
         "visits:visit-explain", {"GET": PROVIDER, "POST": PROVIDER}, kwargs=_pk("missed_visit"), owner="C1P1"
     ),
     Route("visits:upload", {"GET": PROVIDER, "POST": PROVIDER}),
-    Route("visits:upload-template", {"GET": ALL}, kwargs=lambda w: {"fmt": "csv"}),
+    # The XLSX template filled with the user's own visits still to record (none for councils).
+    Route(
+        "visits:upload-template",
+        {"GET": ALL},
+        kwargs=lambda w: {"fmt": "xlsx"},
+        query="from=2026-04-01&to=2026-04-30",
+    ),
     Route("visits:upload-list", {"GET": PROVIDER}),
     Route("visits:upload-detail", {"GET": PROVIDER}, kwargs=_pk("upload"), owner="P1"),
     Route("visits:upload-status", {"GET": PROVIDER}, kwargs=_pk("upload"), owner="P1"),

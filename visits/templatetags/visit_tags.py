@@ -39,3 +39,9 @@ def minutes_as_hours(minutes):
         return "–"
     hours, rest = divmod(int(minutes), 60)
     return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
+@register.simple_tag
+def cell_of(row, name):
+    """One cell of the day's grid: its value and its errors."""
+    return {"value": row.cells.get(name, ""), "errors": row.errors.get(name, [])}

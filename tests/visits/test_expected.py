@@ -137,6 +137,27 @@ def test_an_upload_confirms_the_expected_visit_rather_than_adding_one():
     assert Visit.objects.filter(order=s.order).count() == 6
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_large_upload_confirms_the_expected_visit_too(settings, tmp_path, dry_run):
+    """The streaming path (large files) matches a generated visit with no carer as the small-file
+    path does: no second visit for the same order and start; a dry run leaves it unassigned."""
+    from tests.visits.test_streaming import stream
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    s = _order()
+    expected_visits_generate(start=MON, days=14)
+    rows = [row_on("2026-04-06", "08:00", "08:45", "08:02", "08:44", carer_reference="C1")]
+    with time_machine.travel(dt.datetime(2026, 4, 7, 12, tzinfo=dt.UTC), tick=False):
+        outcome = stream(s.staff_user, rows, dry_run=dry_run)
+    assert outcome.ok and (outcome.new, outcome.updated) == (0, 1)
+    visit = Visit.objects.get(order=s.order, scheduled_start=at(MON, 8))
+    if dry_run:
+        assert (visit.carer_reference, visit.status) == ("", "scheduled")
+    else:
+        assert (visit.carer_reference, visit.status, visit.actual_minutes) == ("C1", "completed", 42)
+    assert Visit.objects.filter(order=s.order).count() == 6
+
+
 def test_the_nightly_task_generates_the_next_two_weeks(settings):
     from visits.tasks import generate_expected_visits
 

@@ -79,6 +79,7 @@ def resolve(imp: Import) -> None:
     )
     for table in (t.typed, t.orders, t.staff):  # temporary tables are never analysed by autovacuum
         imp.sql(f"ANALYZE {table}")
+    confirm_expected(imp)
     # The same visit twice in the file: found by hashing the natural keys (no sort of the rows).
     imp.temp_as(
         f"{t.rows}_d",
@@ -109,3 +110,22 @@ def resolve(imp: Import) -> None:
     imp.sql(f"DROP TABLE {t.rows}_d")
     # The later statements join on these columns.
     imp.sql(f"ANALYZE {t.rows} (row_no, order_id, scheduled_start, carer_reference, existing_id, status)")
+
+
+def confirm_expected(imp: Import) -> None:
+    """A visit generated from the schedule has no carer yet: the first row for the same order and
+    start that matches no stored visit names its carer, so the row confirms that visit rather than
+    adding a second one (as `visits.validation.check_visits` does on the small-file path). Inside
+    the import's transaction: a dry run or a rejected file rolls it back."""
+    t = imp.tables
+    visits = Visit._meta.db_table
+    imp.sql(
+        f"UPDATE {visits} v SET carer_reference = f.carer_reference FROM ("
+        "SELECT DISTINCT ON (o.id, t.scheduled_start) o.id AS order_id, t.scheduled_start, t.carer_reference "
+        f"FROM {t.typed} t JOIN {t.orders} o ON o.reference = t.order_reference "
+        f"WHERE {KEYED} AND t.carer_reference <> '' AND NOT EXISTS (SELECT 1 FROM {visits} x "
+        "WHERE x.order_id = o.id AND x.scheduled_start = t.scheduled_start "
+        "AND x.carer_reference = t.carer_reference) "
+        "ORDER BY o.id, t.scheduled_start, t.row_no) f "
+        "WHERE v.order_id = f.order_id AND v.scheduled_start = f.scheduled_start AND v.carer_reference = ''"
+    )

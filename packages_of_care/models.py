@@ -16,12 +16,15 @@ from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeO
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, Func, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
+from django.db.models.functions import Cast
 
 from portal.modelbases import CommissionerParty, DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation, User
 from portal.tenancy import PairQuerySet, TenantQuerySet
 from schemes.models import Contract, Scheme
+
+from .rules import EMERGENCY_PLAN_DAYS
 
 QUARTER_HOUR = Decimal("0.25")
 
@@ -228,6 +231,32 @@ class IndividualServiceOrderQuerySet(TenantQuerySet):
     def live(self):
         """Issued and not yet ended (`LIVE_ORDER_STATUSES`): who may see whom."""
         return self.filter(status__in=LIVE_ORDER_STATUSES)
+
+    def with_plan_agreement(self):
+        """Each order annotated with `plan_deadline` (the last day its care plan may be agreed face
+        to face) and `plan_agreed_in_time` — the SQL twin of `rules.plan_agreed_in_time`, reading
+        the same `EMERGENCY_PLAN_DAYS` `[004 §3.2.9]`."""
+        deadline = Cast(
+            F("start_date")
+            + models.Case(
+                models.When(is_emergency=True, then=models.Value(dt.timedelta(days=EMERGENCY_PLAN_DAYS))),
+                default=models.Value(dt.timedelta(0)),
+            ),
+            output_field=models.DateField(),
+        )
+        in_time = CarePlan.objects.filter(
+            order=OuterRef("pk"), agreed_how=AgreedHow.FACE_TO_FACE, agreed_on__lte=OuterRef("plan_deadline")
+        )
+        return self.annotate(plan_deadline=deadline).annotate(plan_agreed_in_time=Exists(in_time))
+
+    def without_plan_agreed_in_time(self, day: dt.date):
+        """Orders in force whose deadline for a face-to-face plan has passed by `day` without one
+        `[004 §3.2.9]` (a plan agreed late, or not face to face, does not count)."""
+        return (
+            self.filter(status__in=IN_FORCE_ORDER_STATUSES)
+            .with_plan_agreement()
+            .filter(plan_deadline__lt=day, plan_agreed_in_time=False)
+        )
 
 
 class IndividualServiceOrder(DetailPage, Timestamped):

@@ -93,7 +93,9 @@ def at_times(path: str) -> Callable[[QuerySet, Period], QuerySet]:
     return within
 
 
-def closing_in(path: str, working_days: int, *, moment: bool = False) -> Callable[[QuerySet, Period], QuerySet]:
+def closing_in(
+    path: str, working_days: int, *, moment: bool = False
+) -> Callable[[QuerySet, Period], QuerySet]:
     """Records whose clock of `working_days` from the date (or, with `moment`, the London day of the
     moment) `path` ends in the window — and has ended by the day the figure is computed: a window
     still open is not scored yet `[000 §5, 004 §8.5.5]` (`rules.days_whose_deadline_falls_in`)."""

@@ -95,7 +95,10 @@ class Calculation(models.TextChoices):
     VOIDS = "voids", "Pending and actual voids"
     TENANCIES_DECLINED = "tenancies_declined", "Tenancies declined solely by the provider"
     EMERGENCY_CALL_OUTS = "emergency_call_outs", "Emergency vehicle call-outs"
-    COMPLAINT_RESPONSES_10WD = "complaint_responses_10wd", "Complaint information returned within 10 working days"
+    COMPLAINT_RESPONSES_10WD = (
+        "complaint_responses_10wd",
+        "Complaint information returned within 10 working days",
+    )
 
 
 class KpiDefinitionQuerySet(TenantQuerySet):

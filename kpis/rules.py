@@ -69,7 +69,12 @@ RATING_LABELS = {
 # "Good or higher" is Good or Outstanding for CQC, Good or Excellent for PAMMS `[004 App. 4]` —
 # the ordinal 3 or more on either scale.
 PAMMS_ORDINALS = {"excellent": 4, "good": 3, "requires_improvement": 2, "poor": 1}
-PAMMS_LABELS = {"excellent": "Excellent", "good": "Good", "requires_improvement": "Requires improvement", "poor": "Poor"}
+PAMMS_LABELS = {
+    "excellent": "Excellent",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "poor": "Poor",
+}
 GOOD_OR_HIGHER = 3
 
 
@@ -353,18 +358,24 @@ def most_recent_rating(cqc: Rating | None, pamms: Rating | None) -> Figure:
         return Figure(text="No rating")
     latest = max(candidates, key=lambda r: (r.rated_on or dt.date.min, r.source == "pamms"))
     scale, labels, name = (
-        (PAMMS_ORDINALS, PAMMS_LABELS, "PAMMS") if latest.source == "pamms" else (RATING_ORDINALS, RATING_LABELS, "CQC")
+        (PAMMS_ORDINALS, PAMMS_LABELS, "PAMMS")
+        if latest.source == "pamms"
+        else (RATING_ORDINALS, RATING_LABELS, "CQC")
     )
     ordinal = scale.get(latest.grade)
     when = f" ({latest.rated_on:%d %B %Y})" if latest.rated_on else ""
-    verdict = "" if ordinal is None else (" — Good or higher" if ordinal >= GOOD_OR_HIGHER else " — below Good")
+    verdict = (
+        "" if ordinal is None else (" — Good or higher" if ordinal >= GOOD_OR_HIGHER else " — below Good")
+    )
     return Figure(
         value=_d(ordinal) if ordinal else None,
         text=f"{name} {labels.get(latest.grade, latest.grade)}{when}{verdict}",
     )
 
 
-def days_whose_deadline_falls_in(period: tuple[dt.date, dt.date], working_days: int) -> tuple[dt.date, dt.date]:
+def days_whose_deadline_falls_in(
+    period: tuple[dt.date, dt.date], working_days: int
+) -> tuple[dt.date, dt.date]:
     """The first and last day a clock of `working_days` may start on for its deadline to fall in
     `period` (`portal.workdays.add_working_days`, which never goes backwards as the start moves
     on). R7 and N16 count a record in the quarter its window closes, so a referral accepted two

@@ -24,8 +24,8 @@ from django.db.models.sql.constants import SINGLE
 
 from packages_of_care.models import OrderVersion
 from portal.models import Organisation, User
-from records.models import PammsAssessment
 from portal.tenancy import scoped
+from records.models import PammsAssessment
 from schemes.models import Contract, Scheme
 
 from . import declarations, measures, rules

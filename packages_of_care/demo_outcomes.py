@@ -31,12 +31,16 @@ CONTACTS = "Daughter: 07700 900461 (days); son: 07700 900872 (evenings)"
 
 def load(out) -> None:
     # N10: the plans that say "Potential for greater independence? Yes" mark their orders.
-    agreed = CarePlan.objects.filter(order=OuterRef("pk"), potential_for_greater_independence=True).values("agreed_on")[:1]
-    marked = IndividualServiceOrder.objects.filter(care_plans__potential_for_greater_independence=True).update(
-        independence_potential_on=Subquery(agreed)
-    )
+    agreed = CarePlan.objects.filter(order=OuterRef("pk"), potential_for_greater_independence=True).values(
+        "agreed_on"
+    )[:1]
+    marked = IndividualServiceOrder.objects.filter(
+        care_plans__potential_for_greater_independence=True
+    ).update(independence_potential_on=Subquery(agreed))
     # [004 §3.2.9]: two plans agreed by phone, one agreed after the start; two emergency starts.
-    plans = list(CarePlan.objects.filter(order__reference__startswith="NCC-ISO-").order_by("order__reference"))
+    plans = list(
+        CarePlan.objects.filter(order__reference__startswith="NCC-ISO-").order_by("order__reference")
+    )
     for plan in plans[7:9]:
         plan.agreed_how = AgreedHow.REMOTE
     if len(plans) > 20:
@@ -56,7 +60,9 @@ def load(out) -> None:
         )  # fmt: skip
     # Outcomes reviewed over time [004 §3.6.10–12]: two reviews each for the first 40 outcomes.
     outcomes = list(
-        OrderOutcome.objects.filter(version__order__reference__startswith="NCC-ISO-", version__order__status="active")
+        OrderOutcome.objects.filter(
+            version__order__reference__startswith="NCC-ISO-", version__order__status="active"
+        )
         .select_related("version__order")
         .order_by("version__order__reference", "pk")[:40]
     )
@@ -75,7 +81,9 @@ def load(out) -> None:
         )  # fmt: skip
     # Derby: simpler plans for residents who are not customers (the 24/7 emergency response).
     simple = []
-    for person in ServiceUser.objects.filter(reference__startswith="DCC-DEMO-", is_customer=False).select_related("scheme"):
+    for person in ServiceUser.objects.filter(
+        reference__startswith="DCC-DEMO-", is_customer=False
+    ).select_related("scheme"):
         contract = person.scheme.contracts.first() if person.scheme else None
         if contract is None:
             continue
@@ -91,4 +99,3 @@ def load(out) -> None:
         f"  care planning: {marked} orders with potential for greater independence, {len(reviews) + 2} outcome "
         f"reviews (2 not being achieved), {len(simple)} simpler plans (Derby), {alerts} plan-agreement alerts"
     )
-

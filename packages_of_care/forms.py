@@ -424,7 +424,10 @@ class SimplePlanForm(PortalFormMixin, forms.Form):
         help_text="Key safe, communication needs, medication to be aware of.",
     )
     next_review_due = forms.DateField(
-        label="Next review due", widget=DateInput(), required=False, help_text="At most a year after; left empty, a year."
+        label="Next review due",
+        widget=DateInput(),
+        required=False,
+        help_text="At most a year after; left empty, a year.",
     )
 
     def __init__(self, *args, residents=None, **kwargs):

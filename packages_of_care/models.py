@@ -295,7 +295,10 @@ class IndividualServiceOrder(DetailPage, Timestamped):
     end_reason = models.CharField(max_length=20, choices=ServiceEndReason.choices, blank=True)
     end_detail = models.TextField(blank=True)
     place_of_death = models.CharField(
-        max_length=12, choices=PlaceOfDeath.choices, blank=True, help_text="When the order ended because the person died."
+        max_length=12,
+        choices=PlaceOfDeath.choices,
+        blank=True,
+        help_text="When the order ended because the person died.",
     )
     is_emergency = models.BooleanField(
         default=False,
@@ -735,7 +738,9 @@ class CarePlan(DetailPage, Timestamped):
         max_length=14, choices=AgreedHow.choices, default=AgreedHow.FACE_TO_FACE, help_text="[004 §3.2.9]"
     )
     emergency_contacts = models.TextField(blank=True, help_text="Next of kin and emergency contact numbers.")
-    risks = models.TextField(blank=True, help_text="Risks the responder must know (falls, health conditions…).")
+    risks = models.TextField(
+        blank=True, help_text="Risks the responder must know (falls, health conditions…)."
+    )
     response_notes = models.TextField(
         blank=True, help_text="Access (key safe), communication needs, medication to be aware of."
     )
@@ -755,7 +760,9 @@ class CarePlan(DetailPage, Timestamped):
                 raise ValidationError({"kind": "The simpler plan is for residents without an order of care."})
             if self.service_user_id and self.service_user.is_customer:
                 raise ValidationError(
-                    {"kind": "This resident is a customer: they need a full care and support plan [002 §3.4]."}
+                    {
+                        "kind": "This resident is a customer: they need a full care and support plan [002 §3.4]."
+                    }
                 )
             if not self.emergency_contacts.strip():
                 raise ValidationError({"emergency_contacts": "Give the contacts the responder should call."})

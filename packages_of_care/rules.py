@@ -460,4 +460,8 @@ def plan_agreed_in_time(
     """Whether a plan was agreed as `[004 §3.2.9]` asks: face to face, by the deadline. A plan
     agreed by phone, or after the deadline, is not. Starting Monday 6 July 2026: agreed on the 6th
     is in time, on the 7th is late — unless an emergency, when the 8th is still in time."""
-    return face_to_face and agreed_on is not None and agreed_on <= plan_agreement_deadline(start_date, is_emergency)
+    return (
+        face_to_face
+        and agreed_on is not None
+        and agreed_on <= plan_agreement_deadline(start_date, is_emergency)
+    )

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from packages_of_care.models import ServiceUser
 from portal.forms import DateInput, PortalFormMixin
@@ -20,7 +21,9 @@ class _ContractForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         side = "commissioner" if user.organisation.kind == "commissioner" else "provider"
-        self.fields["contract"].queryset = scoped(Contract, user).filter(**{side: user.organisation}).order_by("reference")
+        self.fields["contract"].queryset = (
+            scoped(Contract, user).filter(**{side: user.organisation}).order_by("reference")
+        )
         if "scheme" in self.fields:
             self.fields["scheme"].queryset = scoped(Scheme, user).order_by("name")
         if "service_user" in self.fields:
@@ -30,7 +33,9 @@ class _ContractForm(PortalFormMixin, forms.Form):
 class ComplaintRequestForm(_ContractForm):
     reference = forms.CharField(label="The council's complaint reference", max_length=40)
     requested_on = forms.DateField(label="Requested on", widget=DateInput())
-    information_requested = forms.CharField(label="Information requested", widget=forms.Textarea(attrs={"rows": 4}))
+    information_requested = forms.CharField(
+        label="Information requested", widget=forms.Textarea(attrs={"rows": 4})
+    )
     scheme = forms.ModelChoiceField(queryset=Scheme.objects.none(), required=False, label="Scheme")
     service_user = forms.ModelChoiceField(queryset=ServiceUser.objects.none(), required=False, label="Person")
 
@@ -41,7 +46,7 @@ class ComplaintAnswerForm(PortalFormMixin, forms.Form):
 
 
 def _months() -> list[tuple[str, str]]:
-    first = dt.date.today().replace(day=1)
+    first = timezone.localdate().replace(day=1)
     months = []
     for _ in range(12):
         first = (first - dt.timedelta(days=1)).replace(day=1)

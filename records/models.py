@@ -16,8 +16,8 @@ from django.utils import timezone
 from packages_of_care.models import ServiceUser
 from portal.modelbases import DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation
-from portal.workdays import add_working_days
 from portal.tenancy import PairQuerySet
+from portal.workdays import add_working_days
 from schemes.models import Contract, Scheme
 
 LONDON = ZoneInfo("Europe/London")
@@ -153,7 +153,9 @@ class ComplaintInformationRequest(PairRecord):
     requested_by = models.ForeignKey(
         "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    answered_on = models.DateField(null=True, blank=True, help_text="When the provider returned the information.")
+    answered_on = models.DateField(
+        null=True, blank=True, help_text="When the provider returned the information."
+    )
     answer = models.TextField(blank=True)
     answered_by = models.ForeignKey(
         "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -115,7 +115,9 @@ def complaint_request_answer(
         changes={"answered_on": [None, answered_on]},
         note="in time" if request.answered_in_time else "late",
     )
-    resolve_matching(kind=alerts.INFORMATION_REQUESTED, key=_request_key(request), actor=actor, resolution="Returned.")
+    resolve_matching(
+        kind=alerts.INFORMATION_REQUESTED, key=_request_key(request), actor=actor, resolution="Returned."
+    )
     raise_alert(
         recipient=request.commissioner,
         kind=alerts.INFORMATION_RETURNED,
@@ -132,7 +134,9 @@ def month_counts(contract: Contract, month: dt.date) -> dict[str, Any]:
     month, and how many of them were upheld."""
     first = month.replace(day=1)
     after = (first + dt.timedelta(days=32)).replace(day=1)
-    return Complaint.objects.filter(contract=contract, received_on__gte=first, received_on__lt=after).aggregate(
+    return Complaint.objects.filter(
+        contract=contract, received_on__gte=first, received_on__lt=after
+    ).aggregate(
         complaints=Count("pk", filter=Q(kind=ComplaintKind.COMPLAINT)),
         concerns=Count("pk", filter=Q(kind=ComplaintKind.CONCERN)),
         compliments=Count("pk", filter=Q(kind=ComplaintKind.COMPLIMENT)),
@@ -154,7 +158,9 @@ def complaints_report_submit(
     if MonthlyComplaintsReport.objects.filter(contract=contract, month=first).exists():
         raise ValidationError({"month": f"The report for {first:%B %Y} was already sent."})
     if not (actions_taken or "").strip():
-        raise ValidationError({"actions_taken": "Say what was done about the complaints (or that there were none)."})
+        raise ValidationError(
+            {"actions_taken": "Say what was done about the complaints (or that there were none)."}
+        )
     report = MonthlyComplaintsReport(
         contract=contract,
         month=first,
@@ -171,7 +177,13 @@ def complaints_report_submit(
 
 @transaction.atomic
 def pamms_record(
-    *, actor: User | None, contract: Contract, scheme: Scheme, rating: str, assessed_on: dt.date, note: str = ""
+    *,
+    actor: User | None,
+    contract: Contract,
+    scheme: Scheme,
+    rating: str,
+    assessed_on: dt.date,
+    note: str = "",
 ) -> PammsAssessment:
     """The council records a PAMMS assessment of a scheme; N4 takes it when it is the most recent
     of the scheme's PAMMS and CQC ratings `[004 App. 4]`."""
@@ -182,7 +194,12 @@ def pamms_record(
     if not contract.schemes.filter(pk=scheme.pk).exists():
         raise ValidationError({"scheme": "The scheme is not one of the contract's."})
     assessment = PammsAssessment(
-        contract=contract, scheme=scheme, rating=rating, assessed_on=assessed_on, note=(note or "").strip(), recorded_by=actor
+        contract=contract,
+        scheme=scheme,
+        rating=rating,
+        assessed_on=assessed_on,
+        note=(note or "").strip(),
+        recorded_by=actor,
     ).fill_pair()
     assessment.save()
     audit.record(actor=actor, obj=assessment, action="recorded", changes={"rating": [None, rating]})

@@ -39,7 +39,9 @@ KINDS: dict[str, dict[str, Any]] = {
             ("Returned", lambda r: _day(r.answered_on)),
             (
                 "In time",
-                lambda r: "Not yet" if r.answered_in_time is None else ("Yes" if r.answered_in_time else "No, late"),
+                lambda r: (
+                    "Not yet" if r.answered_in_time is None else ("Yes" if r.answered_in_time else "No, late")
+                ),
             ),
         ],
         "fields": [
@@ -128,7 +130,11 @@ class KindListView(_Kind, ScopedListView):
             intro=kind["intro"],
             headings=[h for h, _ in kind["columns"]],
             rows=[
-                {"url": r.get_absolute_url(), "cells": [show(r) for _, show in kind["columns"]], "party": r.contract.reference}
+                {
+                    "url": r.get_absolute_url(),
+                    "cells": [show(r) for _, show in kind["columns"]],
+                    "party": r.contract.reference,
+                }
                 for r in context["object_list"]
             ],
             create_label=label if user.can(capability) else "",
@@ -212,7 +218,9 @@ class ComplaintRequestAnswerView(ServiceFormView):
         return {"answered_on": timezone.localdate()}
 
     def perform(self, form: Any) -> Any:
-        return services.complaint_request_answer(actor=self.request.user, request=self.object, **form.cleaned_data)
+        return services.complaint_request_answer(
+            actor=self.request.user, request=self.object, **form.cleaned_data
+        )
 
 
 class ComplaintsReportListView(KindListView):

@@ -146,7 +146,11 @@ class OrderFilter(PortalFilterSet):
         """Orders in force whose plan was not agreed face to face by its deadline `[004 §3.2.9]`."""
         if not value:
             return queryset
-        return queryset.filter(pk__in=IndividualServiceOrder.objects.without_plan_agreed_in_time(timezone.localdate()).values("pk"))
+        return queryset.filter(
+            pk__in=IndividualServiceOrder.objects.without_plan_agreed_in_time(timezone.localdate()).values(
+                "pk"
+            )
+        )
 
 
 class OrderVersionFilter(PortalFilterSet):

@@ -92,7 +92,11 @@ def absence_record(
 
 @transaction.atomic
 def absence_end(
-    *, actor: User | None, absence: Absence, end_date: dt.date, discharge: str = HospitalDischarge.RETURNED_HOME
+    *,
+    actor: User | None,
+    absence: Absence,
+    end_date: dt.date,
+    discharge: str = HospitalDischarge.RETURNED_HOME,
 ) -> Absence:
     """Give an open-ended absence its last day; for a hospital stay, where the person went (home,
     by default; Norfolk's N11 counts returns home `[004 App. 4]`)."""

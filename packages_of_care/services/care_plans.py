@@ -189,9 +189,13 @@ def simple_plan_create(
     if side_of(actor) != PROVIDER or actor is None:
         raise PermissionDenied("Only the provider agrees the simpler plan.")
     organisation = actor.organisation
-    person = ServiceUser.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=service_user.pk)
+    person = (
+        ServiceUser.objects.select_for_update(of=("self",)).select_related("scheme").get(pk=service_user.pk)
+    )
     if person.scheme is None or not person.scheme.contracts.filter(provider=organisation).exists():
-        raise ValidationError({"service_user": "The resident lives in a scheme your contract does not cover."})
+        raise ValidationError(
+            {"service_user": "The resident lives in a scheme your contract does not cover."}
+        )
     not_in_future(agreed_on, "agreed_on")
     plan = CarePlan(
         service_user=person,
@@ -206,10 +210,14 @@ def simple_plan_create(
     )
     plan.full_clean()
     superseded = list(
-        CarePlan.objects.select_for_update().filter(service_user=person, provider=organisation, is_current=True)
+        CarePlan.objects.select_for_update().filter(
+            service_user=person, provider=organisation, is_current=True
+        )
     )
     CarePlan.objects.filter(pk__in=[p.pk for p in superseded]).update(is_current=False)
-    audit.record_many(actor=actor, objects=superseded, action="superseded", changes={"is_current": [True, False]})
+    audit.record_many(
+        actor=actor, objects=superseded, action="superseded", changes={"is_current": [True, False]}
+    )
     plan.save()
     audit.record(
         actor=actor,

@@ -73,7 +73,9 @@ def outcome_review_record(
             recipient=order.commissioner,
             kind=alerts.OUTCOME_NOT_MET,
             key=key,
-            title=f"Outcome not being achieved for {order.service_user.name}: {outcome.get_category_display()}"[:300],
+            title=f"Outcome not being achieved for {order.service_user.name}: {outcome.get_category_display()}"[
+                :300
+            ],
             detail=review.note,
             url=order.get_absolute_url(),
             obj=order,
@@ -108,6 +110,8 @@ def care_plan_agreement_alerts(*, today: dt.date | None = None) -> int:
             "content_type": content_type,
             "object_id": str(order.pk),
         }
-        new_alerts.append(new_alert(recipient_id=order.provider_id, capability=Capability.PROVIDER_MANAGE, **common))
+        new_alerts.append(
+            new_alert(recipient_id=order.provider_id, capability=Capability.PROVIDER_MANAGE, **common)
+        )
         new_alerts.append(new_alert(recipient_id=order.commissioner_id, **common))
     return raise_alerts(new_alerts)

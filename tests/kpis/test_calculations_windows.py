@@ -11,7 +11,13 @@ from kpis import rules
 from kpis.quarters import Quarter
 from packages_of_care.models import OrderStatus
 from records.models import ComplaintInformationRequest
-from tests.kpis.factories import InformationRequestFactory, PammsFactory, ReferralFactory, contract_with_kpis, london
+from tests.kpis.factories import (
+    InformationRequestFactory,
+    PammsFactory,
+    ReferralFactory,
+    contract_with_kpis,
+    london,
+)
 from tests.kpis.test_calculations import value
 from tests.packages_of_care.factories import AbsenceFactory, OrderFactory
 
@@ -36,7 +42,9 @@ def test_complaint_information_10_working_days_from_a_friday_before_a_bank_holid
     the 8th: on time; on Tuesday 9 June (the 11th working day): late."""
     contract = contract_with_kpis("norfolk")
     friday = dt.date(2026, 5, 22)
-    on_time = InformationRequestFactory(contract=contract, requested_on=friday, answered_on=dt.date(2026, 6, 8))
+    on_time = InformationRequestFactory(
+        contract=contract, requested_on=friday, answered_on=dt.date(2026, 6, 8)
+    )
     late = InformationRequestFactory(contract=contract, requested_on=friday, answered_on=dt.date(2026, 6, 9))
     assert on_time.due_on == dt.date(2026, 6, 8) and on_time.answered_in_time
     assert late.answered_in_time is False
@@ -51,7 +59,9 @@ def test_complaint_information_10_working_days_from_a_friday_before_a_bank_holid
 
 def test_a_request_whose_ten_days_have_not_ended_is_not_scored_yet(time_machine):
     contract = contract_with_kpis("norfolk")
-    InformationRequestFactory(contract=contract, requested_on=dt.date(2026, 7, 1), answered_on=None)  # due 15 July
+    InformationRequestFactory(
+        contract=contract, requested_on=dt.date(2026, 7, 1), answered_on=None
+    )  # due 15 July
     time_machine.move_to(dt.datetime(2026, 7, 10, 12, tzinfo=dt.UTC))
     v = value(contract, "N16")
     assert (v.numerator, v.denominator, v.value) == (D(0), D(0), None)  # nothing due yet: not 0%
@@ -71,7 +81,9 @@ def test_r7_referral_accepted_two_working_days_before_the_quarter_end_counts_in_
     )
     # Accepted Monday 1 June: the 7th working day is 10 June, in Q1; visited on the 11th: late.
     june = london(dt.date(2026, 6, 1), 10)
-    ReferralFactory(contract=contract, decided_at=june, received_at=june, first_visit_date=dt.date(2026, 6, 11))
+    ReferralFactory(
+        contract=contract, decided_at=june, received_at=june, first_visit_date=dt.date(2026, 6, 11)
+    )
     q1 = value(contract, "R7", quarter=Q1)
     assert (q1.numerator, q1.denominator, q1.value) == (D(0), D(1), D("0.00"))
     q2 = value(contract, "R7", quarter=Q2)
@@ -103,7 +115,10 @@ def test_n4_takes_the_most_recent_rating_each_on_its_own_scale():
     PammsFactory(contract=contract, scheme=second, rating="good", assessed_on=dt.date(2026, 1, 10))
     a, b = value(contract, "N4", first), value(contract, "N4", second)
     assert (a.value, a.rag) == (D(4), "green") and a.text == "PAMMS Excellent (01 May 2026) — Good or higher"
-    assert (b.value, b.rag) == (D(2), "red") and b.text == "CQC Requires improvement (01 March 2026) — below Good"
+    assert (b.value, b.rag) == (
+        D(2),
+        "red",
+    ) and b.text == "CQC Requires improvement (01 March 2026) — below Good"
     # A PAMMS Poor published after the quarter's end is not yet the rating for Q2.
     PammsFactory(contract=contract, scheme=first, rating="poor", assessed_on=dt.date(2026, 10, 2))
     assert value(contract, "N4", first).value == D(4)
@@ -114,7 +129,8 @@ def test_n11_returns_home_from_hospital_and_deaths_by_place():
     contract = contract_with_kpis("norfolk")
     scheme = contract.schemes.get()
     people = [
-        OrderFactory(contract=contract, service_user__scheme=scheme, start_date=dt.date(2026, 4, 1)) for _ in range(6)
+        OrderFactory(contract=contract, service_user__scheme=scheme, start_date=dt.date(2026, 4, 1))
+        for _ in range(6)
     ]
     stays = ["returned_home", "returned_home", "returned_home", "moved_to_care", "died"]
     for order, discharge in zip(people, stays, strict=False):

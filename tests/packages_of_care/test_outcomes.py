@@ -18,7 +18,9 @@ from tests.packages_of_care.factories import ServiceUserFactory
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 AFTER_START = dt.datetime(2026, 4, 8, 10, 0, tzinfo=LONDON)
-OUTCOMES = [{"service_element": "enabling_potential", "category": "nutrition", "description": "Make own lunch"}]
+OUTCOMES = [
+    {"service_element": "enabling_potential", "category": "nutrition", "description": "Make own lunch"}
+]
 
 
 @pytest.fixture
@@ -37,7 +39,10 @@ def test_outcome_reviews_keep_a_history_and_not_achieved_alerts_the_social_worke
     outcome = active_order.versions.get().outcomes.get()
     with time_machine.travel(dt.datetime(2026, 6, 10, 9, tzinfo=LONDON), tick=False):
         services.outcome_review_record(
-            actor=provider_staff, outcome=outcome, reviewed_on=dt.date(2026, 5, 1), status=OutcomeProgress.ON_TRACK
+            actor=provider_staff,
+            outcome=outcome,
+            reviewed_on=dt.date(2026, 5, 1),
+            status=OutcomeProgress.ON_TRACK,
         )
         with pytest.raises(ValidationError, match="what should change"):
             services.outcome_review_record(
@@ -51,7 +56,11 @@ def test_outcome_reviews_keep_a_history_and_not_achieved_alerts_the_social_worke
             note="Cannot manage the cooker safely: needs an occupational therapy assessment",
         )
     alert = Alert.objects.get(kind=alerts.OUTCOME_NOT_MET)
-    assert (alert.recipient, alert.capability, alert.resolved_at) == (commissioner_org, Capability.BROKER, None)
+    assert (alert.recipient, alert.capability, alert.resolved_at) == (
+        commissioner_org,
+        Capability.BROKER,
+        None,
+    )
     assert "occupational therapy" in alert.detail and alert.url == active_order.get_absolute_url()
     # The history, newest first: date, status, note, who.
     assert [(r.reviewed_on, r.status, r.reviewed_by) for r in outcome.reviews.all()] == [
@@ -62,7 +71,10 @@ def test_outcome_reviews_keep_a_history_and_not_achieved_alerts_the_social_worke
     # Brokerage reviews it again after changing the support: achieved, the alert is closed.
     with time_machine.travel(dt.datetime(2026, 7, 10, 9, tzinfo=LONDON), tick=False):
         services.outcome_review_record(
-            actor=brokerage_user, outcome=outcome, reviewed_on=dt.date(2026, 7, 9), status=OutcomeProgress.ACHIEVED
+            actor=brokerage_user,
+            outcome=outcome,
+            reviewed_on=dt.date(2026, 7, 9),
+            status=OutcomeProgress.ACHIEVED,
         )
     alert.refresh_from_db()
     assert alert.resolved_at is not None
@@ -128,12 +140,18 @@ def test_the_order_list_filters_orders_without_a_plan_agreed_in_time(
 def test_the_plan_marks_the_order_with_potential_for_greater_independence(active_order, provider_staff):
     with time_machine.travel(AFTER_START, tick=False):
         plan = services.care_plan_create(
-            actor=provider_staff, order=active_order, agreed_on=dt.date(2026, 4, 1), potential_for_greater_independence=True
+            actor=provider_staff,
+            order=active_order,
+            agreed_on=dt.date(2026, 4, 1),
+            potential_for_greater_independence=True,
         )
         active_order.refresh_from_db()
         assert active_order.independence_potential_on == dt.date(2026, 4, 1)
         services.care_plan_review(
-            actor=provider_staff, plan=plan, reviewed_on=dt.date(2026, 4, 7), potential_for_greater_independence=False
+            actor=provider_staff,
+            plan=plan,
+            reviewed_on=dt.date(2026, 4, 7),
+            potential_for_greater_independence=False,
         )
     active_order.refresh_from_db()
     assert active_order.independence_potential_on is None
@@ -143,10 +161,18 @@ def test_ending_an_order_records_where_the_person_died(active_order, brokerage_u
     with time_machine.travel(AFTER_START, tick=False):
         with pytest.raises(ValidationError):
             services.order_end(
-                actor=brokerage_user, order=active_order, end_date=dt.date(2026, 4, 7), reason="moved", place_of_death="scheme"
+                actor=brokerage_user,
+                order=active_order,
+                end_date=dt.date(2026, 4, 7),
+                reason="moved",
+                place_of_death="scheme",
             )
         services.order_end(
-            actor=brokerage_user, order=active_order, end_date=dt.date(2026, 4, 7), reason="died", place_of_death="scheme"
+            actor=brokerage_user,
+            order=active_order,
+            end_date=dt.date(2026, 4, 7),
+            reason="died",
+            place_of_death="scheme",
         )
     active_order.refresh_from_db()
     assert (active_order.end_reason, active_order.place_of_death) == ("died", "scheme")
@@ -154,8 +180,12 @@ def test_ending_an_order_records_where_the_person_died(active_order, brokerage_u
 
 def test_a_hospital_stay_ends_with_where_the_person_went(person, active_order, provider_staff):
     with time_machine.travel(AFTER_START, tick=False):
-        stay = services.absence_record(actor=provider_staff, service_user=person, kind="hospital", start_date=dt.date(2026, 4, 2))
-        services.absence_end(actor=provider_staff, absence=stay, end_date=dt.date(2026, 4, 6), discharge="moved_to_care")
+        stay = services.absence_record(
+            actor=provider_staff, service_user=person, kind="hospital", start_date=dt.date(2026, 4, 2)
+        )
+        services.absence_end(
+            actor=provider_staff, absence=stay, end_date=dt.date(2026, 4, 6), discharge="moved_to_care"
+        )
     stay.refresh_from_db()
     assert stay.discharge == "moved_to_care"
 
@@ -168,11 +198,17 @@ def test_derby_simpler_plan_for_a_resident_who_is_not_a_customer(
     with time_machine.travel(AFTER_START, tick=False):
         with pytest.raises(ValidationError, match="customer"):
             services.simple_plan_create(
-                actor=provider_staff, service_user=customer, agreed_on=dt.date(2026, 4, 1), emergency_contacts="Son 07700 900123"
+                actor=provider_staff,
+                service_user=customer,
+                agreed_on=dt.date(2026, 4, 1),
+                emergency_contacts="Son 07700 900123",
             )
         with pytest.raises(ValidationError, match="contract does not cover"):
             services.simple_plan_create(
-                actor=other_manager, service_user=resident, agreed_on=dt.date(2026, 4, 1), emergency_contacts="Son"
+                actor=other_manager,
+                service_user=resident,
+                agreed_on=dt.date(2026, 4, 1),
+                emergency_contacts="Son",
             )
         plan = services.simple_plan_create(
             actor=provider_staff,

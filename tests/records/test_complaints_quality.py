@@ -126,4 +126,8 @@ def test_the_council_records_a_pamms_assessment(client, login, contract):
     )
     assert response.status_code == 302, response.content.decode()
     assessment = PammsAssessment.objects.get()
-    assert (assessment.scheme, assessment.rating, assessment.provider) == (scheme, "excellent", contract.provider)
+    assert (assessment.scheme, assessment.rating, assessment.provider) == (
+        scheme,
+        "excellent",
+        contract.provider,
+    )

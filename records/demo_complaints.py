@@ -9,7 +9,6 @@ import random
 from portal.workdays import add_working_days
 from schemes.models import Contract
 
-from . import services_complaints
 from .models import (
     Complaint,
     ComplaintInformationRequest,
@@ -18,6 +17,7 @@ from .models import (
     PammsAssessment,
     PammsRating,
 )
+from .services import complaints as services_complaints
 
 ASKED = (
     "Visit records and the care plan for the fortnight complained about",

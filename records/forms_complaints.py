@@ -1,5 +1,5 @@
 """Forms for the council's complaint information requests, the provider's monthly complaints report
-and the council's PAMMS assessments (`records.services_complaints`). Choices are scoped to the user."""
+and the council's PAMMS assessments (`records.services.complaints`). Choices are scoped to the user."""
 
 import datetime as dt
 from typing import Any

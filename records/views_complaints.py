@@ -14,8 +14,8 @@ from portal.roles import Capability
 from portal.views import ScopedListView, ScopedViewMixin, ServiceFormView
 
 from . import forms_complaints as forms
-from . import services_complaints as services
 from .models import ComplaintInformationRequest, MonthlyComplaintsReport, PammsAssessment
+from .services import complaints as services
 
 
 def _day(value: Any) -> str:

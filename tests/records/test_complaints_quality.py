@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from portal.models import Alert, AuditEvent
 from portal.roles import Role
-from records import alerts, services_complaints
+from records import alerts
 from records.models import ComplaintInformationRequest, MonthlyComplaintsReport, PammsAssessment
+from records.services import complaints as services_complaints
 from tests.factories import ContractFactory, SchemeFactory, user_for
 from tests.kpis.factories import ComplaintFactory
 

@@ -17,8 +17,8 @@ from portal.alerts import raise_alert, resolve_matching
 from portal.models import User
 from schemes.models import Contract, Scheme
 
-from . import alerts
-from .models import (
+from .. import alerts
+from ..models import (
     LONDON,
     Complaint,
     ComplaintInformationRequest,

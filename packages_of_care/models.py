@@ -250,10 +250,10 @@ class IndividualServiceOrderQuerySet(TenantQuerySet):
         return self.annotate(plan_deadline=deadline).annotate(plan_agreed_in_time=Exists(in_time))
 
     def without_plan_agreed_in_time(self, day: dt.date):
-        """Orders in force whose deadline for a face-to-face plan has passed by `day` without one
-        `[004 §3.2.9]` (a plan agreed late, or not face to face, does not count)."""
+        """Orders in force and not ended whose deadline for a face-to-face plan has passed by `day`
+        without one `[004 §3.2.9]` (a plan agreed late, or not face to face, does not count)."""
         return (
-            self.filter(status__in=IN_FORCE_ORDER_STATUSES)
+            self.filter(status__in=(OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED))
             .with_plan_agreement()
             .filter(plan_deadline__lt=day, plan_agreed_in_time=False)
         )

@@ -6,7 +6,7 @@ Care `[002 §3.1, §3.5, §5]`.
 to a target are kept); `load_demo` calls it for the three demo councils, and tests call it for
 their own lots. Codes are the specification's own (R1…R8) where it has them; Norfolk's table has
 none, so its rows are numbered N1… in the table's order, split with a letter where one row holds
-several figures (N4a/N4b, N7a–c); Derby's are D1–D3.
+several figures (N7a–c); Derby's are D1–D3.
 """
 
 from dataclasses import dataclass, replace
@@ -40,9 +40,7 @@ _REFERRAL_R5_R8 = [
         "Response to emergency referrals within 24 hours (weekdays)",
         Unit.PERCENTAGE,
         C.EMERGENCY_RESPONSE_24H,
-        direction=D.AT_LEAST,
-        target="100",
-        target_text="Every emergency referral answered within 24 hours, counting weekdays only",
+        target_text="No target in the specification; reported",
         description="Emergency referrals received in the quarter, answered within 24 hours of working-day "
         "time: a referral received at 16:00 on a Friday is due by 16:00 on the next working day; one "
         "received at a weekend or on a bank holiday by the end of the next working day.",
@@ -52,9 +50,7 @@ _REFERRAL_R5_R8 = [
         "Response to referrals within week one",
         Unit.PERCENTAGE,
         C.RESPONSE_WEEK_ONE,
-        direction=D.AT_LEAST,
-        target="100",
-        target_text="Every referral answered within 7 days",
+        target_text="No target in the specification; reported",
         description="Referrals received in the quarter that the provider answered within 7 days of receiving them.",
     ),
     Row(
@@ -65,8 +61,9 @@ _REFERRAL_R5_R8 = [
         direction=D.AT_LEAST,
         target="100",
         target_text="Every first visit within 7 working days of acceptance",
-        description="Referrals accepted in the quarter whose first visit fell within 7 working days of the "
-        "acceptance (weekends and England's bank holidays are not counted).",
+        description="Accepted referrals whose 7 working days from acceptance ended in the quarter (and had "
+        "ended when it was computed), with the first visit within them; weekends and England's bank "
+        "holidays are not counted. A referral accepted in the last days of a quarter counts in the next.",
     ),
     Row(
         "R8",
@@ -163,25 +160,16 @@ NORFOLK = [
         "cancelled, with or without notice, are left out of both figures.",
     ),
     Row(
-        "N4a",
-        "CQC rating",
+        "N4",
+        "Published CQC or PAMMS rating (the most recent)",
         Unit.RATING,
         C.CQC_RATING,
         direction=D.AT_LEAST,
         target="3",
         target_text="Good or higher for each scheme",
-        description="The provider's published CQC rating when the return was computed.",
-    ),
-    Row(
-        "N4b",
-        "PAMMS rating",
-        Unit.RATING,
-        obtained=Obtained.COUNCIL,
-        direction=D.AT_LEAST,
-        target="3",
-        target_text="Good or higher for each scheme",
         per_scheme=True,
-        description="The council's own quality assessment (PAMMS), entered by the council.",
+        description="The more recent of the provider's CQC rating and the council's PAMMS assessment of the "
+        "scheme, each on its own scale: Good or higher is Good or Outstanding (CQC), Good or Excellent (PAMMS).",
     ),
     Row(
         "N5",
@@ -261,15 +249,20 @@ NORFOLK = [
         direction=D.DISCUSSION,
         target_text="Discussed, with case studies",
         per_scheme=True,
+        description="People whose care and support plan identified potential for greater independence (by "
+        "the quarter's end), with an order in force in the quarter: the share whose care hours were reduced.",
     ),
     Row(
         "N11",
         "Returns from hospital; end-of-life care in the scheme",
-        Unit.COUNT,
+        Unit.PERCENTAGE,
         C.HOSPITAL_AND_END_OF_LIFE,
         direction=D.DISCUSSION,
         target_text="Most residents supported with end-of-life care in the scheme",
         per_scheme=True,
+        description="Hospital stays that ended in the quarter after which the person returned home, as a "
+        "percentage; the breakdown gives deaths by place (at home in the scheme, hospital, hospice, care "
+        "home) and how services ended.",
     ),
     Row(
         "N12",
@@ -302,14 +295,14 @@ NORFOLK = [
     ),
     Row(
         "N16",
-        "Complaint responses to the council within 10 working days",
+        "Complaint information returned to the council within 10 working days of its request",
         Unit.PERCENTAGE,
         C.COMPLAINT_RESPONSES_10WD,
         direction=D.AT_LEAST,
         target="100",
         target_text="100%",
-        description="Complaints received in the quarter whose initial response reached the council within "
-        "10 working days [004 §8.5.5].",
+        description="The council's requests for information on a complaint made to it, counted in the quarter "
+        "their 10 working days end: the share answered within them [004 §8.5.5].",
     ),
 ]
 

@@ -47,6 +47,7 @@ from django.db.models.functions import (
     ExtractMonth,
     ExtractYear,
 )
+from django.utils import timezone
 
 from schemes.models import Contract
 from workforce.rules import add_months
@@ -88,6 +89,25 @@ def at_times(path: str) -> Callable[[QuerySet, Period], QuerySet]:
     def within(qs: QuerySet, period: Period) -> QuerySet:
         start, end = (dt.datetime.combine(day, dt.time(), tzinfo=LONDON) for day in period)
         return qs.filter(**{f"{path}__gte": start, f"{path}__lt": end + dt.timedelta(days=1)})
+
+    return within
+
+
+def closing_in(
+    path: str, working_days: int, *, moment: bool = False
+) -> Callable[[QuerySet, Period], QuerySet]:
+    """Records whose clock of `working_days` from the date (or, with `moment`, the London day of the
+    moment) `path` ends in the window — and has ended by the day the figure is computed: a window
+    still open is not scored yet `[000 §5, 004 §8.5.5]` (`rules.days_whose_deadline_falls_in`)."""
+
+    def within(qs: QuerySet, period: Period) -> QuerySet:
+        end = min(period[1], timezone.localdate() - dt.timedelta(days=1))
+        if end < period[0]:
+            return qs.none()
+        first, last = rules.days_whose_deadline_falls_in((period[0], end), working_days)
+        if not moment:
+            return qs.filter(**{f"{path}__range": (first, last)})
+        return at_times(path)(qs, (first, last))
 
     return within
 
@@ -278,8 +298,8 @@ class Reader(enum.StrEnum):
     RESIDENTS = "residents"  # residents on the quarter's last day, their hours and bands
     ALLOCATED_HOUR_DAYS = "allocated_hour_days"  # weekly hours × days in force, planned-care orders
     REPEATED_NIGHTS = "repeated_nights"  # residents calling two or more times a night
-    CQC_RATING = "cqc_rating"
-    CQC_RATED_ON = "cqc_rated_on"
+    CQC = "cqc"  # the provider's published CQC rating (`rules.Rating`)
+    PAMMS = "pamms"  # the scheme's latest PAMMS assessment by the window's end (`rules.Rating`)
 
 
 @dataclass(frozen=True)

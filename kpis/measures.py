@@ -17,8 +17,10 @@ from packages_of_care.models import (
     Absence,
     AbsenceKind,
     DeclineReason,
+    HospitalDischarge,
     IndividualServiceOrder,
     OrderVersion,
+    PlaceOfDeath,
     Referral,
     ReferralDecision,
     ServiceEndReason,
@@ -30,6 +32,7 @@ from records.models import (
     AlarmCall,
     AlarmOutcome,
     Complaint,
+    ComplaintInformationRequest,
     ComplaintKind,
     NominationDecision,
     SafeguardingIncident,
@@ -51,6 +54,7 @@ from .declarations import (
     Reader,
     Source,
     at_times,
+    closing_in,
     is_working_day,
     kpi,
     month_key,
@@ -149,19 +153,19 @@ UPHELD_COMPLAINTS = Measure(
     population=Q(kind__in=(ComplaintKind.COMPLAINT, ComplaintKind.CONCERN)),
     numerator=Q(upheld=True),
 )
-COMPLAINT_RESPONSES = Measure(
-    "complaint responses",
-    COMPLAINTS,
-    population=Q(kind=ComplaintKind.COMPLAINT),
-    numerator=Q(
-        response_sent_to_council_on__isnull=False,
-        response_sent_to_council_on__gte=F("received_on"),
-        w_sent__lte=F("w_received") + 10,
+# Requests for information on a complaint made to the council: answered within 10 working days of
+# the request `[004 §8.5.5]` (`due_on`, from `portal.workdays`), each counted in the quarter its
+# 10 working days end, once they have.
+COMPLAINT_INFORMATION = Measure(
+    "complaint information requests",
+    Source(
+        "complaint information requests",
+        ComplaintInformationRequest,
+        closing_in("requested_on", 10),
+        scheme=RECORD_SCHEME,
+        related=("complaint",),
     ),
-    prepare=lambda qs: qs.annotate(
-        w_received=working_day_number("received_on"),
-        w_sent=working_day_number("response_sent_to_council_on"),
-    ),
+    numerator=Q(answered_on__isnull=False, answered_on__gte=F("requested_on"), answered_on__lte=F("due_on")),
 )
 SAFEGUARDING = Measure(
     "safeguarding incidents",
@@ -210,6 +214,8 @@ def _referrals(name: str, within: Callable[[QuerySet, Period], QuerySet]) -> Sou
 
 REFERRALS_DECIDED = _referrals("referrals decided", at_times("decided_at"))
 REFERRALS_ENDED = _referrals("services ended", on_days("service_ended_on"))
+# Accepted referrals whose 7 working days end in the window (and have ended) `[000 §5]`.
+ACCEPTANCE_WINDOWS = _referrals("first-visit windows closing", closing_in("decided_at", 7, moment=True))
 REFERRALS_RECEIVED = _referrals("referrals received", at_times("received_at"))
 FIRST_VISITS = _referrals("first visits", on_days("first_visit_date"))
 
@@ -269,7 +275,7 @@ RESPONSE_WEEK_ONE = Measure(
 )
 FIRST_VISIT_7WD = Measure(
     "first visits within 7 working days",
-    REFERRALS_DECIDED,
+    ACCEPTANCE_WINDOWS,
     population=ACCEPTED,
     numerator=Q(first_visit_date__isnull=False, first_visit_date__gte=F("accepted_on"), w1__lte=F("w0") + 7),
     prepare=lambda qs: qs.annotate(accepted_on=TruncDate("decided_at", tzinfo=LONDON)).annotate(
@@ -352,8 +358,14 @@ def _hours_reduced_in(period: Period) -> Q:
     return Q(Exists(reduced))
 
 
+# Only people whose plan identified potential for greater independence by the window's end
+# `[004 §3.2.8, App. 4]`: of them, those whose care hours were reduced.
 INDEPENDENCE = Measure(
-    "working towards independence", ORDERS_IN_FORCE, distinct="service_user", numerator=_hours_reduced_in
+    "working towards independence",
+    ORDERS_IN_FORCE,
+    population=lambda period: Q(independence_potential_on__lte=period[1]),
+    distinct="service_user",
+    numerator=_hours_reduced_in,
 )
 
 
@@ -375,17 +387,23 @@ HOSPITAL_RETURNS = Measure(
         base=Q(kind=AbsenceKind.HOSPITAL),
         related=("service_user",),
     ),
+    numerator=Q(discharge=HospitalDischarge.RETURNED_HOME),
 )
-ORDER_ENDS = Measure(
+ORDERS_ENDED = Source(
     "orders ended",
-    Source(
-        "orders ended",
-        IndividualServiceOrder,
-        on_days("end_date"),
-        scheme="service_user__scheme_id",
-        base=~Q(end_reason=""),
-    ),
-    by=By("end_reason", dict(ServiceEndReason.choices)),
+    IndividualServiceOrder,
+    on_days("end_date"),
+    scheme="service_user__scheme_id",
+    base=~Q(end_reason=""),
+    related=("service_user",),
+)
+ORDER_ENDS = Measure("orders ended", ORDERS_ENDED, by=By("end_reason", dict(ServiceEndReason.choices)))
+DEATHS = Measure(
+    "deaths by place",
+    ORDERS_ENDED,
+    population=Q(end_reason=ServiceEndReason.DIED),
+    distinct="service_user",
+    by=By("place_of_death", dict(PlaceOfDeath.choices)),
 )
 
 
@@ -489,7 +507,7 @@ KPIS: dict[str, Kpi] = {
     C.UPHELD_COMPLAINTS: kpi(rules.upheld_complaints, UPHELD_COMPLAINTS),
     C.MCA_DOLS_TRAINING: kpi(rules.share, MCA_DOLS_TRAINING),
     C.MISSED_VISITS: kpi(rules.missed_visits, MISSED_VISITS),
-    C.CQC_RATING: kpi(rules.cqc_rating, None, rating=R.CQC_RATING, rated_on=R.CQC_RATED_ON),
+    C.CQC_RATING: kpi(rules.most_recent_rating, None, cqc=R.CQC, pamms=R.PAMMS),
     C.SAFEGUARDING: kpi(rules.count, SAFEGUARDING),
     C.STAFF_TURNOVER: kpi(rules.staff_turnover, STAFF_TURNOVER, window=R.WINDOW),
     C.PLANNED_HOURS_TOTAL: kpi(rules.hours_delivered, VISITS_DELIVERED),
@@ -497,12 +515,14 @@ KPIS: dict[str, Kpi] = {
     C.HOURS_MIX: Kpi(rules.hours_mix, RESIDENTS, {"residents": R.RESIDENTS}),
     C.DEMENTIA_FRIENDS: kpi(rules.share, DEMENTIA_FRIENDS),
     C.INDEPENDENCE: kpi(rules.share, INDEPENDENCE),
-    C.HOSPITAL_AND_END_OF_LIFE: kpi(rules.hospital_and_end_of_life, HOSPITAL_RETURNS, ends=ORDER_ENDS),
+    C.HOSPITAL_AND_END_OF_LIFE: kpi(
+        rules.hospital_and_end_of_life, HOSPITAL_RETURNS, deaths=DEATHS, ends=ORDER_ENDS
+    ),
     C.UNPLANNED_CARE: kpi(rules.unplanned_care, ALARMS, nights=R.REPEATED_NIGHTS),
     C.VOIDS: kpi(rules.voids, VOIDS),
     C.TENANCIES_DECLINED: kpi(rules.tenancies_declined, TENANCIES_DECLINED),
     C.EMERGENCY_CALL_OUTS: kpi(rules.count, EMERGENCY_CALL_OUTS),
-    C.COMPLAINT_RESPONSES_10WD: kpi(rules.share, COMPLAINT_RESPONSES),
+    C.COMPLAINT_RESPONSES_10WD: kpi(rules.share, COMPLAINT_INFORMATION),
 }
 assert set(KPIS) == set(Calculation.values), "every calculation is declared"
 

@@ -82,7 +82,7 @@ class Calculation(models.TextChoices):
     UPHELD_COMPLAINTS = "upheld_complaints", "Upheld concerns and complaints"
     MCA_DOLS_TRAINING = "mca_dols_training", "Staff trained in MCA and DoLS within 6 months"
     MISSED_VISITS = "missed_visits", "Missed scheduled visits"
-    CQC_RATING = "cqc_rating", "CQC rating"
+    CQC_RATING = "cqc_rating", "Most recent CQC or PAMMS rating"
     SAFEGUARDING = "safeguarding", "Safeguarding incidents"
     STAFF_TURNOVER = "staff_turnover", "Staff turnover"
     PLANNED_HOURS_TOTAL = "planned_hours_total", "Planned care hours delivered"
@@ -95,7 +95,10 @@ class Calculation(models.TextChoices):
     VOIDS = "voids", "Pending and actual voids"
     TENANCIES_DECLINED = "tenancies_declined", "Tenancies declined solely by the provider"
     EMERGENCY_CALL_OUTS = "emergency_call_outs", "Emergency vehicle call-outs"
-    COMPLAINT_RESPONSES_10WD = "complaint_responses_10wd", "Complaint responses within 10 working days"
+    COMPLAINT_RESPONSES_10WD = (
+        "complaint_responses_10wd",
+        "Complaint information returned within 10 working days",
+    )
 
 
 class KpiDefinitionQuerySet(TenantQuerySet):

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from portal.money import round_half_up, to_decimal
+from portal.workdays import add_working_days
 from workforce.rules import add_months
 
 Number = int | Decimal
@@ -50,7 +51,7 @@ class Rag:
     NONE = "none"
 
 
-RAG_WORDS = {Rag.RED: "Red", Rag.AMBER: "Amber", Rag.GREEN: "Green", Rag.NONE: "No RAG"}
+RAG_WORDS = {Rag.RED: "Red", Rag.AMBER: "Amber", Rag.GREEN: "Green", Rag.NONE: "Not rated"}
 
 # CQC ratings as ordinals, so "Good or higher" is an at-least target of 3.
 RATING_ORDINALS = {"outstanding": 4, "good": 3, "requires_improvement": 2, "inadequate": 1}
@@ -62,6 +63,19 @@ RATING_LABELS = {
     "not_yet_rated": "Not yet rated",
     "": "No rating",
 }
+
+
+# Each scale on its own: PAMMS, Norfolk's own quality assessment, has four grades as CQC does, and
+# "Good or higher" is Good or Outstanding for CQC, Good or Excellent for PAMMS `[004 App. 4]` —
+# the ordinal 3 or more on either scale.
+PAMMS_ORDINALS = {"excellent": 4, "good": 3, "requires_improvement": 2, "poor": 1}
+PAMMS_LABELS = {
+    "excellent": "Excellent",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "poor": "Poor",
+}
+GOOD_OR_HIGHER = 3
 
 
 def ratio(numerator: Number | None, denominator: Number | None) -> Decimal | None:
@@ -318,10 +332,64 @@ def staff_turnover(tally: Tally, window: tuple[dt.date, dt.date]) -> Figure:
 
 
 def cqc_rating(rating: str, rated_on: dt.date | None) -> Figure:
-    """Norfolk N4a: the provider's CQC rating as an ordinal, and in words."""
+    """The provider's CQC rating as an ordinal, and in words."""
     ordinal = RATING_ORDINALS.get(rating)
     when = f" (rated {rated_on:%d %B %Y})" if rated_on else ""
     return Figure(value=_d(ordinal) if ordinal else None, text=RATING_LABELS.get(rating, rating) + when)
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A published rating: which scheme of assessment (CQC or PAMMS), the grade, and its date."""
+
+    source: str  # "cqc" or "pamms"
+    grade: str
+    rated_on: dt.date | None
+
+
+def most_recent_rating(cqc: Rating | None, pamms: Rating | None) -> Figure:
+    """Norfolk N4 `[004 App. 4]`: "Published CQC/PAMMS rating of Good or higher. The most recent
+    rating will be considered." Each rating stays on its own scale (its words in the text); the
+    value is its ordinal, so Good or higher is 3 or more on either: PAMMS Excellent 4 counts, CQC
+    Requires improvement 2 does not. The more recent wins; an undated CQC rating gives way to any
+    PAMMS assessment, and on the same day the council's PAMMS assessment is taken."""
+    candidates = [r for r in (cqc, pamms) if r is not None and r.grade]
+    if not candidates:
+        return Figure(text="No rating")
+    latest = max(candidates, key=lambda r: (r.rated_on or dt.date.min, r.source == "pamms"))
+    scale, labels, name = (
+        (PAMMS_ORDINALS, PAMMS_LABELS, "PAMMS")
+        if latest.source == "pamms"
+        else (RATING_ORDINALS, RATING_LABELS, "CQC")
+    )
+    ordinal = scale.get(latest.grade)
+    when = f" ({latest.rated_on:%d %B %Y})" if latest.rated_on else ""
+    verdict = (
+        "" if ordinal is None else (" — Good or higher" if ordinal >= GOOD_OR_HIGHER else " — below Good")
+    )
+    return Figure(
+        value=_d(ordinal) if ordinal else None,
+        text=f"{name} {labels.get(latest.grade, latest.grade)}{when}{verdict}",
+    )
+
+
+def days_whose_deadline_falls_in(
+    period: tuple[dt.date, dt.date], working_days: int
+) -> tuple[dt.date, dt.date]:
+    """The first and last day a clock of `working_days` may start on for its deadline to fall in
+    `period` (`portal.workdays.add_working_days`, which never goes backwards as the start moves
+    on). R7 and N16 count a record in the quarter its window closes, so a referral accepted two
+    working days before a quarter's end counts in the next quarter `[000 §5, 004 §8.5.5]`. For 7
+    working days and 1 April – 30 June 2026: from Monday 23 March (its 7th working day is 1 April)
+    to Sunday 21 June (its 7th is 30 June)."""
+    start, end = period
+    first = start - dt.timedelta(days=2 * working_days + 14)
+    while add_working_days(first, working_days) < start:
+        first += dt.timedelta(days=1)
+    last = end
+    while last >= first and add_working_days(last, working_days) > end:
+        last -= dt.timedelta(days=1)
+    return first, last
 
 
 @dataclass(frozen=True)
@@ -361,15 +429,22 @@ def hours_mix(residents: Residents) -> Figure:
     )
 
 
-def hospital_and_end_of_life(tally: Tally, ends: Tally) -> Figure:
-    """Norfolk N11: returns from hospital, and how services ended, by reason."""
-    return count(
-        tally,
-        breakdown=[
-            {"label": "Returns from hospital", "count": tally.counted},
-            *ends.rows(BY, prefix="Service ended: "),
-        ],
-    )
+def hospital_and_end_of_life(tally: Tally, deaths: Tally, ends: Tally) -> Figure:
+    """Norfolk N11 `[004 App. 4]`: the percentage of hospital stays ended in the window after which
+    the person returned home to the scheme, with the deaths by place (the aim: most residents
+    supported at the end of their life in the scheme) and how services ended, by reason."""
+    figure = share(tally)
+    died_at_home = sum((p.amount for p in deaths.parts.get(BY, ()) if p.key == "scheme"), 0)
+    figure.breakdown = [
+        {"label": "Hospital stays ended", "count": tally.records},
+        {"label": "Returned home from hospital", "count": tally.counted},
+        {"label": "Deaths", "count": deaths.records},
+        *deaths.rows(BY, prefix="Died: "),
+        *ends.rows(BY, prefix="Service ended: "),
+    ]
+    if deaths.records:
+        figure.note = f"{died_at_home} of {deaths.records} death(s) at home in the scheme ({percentage(died_at_home, deaths.records)}%)"
+    return figure
 
 
 @dataclass(frozen=True)

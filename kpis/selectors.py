@@ -25,6 +25,7 @@ from django.db.models.sql.constants import SINGLE
 from packages_of_care.models import OrderVersion
 from portal.models import Organisation, User
 from portal.tenancy import scoped
+from records.models import PammsAssessment
 from schemes.models import Contract, Scheme
 
 from . import declarations, measures, rules
@@ -253,10 +254,13 @@ class QuarterBatch:
             return self.tally(what, period, contract_id, scheme_id)
         if what == Reader.WINDOW:
             return period
-        if what == Reader.CQC_RATING:
-            return self._contract[contract_id].provider.cqc_rating or ""
-        if what == Reader.CQC_RATED_ON:
-            return self._contract[contract_id].provider.cqc_rating_date
+        if what == Reader.CQC:
+            provider = self._contract[contract_id].provider
+            return rules.Rating("cqc", provider.cqc_rating or "", provider.cqc_rating_date)
+        if what == Reader.PAMMS:
+            if scheme_id is None:
+                return None
+            return self._cached(("pamms", period[1]), lambda: self._pamms(period[1])).get(scheme_id)
         source, reader = {
             Reader.RESIDENTS: (measures.RESIDENTS.source, self._residents),
             Reader.ALLOCATED_HOUR_DAYS: (measures.PLANNED_CARE_ORDERS.source, self._allocated_hour_days),
@@ -370,6 +374,17 @@ class QuarterBatch:
         return [rules.Part(str(k), labels[k], counts[k]) for k in keys]
 
     # Readers: figures that are not one measure's tally --------------------------------------
+
+    def _pamms(self, day: dt.date) -> dict[int, rules.Rating]:
+        """Each scheme's latest PAMMS assessment published by `day`, in one query."""
+        schemes = sorted({s for ids in self.schemes_of.values() for s in ids})
+        latest = (
+            PammsAssessment.objects.filter(scheme__in=schemes, assessed_on__lte=day)
+            .order_by("scheme_id", "-assessed_on", "-id")
+            .distinct("scheme_id")
+            .values_list("scheme_id", "rating", "assessed_on")
+        )
+        return {scheme: rules.Rating("pamms", rating, on) for scheme, rating, on in latest}
 
     def _residents(self, period: Period) -> dict[Key, rules.Residents]:
         """Residents on the window's last day, each once with the hours of all their orders'

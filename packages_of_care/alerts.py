@@ -19,3 +19,9 @@ VARIATION_DECIDED = alert_kind(
     email=True,
 )
 REVIEW_OVERDUE = alert_kind("care_plan_review_overdue", "Care plan review overdue", Capability.BROKER)
+# [004 §3.6.12] an outcome not being achieved needs a change in provision: the social worker acts.
+OUTCOME_NOT_MET = alert_kind("outcome_not_met", "Outcome not being achieved", Capability.BROKER)
+# [004 §3.2.9] no care plan agreed face to face before the start (48 hours in an emergency).
+PLAN_NOT_AGREED = alert_kind(
+    "care_plan_not_agreed", "Care plan not agreed face to face in time", Capability.BROKER
+)

@@ -566,6 +566,9 @@ def load(out):
     _plans_absences_and_variations(b)
     issued = _workflow(orgs, out)
     alerts = services.care_plan_overdue_alerts()
+    from .demo_outcomes import load as load_care_planning
+
+    load_care_planning(out)
     out.write(
         f"  packages of care: {len(b.people) + issued} people, {len(b.orders) + issued} orders "
         f"({len(versions) - len(b.orders)} variations), {len(b.referrals)} referrals; "

@@ -11,8 +11,12 @@ from schemes.models import Contract
 
 from .models import (
     AbsenceKind,
+    AgreedHow,
     DeclineReason,
+    HospitalDischarge,
     OutcomeCategory,
+    OutcomeProgress,
+    PlaceOfDeath,
     Referral,
     ReferralDecision,
     ServiceElement,
@@ -310,6 +314,11 @@ class OrderEndForm(PortalFormMixin, forms.Form):
     end_date = forms.DateField(label="Last day of care", widget=DateInput())
     reason = reason_field(ServiceEndReason.choices, "Why it ends")
     detail = details_field()
+    place_of_death = forms.ChoiceField(
+        choices=[("", "Not applicable"), *PlaceOfDeath.choices],
+        required=False,
+        label="If the person died, where",
+    )
 
 
 class TemporaryVariationForm(PortalFormMixin, forms.Form):
@@ -338,6 +347,11 @@ class AbsenceForm(PortalFormMixin, forms.Form):
 
 class AbsenceEndForm(PortalFormMixin, forms.Form):
     end_date = forms.DateField(label="Last day away", widget=DateInput())
+    discharge = forms.ChoiceField(
+        choices=HospitalDischarge.choices,
+        initial=HospitalDischarge.RETURNED_HOME,
+        label="Where the person went (hospital stays)",
+    )
 
 
 class AbsenceRetainerForm(PortalFormMixin, forms.Form):
@@ -353,6 +367,12 @@ class AbsenceRetainerForm(PortalFormMixin, forms.Form):
 
 class CarePlanForm(PortalFormMixin, forms.Form):
     agreed_on = forms.DateField(label="Agreed on", widget=DateInput())
+    agreed_how = forms.ChoiceField(
+        choices=AgreedHow.choices,
+        initial=AgreedHow.FACE_TO_FACE,
+        label="How it was agreed with the person",
+        help_text="Face to face, before the service starts (within 48 hours in an emergency).",
+    )
     next_review_due = forms.DateField(
         label="Next review due",
         widget=DateInput(),
@@ -372,3 +392,45 @@ class CarePlanReviewForm(CarePlanForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["agreed_on"]
+        del self.fields["agreed_how"]
+
+
+class OutcomeReviewForm(PortalFormMixin, forms.Form):
+    reviewed_on = forms.DateField(label="Reviewed on", widget=DateInput())
+    status = forms.ChoiceField(choices=OutcomeProgress.choices, label="Progress", widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="If it is not being achieved, say what is not working and what should change.",
+    )
+
+
+class SimplePlanForm(PortalFormMixin, forms.Form):
+    """Derby's simpler plan for a resident who is not a customer [002 §3.4]."""
+
+    service_user = forms.ModelChoiceField(queryset=ServiceUser.objects.none(), label="Resident")
+    agreed_on = forms.DateField(label="Agreed on", widget=DateInput())
+    emergency_contacts = forms.CharField(
+        label="Next of kin and emergency contacts", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    risks = forms.CharField(
+        label="Risks the responder must know", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    response_notes = forms.CharField(
+        label="Getting in, communication and medication",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Key safe, communication needs, medication to be aware of.",
+    )
+    next_review_due = forms.DateField(
+        label="Next review due",
+        widget=DateInput(),
+        required=False,
+        help_text="At most a year after; left empty, a year.",
+    )
+
+    def __init__(self, *args, residents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if residents is not None:
+            self.fields["service_user"].queryset = residents

@@ -17,12 +17,15 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, Func, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
+from django.db.models.functions import Cast
 
 from portal.modelbases import CommissionerParty, DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation, User
 from portal.tenancy import PairQuerySet, TenantQuerySet
 from schemes.models import Contract, Scheme
+
+from .rules import EMERGENCY_PLAN_DAYS
 
 QUARTER_HOUR = Decimal("0.25")
 
@@ -157,6 +160,17 @@ class ServiceEndReason(models.TextChoices):
     OTHER = "other", "Other (give details)"
 
 
+class PlaceOfDeath(models.TextChoices):
+    """Where a person died, for Norfolk's end-of-life discussion: most should be supported to die
+    at home in the scheme, not moved to hospital or a care home `[004 App. 4]`."""
+
+    SCHEME = "scheme", "At home in the scheme"
+    HOSPITAL = "hospital", "In hospital"
+    HOSPICE = "hospice", "In a hospice"
+    CARE_HOME = "care_home", "In a residential or nursing home"
+    OTHER = "other", "Elsewhere"
+
+
 class Referral(DetailPage, Timestamped):
     """A referral to a provider, carrying the timestamps Dorset's KPIs R1–R8 are computed from
     `[000 §5]`, `[001 §7]`: received, emergency or not, responded, accepted or declined (and why),
@@ -224,6 +238,32 @@ class IndividualServiceOrderQuerySet(TenantQuerySet):
         """Issued and not yet ended (`LIVE_ORDER_STATUSES`): who may see whom."""
         return self.filter(status__in=LIVE_ORDER_STATUSES)
 
+    def with_plan_agreement(self):
+        """Each order annotated with `plan_deadline` (the last day its care plan may be agreed face
+        to face) and `plan_agreed_in_time` — the SQL twin of `rules.plan_agreed_in_time`, reading
+        the same `EMERGENCY_PLAN_DAYS` `[004 §3.2.9]`."""
+        deadline = Cast(
+            F("start_date")
+            + models.Case(
+                models.When(is_emergency=True, then=models.Value(dt.timedelta(days=EMERGENCY_PLAN_DAYS))),
+                default=models.Value(dt.timedelta(0)),
+            ),
+            output_field=models.DateField(),
+        )
+        in_time = CarePlan.objects.filter(
+            order=OuterRef("pk"), agreed_how=AgreedHow.FACE_TO_FACE, agreed_on__lte=OuterRef("plan_deadline")
+        )
+        return self.annotate(plan_deadline=deadline).annotate(plan_agreed_in_time=Exists(in_time))
+
+    def without_plan_agreed_in_time(self, day: dt.date):
+        """Orders in force and not ended whose deadline for a face-to-face plan has passed by `day`
+        without one `[004 §3.2.9]` (a plan agreed late, or not face to face, does not count)."""
+        return (
+            self.filter(status__in=(OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus.SUSPENDED))
+            .with_plan_agreement()
+            .filter(plan_deadline__lt=day, plan_agreed_in_time=False)
+        )
+
 
 class IndividualServiceOrder(DetailPage, Timestamped):
     """The council's order for one person's care under a contract.
@@ -260,6 +300,22 @@ class IndividualServiceOrder(DetailPage, Timestamped):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, choices=ServiceEndReason.choices, blank=True)
     end_detail = models.TextField(blank=True)
+    place_of_death = models.CharField(
+        max_length=12,
+        choices=PlaceOfDeath.choices,
+        blank=True,
+        help_text="When the order ended because the person died.",
+    )
+    is_emergency = models.BooleanField(
+        default=False,
+        help_text="Started in an emergency: the care plan may be agreed within 48 hours of the start [004 §3.2.9].",
+    )
+    independence_potential_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the care and support plan identified potential for greater independence "
+        "(empty: not identified) [004 §3.2.8, App. 4].",
+    )
 
     objects = IndividualServiceOrderQuerySet.as_manager()
     detail_view = "packages_of_care:order-detail"
@@ -438,7 +494,8 @@ class OutcomeCategory(models.TextChoices):
 
 
 class OrderOutcome(models.Model):
-    """A person-centred outcome the order is bought to achieve, under a category heading."""
+    """A person-centred outcome the order is bought to achieve, under a category heading. Its
+    progress is reviewed over time (`OutcomeReview`) `[003 §3.16, 004 §3.6.10–12]`."""
 
     version = models.ForeignKey(OrderVersion, on_delete=models.CASCADE, related_name="outcomes")
     service_element = models.CharField(max_length=30, choices=ServiceElement.choices)
@@ -452,6 +509,42 @@ class OrderOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}: {self.description[:60]}"
+
+
+class OutcomeProgress(models.TextChoices):
+    """What the care plan signals about an outcome `[004 §3.6.12]`."""
+
+    ON_TRACK = "on_track", "Being managed effectively, support continues"
+    ACHIEVED = "achieved", "Achieved, support ends as agreed"
+    NOT_ACHIEVED = "not_achieved", "Not being achieved, provision needs to change"
+
+
+class OutcomeReview(models.Model):
+    """One review of an outcome's progress: when, what it found, a note and who reviewed it. The
+    latest review is the outcome's status; "not being achieved" alerts the council's social worker
+    (brokerage) `[004 §3.6.11–12]`."""
+
+    outcome = models.ForeignKey(OrderOutcome, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    status = models.CharField(max_length=14, choices=OutcomeProgress.choices)
+    note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrderPartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["outcome", "-reviewed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} on {self.reviewed_on:%d %b %Y}"
+
+    def audit_parties(self):
+        order = self.outcome.version.order
+        return order.commissioner_id, order.provider_id
 
 
 class TemporaryVariationStatus(models.TextChoices):
@@ -501,6 +594,15 @@ class TemporaryVariation(DetailPage, PairParties, models.Model):
 
     def __str__(self) -> str:
         return f"+{self.extra_hours_per_week} h/week, {self.start_date:%d %b} – {self.end_date:%d %b %Y} ({self.get_status_display()})"
+
+
+class HospitalDischarge(models.TextChoices):
+    """Where a hospital stay ended, for Norfolk's returns from hospital `[004 App. 4]`."""
+
+    RETURNED_HOME = "returned_home", "Returned home to the scheme"
+    MOVED_TO_CARE = "moved_to_care", "Moved to residential or nursing care"
+    DIED = "died", "Died in hospital"
+    OTHER = "other", "Went elsewhere"
 
 
 class AbsenceKind(models.TextChoices):
@@ -555,6 +657,12 @@ class Absence(DetailPage, Timestamped):
     retainer_recorded_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    discharge = models.CharField(
+        max_length=14,
+        choices=HospitalDischarge.choices,
+        default=HospitalDischarge.RETURNED_HOME,
+        help_text="Hospital stays: where the person went when the stay ended.",
+    )
 
     objects = AbsenceQuerySet.as_manager()
     detail_view = "packages_of_care:absence-detail"
@@ -594,6 +702,17 @@ class Absence(DetailPage, Timestamped):
         return commissioner_id, (recorder if recorder not in (None, commissioner_id) else None)
 
 
+class CarePlanKind(models.TextChoices):
+    FULL = "full", "Care and support plan"
+    EMERGENCY_RESPONSE = "emergency_response", "Simpler plan for the 24/7 emergency response"
+
+
+class AgreedHow(models.TextChoices):
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    REMOTE = "remote", "By phone or video"
+    NOT_MET = "not_met", "Without meeting the person"
+
+
 class CarePlanQuerySet(TenantQuerySet):
     commissioner_lookup = "service_user__commissioner"
     provider_lookup = "provider"
@@ -604,8 +723,12 @@ class CarePlanQuerySet(TenantQuerySet):
 
 class CarePlan(DetailPage, Timestamped):
     """A person-centred care and support plan, agreed face to face before the service starts (or
-    within 48 hours in an emergency) `[004 §3.2.9]`, reviewed at least every year
-    `[002 §3.4]`, `[004 §3.8.3]`: the next review is never more than a year after the last."""
+    within 48 hours in an emergency) `[004 §3.2.9]` — `agreed_how` records how — reviewed at least
+    every year `[002 §3.4]`, `[004 §3.8.3]`: the next review is never more than a year after the last.
+
+    Derby: residents who are not customers get a simpler plan (`kind` emergency response, no order)
+    holding what the 24/7 emergency response needs to respond safely: who to contact, the risks to
+    know, and how to get in and communicate `[002 §3.4]`."""
 
     service_user = models.ForeignKey(ServiceUser, on_delete=models.CASCADE, related_name="care_plans")
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="care_plans")
@@ -618,6 +741,17 @@ class CarePlan(DetailPage, Timestamped):
     potential_for_greater_independence = models.BooleanField(default=False)
     summary = models.TextField(blank=True)
     is_current = models.BooleanField(default=True)
+    kind = models.CharField(max_length=20, choices=CarePlanKind.choices, default=CarePlanKind.FULL)
+    agreed_how = models.CharField(
+        max_length=14, choices=AgreedHow.choices, default=AgreedHow.FACE_TO_FACE, help_text="[004 §3.2.9]"
+    )
+    emergency_contacts = models.TextField(blank=True, help_text="Next of kin and emergency contact numbers.")
+    risks = models.TextField(
+        blank=True, help_text="Risks the responder must know (falls, health conditions…)."
+    )
+    response_notes = models.TextField(
+        blank=True, help_text="Access (key safe), communication needs, medication to be aware of."
+    )
 
     objects = CarePlanQuerySet.as_manager()
     detail_view = "packages_of_care:care-plan-detail"
@@ -629,6 +763,17 @@ class CarePlan(DetailPage, Timestamped):
         return f"Care plan for {self.service_user.name}, review due {self.next_review_due:%d %b %Y}"
 
     def clean(self):
+        if self.kind == CarePlanKind.EMERGENCY_RESPONSE:
+            if self.order_id is not None:
+                raise ValidationError({"kind": "The simpler plan is for residents without an order of care."})
+            if self.service_user_id and self.service_user.is_customer:
+                raise ValidationError(
+                    {
+                        "kind": "This resident is a customer: they need a full care and support plan [002 §3.4]."
+                    }
+                )
+            if not self.emergency_contacts.strip():
+                raise ValidationError({"emergency_contacts": "Give the contacts the responder should call."})
         base = self.last_reviewed_on or self.agreed_on
         if base and self.next_review_due:
             latest = _one_year_after(base)

@@ -438,3 +438,30 @@ def referral_measures(referral: ReferralLike, *, now: dt.datetime) -> list[Measu
             first_visit_date=first_visit, agreed_on=referral.support_solution_agreed_date, today=today
         ),
     ]
+
+
+# Care plans agreed face to face `[004 §3.2.9]` ---------------------------------------------
+
+# "A face-to-face meeting with the Service User before the start of the Service ... except in
+# emergency situations when this must be done within the first 48 hours." Dates only: a service
+# starting some time on day D has its first 48 hours end on D + 2, so an emergency plan agreed
+# face to face by D + 2 is in time; otherwise by the start day itself.
+EMERGENCY_PLAN_DAYS = 2
+
+
+def plan_agreement_deadline(start_date: dt.date, is_emergency: bool) -> dt.date:
+    """The last day a care plan may be agreed face to face for an order starting on `start_date`."""
+    return start_date + dt.timedelta(days=EMERGENCY_PLAN_DAYS if is_emergency else 0)
+
+
+def plan_agreed_in_time(
+    *, start_date: dt.date, is_emergency: bool, agreed_on: dt.date | None, face_to_face: bool
+) -> bool:
+    """Whether a plan was agreed as `[004 §3.2.9]` asks: face to face, by the deadline. A plan
+    agreed by phone, or after the deadline, is not. Starting Monday 6 July 2026: agreed on the 6th
+    is in time, on the 7th is late — unless an emergency, when the 8th is still in time."""
+    return (
+        face_to_face
+        and agreed_on is not None
+        and agreed_on <= plan_agreement_deadline(start_date, is_emergency)
+    )

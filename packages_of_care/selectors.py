@@ -16,6 +16,7 @@ from .models import (
     AbsenceQuerySet,
     CarePlan,
     IndividualServiceOrder,
+    OrderOutcome,
     OrderStatus,
     OrderVersion,
     Referral,
@@ -66,14 +67,14 @@ def orders_for(user: User, day: dt.date | None = None) -> QuerySet[IndividualSer
 
 
 def order_versions(user: User, order: IndividualServiceOrder) -> QuerySet[OrderVersion]:
-    """The order's versions, newest first, each with its schedule and outcomes (three queries)."""
+    """The order's versions, newest first, each with its schedule, outcomes and their reviews (five queries)."""
     return (
         scoped(OrderVersion, user)
         .filter(order=order)
         .select_related("created_by")
         .prefetch_related(
             Prefetch("schedule", queryset=ScheduledVisit.objects.order_by("weekday", "start_time")),
-            "outcomes",
+            Prefetch("outcomes", queryset=OrderOutcome.objects.prefetch_related("reviews__reviewed_by")),
         )
         .order_by("-effective_from", "-number")
     )

@@ -5,7 +5,7 @@
 from django.urls import URLPattern, path
 from django.views import View
 
-from . import views
+from . import views, views_outcomes
 
 app_name = "packages_of_care"
 
@@ -30,6 +30,8 @@ def record_routes(
 
 
 urlpatterns = [
+    path("outcomes/<int:pk>/review/", views_outcomes.OutcomeReviewView.as_view(), name="outcome-review"),
+    path("care-plans/simple/new/", views_outcomes.SimplePlanCreateView.as_view(), name="simple-plan-create"),
     *record_routes(
         "people",
         "service-user",

@@ -320,8 +320,8 @@ class OrderListView(PackagesListView):
     def offered_filters(self) -> tuple[str, ...]:
         # A provider sees only its own orders: choosing a provider is the council's filter.
         if self.request.user.organisation.kind == OrganisationKind.COMMISSIONER:
-            return ("q", "status", "provider", "live_on")
-        return ("q", "status", "live_on")
+            return ("q", "status", "provider", "live_on", "plan_not_agreed")
+        return ("q", "status", "live_on", "plan_not_agreed")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         counts = selectors.order_counts(self.request.user)

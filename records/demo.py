@@ -148,6 +148,9 @@ def load(out):
         if batch:
             fast_insert(type(batch[0]), batch)
     activities, attendance = _activities(contracts)
+    from .demo_complaints import load as load_complaints_and_quality
+
+    load_complaints_and_quality(out, contracts, dt.date(2026, 11, 20))
     out.write(
         f"  records: {len(calls):,} alarm calls, {len(complaints)} complaints and compliments, "
         f"{len(incidents)} safeguarding incidents, {len(surveys)} survey responses, {len(voids)} voids, "

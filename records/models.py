@@ -17,9 +17,12 @@ from packages_of_care.models import ServiceUser
 from portal.modelbases import DetailPage, PairParties, Timestamped, ends_after_start
 from portal.models import Organisation
 from portal.tenancy import PairQuerySet
+from portal.workdays import add_working_days
 from schemes.models import Contract, Scheme
 
 LONDON = ZoneInfo("Europe/London")
+# The provider returns the information asked for on a complaint within 10 working days [004 §8.5.5].
+INFORMATION_WORKING_DAYS = 10
 
 
 class PairRecord(Timestamped):
@@ -128,6 +131,114 @@ class Complaint(PairRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"
+
+
+class ComplaintInformationRequest(PairRecord):
+    """The council's request for information on a complaint a person made to the council: the
+    provider returns what was asked within 10 working days of the request `[004 §8.5.5]` (`due_on`,
+    set from the request day with `portal.workdays`). Norfolk's N16 counts the requests answered in
+    time, in the quarter each one's 10 working days end."""
+
+    reference = models.CharField(max_length=40, help_text="The council's complaint reference.")
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.SET_NULL, related_name="information_requests"
+    )
+    scheme = models.ForeignKey(Scheme, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    service_user = models.ForeignKey(
+        ServiceUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_on = models.DateField()
+    information_requested = models.TextField()
+    due_on = models.DateField(help_text="10 working days after the request.")
+    requested_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_on = models.DateField(
+        null=True, blank=True, help_text="When the provider returned the information."
+    )
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commissioner", "reference", "requested_on"], name="complaint_request_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["provider", "due_on"], name="complaint_request_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Information request {self.reference} of {self.requested_on:%d %b %Y}"
+
+    def save(self, *args, **kwargs):
+        # The deadline is derived, never typed: 10 working days from the request [004 §8.5.5].
+        self.due_on = add_working_days(self.requested_on, INFORMATION_WORKING_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def answered_in_time(self) -> bool | None:
+        if self.answered_on is None:
+            return None
+        return self.answered_on <= self.due_on
+
+
+class MonthlyComplaintsReport(PairRecord):
+    """The provider's monthly report of the complaints (and compliments) received and the actions
+    taken `[004 §8.5.6]`, with the lessons learned and shared `[004 §8.5.7]`. The counts are taken
+    from the complaints recorded for the month when the report is submitted; the council reads it."""
+
+    month = models.DateField(help_text="The first day of the month reported on.")
+    complaints = models.PositiveIntegerField(default=0)
+    concerns = models.PositiveIntegerField(default=0)
+    compliments = models.PositiveIntegerField(default=0)
+    upheld = models.PositiveIntegerField(default=0)
+    actions_taken = models.TextField(help_text="What was done about the complaints received.")
+    lessons_learned = models.TextField(blank=True, help_text="Lessons taken forward and shared [004 §8.5.7].")
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month", "contract_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "month"], name="complaints_report_one_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"Complaints report for {self.month:%B %Y}"
+
+
+class PammsRating(models.TextChoices):
+    """The scale of Norfolk's Provider Assessment and Market Management Solution `[004 §8.1.4, App. 4]`."""
+
+    EXCELLENT = "excellent", "Excellent"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    POOR = "poor", "Poor"
+
+
+class PammsAssessment(PairRecord):
+    """The council's PAMMS assessment of a scheme (Norfolk's Integrated Quality Service). With the
+    provider's CQC rating, the more recent of the two is the scheme's rating for N4 `[004 App. 4]`."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="pamms_assessments")
+    rating = models.CharField(max_length=22, choices=PammsRating.choices)
+    assessed_on = models.DateField(help_text="The day the assessment was published.")
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        indexes = [models.Index(fields=["scheme", "assessed_on"], name="pamms_scheme_day_idx")]
+
+    def __str__(self) -> str:
+        return f"PAMMS {self.get_rating_display()} on {self.assessed_on:%d %b %Y}"
 
 
 class SafeguardingIncident(PairRecord):
@@ -307,6 +418,9 @@ class ActivityAttendance(DetailPage, PairParties, models.Model):
 URL_SLUGS = {
     "AlarmCall": "alarm-calls",
     "Complaint": "complaints",
+    "ComplaintInformationRequest": "complaint-requests",
+    "MonthlyComplaintsReport": "complaint-reports",
+    "PammsAssessment": "pamms",
     "SafeguardingIncident": "safeguarding",
     "SurveyResponse": "surveys",
     "Void": "voids",

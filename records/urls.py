@@ -1,11 +1,38 @@
 from django.urls import path
 
-from . import views
+from . import views, views_complaints
 from .kinds import BY_SLUG
 
 app_name = "records"
 
 urlpatterns = [path("", views.RecordIndexView.as_view(), name="index")]
+_vc = views_complaints
+urlpatterns += [
+    path("complaint-requests/", _vc.ComplaintRequestListView.as_view(), name="complaint-requests-list"),
+    path(
+        "complaint-requests/new/", _vc.ComplaintRequestCreateView.as_view(), name="complaint-requests-create"
+    ),
+    path(
+        "complaint-requests/<int:pk>/",
+        _vc.ComplaintRequestDetailView.as_view(),
+        name="complaint-requests-detail",
+    ),
+    path(
+        "complaint-requests/<int:pk>/answer/",
+        _vc.ComplaintRequestAnswerView.as_view(),
+        name="complaint-requests-answer",
+    ),
+    path("complaint-reports/", _vc.ComplaintsReportListView.as_view(), name="complaint-reports-list"),
+    path("complaint-reports/new/", _vc.ComplaintsReportCreateView.as_view(), name="complaint-reports-create"),
+    path(
+        "complaint-reports/<int:pk>/",
+        _vc.ComplaintsReportDetailView.as_view(),
+        name="complaint-reports-detail",
+    ),
+    path("pamms/", _vc.PammsListView.as_view(), name="pamms-list"),
+    path("pamms/new/", _vc.PammsCreateView.as_view(), name="pamms-create"),
+    path("pamms/<int:pk>/", _vc.PammsDetailView.as_view(), name="pamms-detail"),
+]
 for _slug in BY_SLUG:
     _views = views.views_for(_slug)
     urlpatterns += [

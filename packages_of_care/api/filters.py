@@ -129,6 +129,11 @@ class OrderFilter(PortalFilterSet):
     starts_from = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
     starts_to = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
     reference = django_filters.CharFilter(lookup_expr="icontains")
+    plan_not_agreed = django_filters.BooleanFilter(
+        method="filter_plan_not_agreed",
+        label="Care plan not agreed face to face in time",
+        widget=forms.CheckboxInput,
+    )
 
     class Meta:
         model = IndividualServiceOrder
@@ -136,6 +141,16 @@ class OrderFilter(PortalFilterSet):
 
     def filter_live_on(self, queryset, name, value):
         return queryset.in_force(value)
+
+    def filter_plan_not_agreed(self, queryset, name, value):
+        """Orders in force whose plan was not agreed face to face by its deadline `[004 §3.2.9]`."""
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=IndividualServiceOrder.objects.without_plan_agreed_in_time(timezone.localdate()).values(
+                "pk"
+            )
+        )
 
 
 class OrderVersionFilter(PortalFilterSet):

@@ -18,10 +18,18 @@ are all here.
 
 from django.db.models import Model
 
-from ..models import Absence, CarePlan, IndividualServiceOrder, Referral, ServiceUser, TemporaryVariation
+from ..models import (
+    Absence,
+    CarePlan,
+    IndividualServiceOrder,
+    OrderOutcome,
+    Referral,
+    ServiceUser,
+    TemporaryVariation,
+)
 from ..workflows import ORDER_WORKFLOW, allowed_order_actions
 from .absences import absence_end, absence_record, absence_retainer_agree
-from .care_plans import care_plan_create, care_plan_overdue_alerts, care_plan_review
+from .care_plans import care_plan_create, care_plan_overdue_alerts, care_plan_review, simple_plan_create
 from .lifecycle import (
     order_accept,
     order_decline,
@@ -33,6 +41,7 @@ from .lifecycle import (
     orders_advance,
 )
 from .orders import order_create, order_update, order_vary
+from .outcomes import care_plan_agreement_alerts, outcome_review_record
 from .people import (
     referral_create,
     referral_decide,
@@ -61,6 +70,7 @@ RECORD_ARGUMENTS: dict[type[Model], str] = {
     TemporaryVariation: "variation",
     Absence: "absence",
     CarePlan: "plan",
+    OrderOutcome: "outcome",
 }
 
 __all__ = [
@@ -70,6 +80,7 @@ __all__ = [
     "absence_retainer_agree",
     "absence_record",
     "allowed_order_actions",
+    "care_plan_agreement_alerts",
     "care_plan_create",
     "care_plan_overdue_alerts",
     "care_plan_review",
@@ -83,8 +94,10 @@ __all__ = [
     "order_update",
     "order_vary",
     "order_withdraw",
+    "outcome_review_record",
     "orders_advance",
     "referral_create",
+    "simple_plan_create",
     "referral_decide",
     "referral_end_service",
     "referral_record_progress",

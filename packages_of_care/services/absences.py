@@ -12,7 +12,14 @@ from portal import audit
 from portal.models import User
 from portal.workflow import COUNCIL, PROVIDER
 
-from ..models import LIVE_ORDER_STATUSES, Absence, AbsenceKind, IndividualServiceOrder, ServiceUser
+from ..models import (
+    LIVE_ORDER_STATUSES,
+    Absence,
+    AbsenceKind,
+    HospitalDischarge,
+    IndividualServiceOrder,
+    ServiceUser,
+)
 from .common import require_organisation, side_of
 
 
@@ -84,8 +91,15 @@ def absence_record(
 
 
 @transaction.atomic
-def absence_end(*, actor: User | None, absence: Absence, end_date: dt.date) -> Absence:
-    """Give an open-ended absence its last day (the person is home)."""
+def absence_end(
+    *,
+    actor: User | None,
+    absence: Absence,
+    end_date: dt.date,
+    discharge: str = HospitalDischarge.RETURNED_HOME,
+) -> Absence:
+    """Give an open-ended absence its last day; for a hospital stay, where the person went (home,
+    by default; Norfolk's N11 counts returns home `[004 App. 4]`)."""
     absence = Absence.objects.select_for_update(of=("self",)).get(pk=absence.pk)
     absence.service_user = _lock_person(absence.service_user_id)
     _check_absence_actor(actor, absence.service_user)
@@ -95,9 +109,14 @@ def absence_end(*, actor: User | None, absence: Absence, end_date: dt.date) -> A
         raise ValidationError(
             {"end_date": f"The last day must be on or after the first ({absence.start_date:%d %B %Y})."}
         )
-    absence.end_date = end_date
-    absence.save(update_fields=["end_date", "updated_at"])
-    audit.record(actor=actor, obj=absence, action="ended", changes={"end_date": [None, end_date]})
+    if discharge not in HospitalDischarge.values:
+        raise ValidationError({"discharge": "Say where the person went."})
+    changes: dict[str, list[object]] = {"end_date": [None, end_date]}
+    if discharge != absence.discharge:
+        changes["discharge"] = [absence.discharge, discharge]
+    absence.end_date, absence.discharge = end_date, discharge
+    absence.save(update_fields=["end_date", "discharge", "updated_at"])
+    audit.record(actor=actor, obj=absence, action="ended", changes=changes)
     return absence
 
 

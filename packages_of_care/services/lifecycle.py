@@ -16,7 +16,7 @@ from portal.alerts import resolve_matching
 from portal.models import User
 
 from .. import alerts
-from ..models import IndividualServiceOrder, OrderStatus, ServiceEndReason
+from ..models import IndividualServiceOrder, OrderStatus, PlaceOfDeath, ServiceEndReason
 from ..workflows import ORDER_WORKFLOW
 from .common import alert_about, check_decline_reason, lock_order, require_side, required_text, today
 
@@ -143,13 +143,22 @@ def order_resume(*, actor: User | None, order: IndividualServiceOrder) -> Indivi
 
 @transaction.atomic
 def order_end(
-    *, actor: User | None, order: IndividualServiceOrder, end_date: dt.date, reason: str, detail: str = ""
+    *,
+    actor: User | None,
+    order: IndividualServiceOrder,
+    end_date: dt.date,
+    reason: str,
+    detail: str = "",
+    place_of_death: str = "",
 ) -> IndividualServiceOrder:
-    """Brokerage ends the order on a date, with the reason. The order is in force up to and
-    including that day: it is ended at once if the day has passed, else by the daily task the
-    day after (until then brokerage may move the date)."""
+    """Brokerage ends the order on a date, with the reason (and, when the person died, where: for
+    Norfolk's end-of-life discussion `[004 App. 4]`). The order is in force up to and including
+    that day: it is ended at once if the day has passed, else by the daily task the day after
+    (until then brokerage may move the date)."""
     if reason not in ServiceEndReason.values:
         raise ValidationError({"reason": "Choose why the order ends."})
+    if place_of_death and (reason != ServiceEndReason.DIED or place_of_death not in PlaceOfDeath.values):
+        raise ValidationError({"place_of_death": "Say where the person died only when they died."})
     if reason == ServiceEndReason.OTHER and not (detail or "").strip():
         raise ValidationError({"detail": "Give details when the reason is “Other”."})
     order = _take(order, "end", actor)
@@ -163,7 +172,10 @@ def order_end(
         "end_date": [order.end_date, end_date],
         "end_reason": [order.end_reason, reason],
     }
+    if place_of_death or order.place_of_death:
+        changes["place_of_death"] = [order.place_of_death, place_of_death]
     order.end_date, order.end_reason, order.end_detail = end_date, reason, detail
+    order.place_of_death = place_of_death
     if end_date < today():
         order.ended_at = timezone.now()
         ORDER_WORKFLOW.apply(order, "end", actor=actor, changes=changes, note=detail)

@@ -351,6 +351,11 @@ CELERY_BEAT_SCHEDULE["packages-of-care-overdue-review-alerts"] = {
     "task": "packages_of_care.raise_overdue_review_alerts",
     "schedule": 60 * 60 * 6,
 }
+# Issue 14: orders whose care plan was not agreed face to face in time [004 §3.2.9].
+CELERY_BEAT_SCHEDULE["packages-of-care-plan-agreement-alerts"] = {
+    "task": "packages_of_care.raise_plan_agreement_alerts",
+    "schedule": 60 * 60 * 6,
+}
 
 # Invoicing: every night, fan out an invoice run for each contract whose payment period has ended
 # (or whose block quarter has begun) with no invoice yet.

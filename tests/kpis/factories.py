@@ -15,8 +15,10 @@ from records.models import (
     AlarmCall,
     AlarmOutcome,
     Complaint,
+    ComplaintInformationRequest,
     ComplaintKind,
     NominationDecision,
+    PammsAssessment,
     SafeguardingIncident,
     SurveyResponse,
     Void,
@@ -65,6 +67,26 @@ class ComplaintFactory(ContractPartiesFactory):
     received_on = dt.date(2026, 7, 10)
     summary = "Carer arrived late"
     upheld = True
+
+
+class InformationRequestFactory(ContractPartiesFactory):
+    class Meta:
+        model = ComplaintInformationRequest
+
+    reference = factory.Sequence(lambda n: f"NCC-CMP-{n:05d}")
+    scheme = factory.LazyAttribute(lambda c: c.contract.schemes.first())
+    requested_on = dt.date(2026, 7, 10)
+    information_requested = "Visit logs and the care plan for the fortnight complained about"
+    due_on = dt.date(2026, 7, 24)  # derived again on save
+
+
+class PammsFactory(ContractPartiesFactory):
+    class Meta:
+        model = PammsAssessment
+
+    scheme = factory.LazyAttribute(lambda c: c.contract.schemes.first())
+    rating = "good"
+    assessed_on = dt.date(2026, 5, 1)
 
 
 class SafeguardingFactory(ContractPartiesFactory):

@@ -205,6 +205,9 @@ def test_norfolk_care_hours_mix_reports_the_three_bands():
     ended.save()
     varied = _person(contract, scheme, "14")
     add_version(varied, dt.date(2026, 9, 15), "10")  # reduced: now medium, and working towards independence
+    for flagged, day in ((varied, dt.date(2026, 6, 1)), (ended, dt.date(2026, 8, 1))):
+        flagged.independence_potential_on = day  # the plan says "Potential for greater independence? Yes"
+        flagged.save()
     # On 30 September: low 4 and 8.5 (8–9 h counts as low); medium 9, 12.75 (12–13 h counts as
     # medium) and 10; high 13 and 20. Seven residents: 2/7 = 28.57%, 3/7 = 42.86%, 2/7 = 28.57%.
     v = value(contract, "N7c", scheme)
@@ -217,9 +220,11 @@ def test_norfolk_care_hours_mix_reports_the_three_bands():
     assert v.denominator == D(7) and v.rag == "none"
     # Average: (4 + 8.5 + 9 + 12.75 + 13 + 20 + 10) / 7 = 77.25 / 7 = 11.04 h a week.
     assert value(contract, "N7b", scheme).value == D("11.04")
-    # Independence: 1 of the 8 people served in the quarter had their hours reduced = 12.50%.
+    # Independence counts only the people identified with potential for greater independence
+    # [004 §3.2.8, App. 4]: 2 of the 8 served; 1 of them had their hours reduced = 50.00% (counting
+    # everyone served would give 1 of 8, 12.50%).
     independence = value(contract, "N10", scheme)
-    assert (independence.numerator, independence.denominator, independence.value) == (D(1), D(8), D("12.50"))
+    assert (independence.numerator, independence.denominator, independence.value) == (D(1), D(2), D("50.00"))
 
 
 def test_hours_mix_counts_a_person_with_two_orders_once_on_their_total():
@@ -289,8 +294,9 @@ def test_derby_hours_delivered_against_allocated_day_by_day():
 
 def test_cqc_rating_is_read_from_the_provider_registration():
     contract = contract_with_kpis("norfolk")
-    v = value(contract, "N4a")
-    assert v.value == D(3) and v.text.startswith("Good") and v.rag == "green"
+    scheme = contract.schemes.get()
+    v = value(contract, "N4", scheme)
+    assert v.value == D(3) and v.text.startswith("CQC Good") and v.rag == "green"
     contract.provider.cqc_rating = "requires_improvement"
     contract.provider.save()
-    assert value(contract, "N4a").rag == "red"
+    assert value(contract, "N4", scheme).rag == "red"

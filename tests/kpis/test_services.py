@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from kpis import services
-from kpis.models import KpiReturn, ReturnComment, ReturnStatus
+from kpis.models import KpiDefinition, KpiReturn, ReturnComment, ReturnStatus
 from kpis.quarters import Quarter
 from portal.models import Alert, AuditEvent
 from portal.roles import Role
@@ -155,10 +155,21 @@ def test_recomputing_a_draft_updates_it_in_place(derby):
 
 def test_council_enters_its_own_figures_only(derby):
     contract = contract_with_kpis("norfolk")
+    KpiDefinition.objects.create(
+        commissioner=contract.commissioner,
+        lot=contract.lot,
+        code="X1",
+        title="The council's own quality score",
+        unit="rating",
+        obtained="council",
+        direction="at_least",
+        target=D(3),
+        position=99,
+    )
     services.returns_compute_for_provider(provider=contract.provider, quarter=Q2)
     r = KpiReturn.objects.get(contract=contract)
     council = user_for(contract.commissioner, "commissioner")
-    pamms = r.values.get(definition__code="N4b")
+    pamms = r.values.get(definition__code="X1")
     services.value_enter(actor=council, value=pamms, number=D(2), text="Requires improvement")
     pamms.refresh_from_db()
     assert (pamms.value, pamms.rag, pamms.entered_by) == (D(2), "red", council)

@@ -97,6 +97,9 @@ ROUTES = [
     page("care-plan-list"),
     page("care-plan-detail", "care_plan"),
     form("care-plan-review", RECORDERS, "care_plan"),
+    # Issue 14: outcome progress [004 §3.6.12]; Derby's simpler plan for non-customers [002 §3.4]
+    form("outcome-review", RECORDERS, "order_outcome"),
+    form("simple-plan-create", PROVIDER),
     # API
     api_write("service-user-list", API_BROKERAGE),
     at(f"{API}:service-user-detail", BROKERAGE_EDITS, "service_user", extra_ok=OTHER_SIDE),

@@ -2,7 +2,7 @@
 audit trail exist too). Per pair: a person, a referral, an active order (with its version,
 schedule and outcomes), an issued order, a declined order, a requested temporary variation, an
 open absence and a care plan. Names stored: service_user, referral, order, order_version,
-issued_order, declined_order, temporary_variation, absence, care_plan."""
+issued_order, declined_order, temporary_variation, absence, care_plan, order_outcome."""
 
 import datetime as dt
 from decimal import Decimal
@@ -88,3 +88,4 @@ def build(world):
         world.put("temporary_variation", pair, variation)
         world.put("absence", pair, absence)
         world.put("care_plan", pair, plan)
+        world.put("order_outcome", pair, order.versions.get().outcomes.get())

@@ -46,3 +46,26 @@ for slug, (record, basename) in KINDS.items():
         ),
         Route(f"records-api:{basename}-bulk", {"POST": API_PROVIDER}, extra_ok=OTHER_SIDE),
     ]
+
+# Issue 14: the council's complaint information requests [004 §8.5.5], the provider's monthly
+# complaints reports [004 §8.5.6] and the council's PAMMS assessments [004 App. 4].
+COUNCIL = frozenset({"commissioner"})
+MANAGER = frozenset({"provider_manager"})
+for slug, record, creators in (
+    ("complaint-requests", "complaint_request", COUNCIL),
+    ("complaint-reports", "complaints_report", MANAGER),
+    ("pamms", "pamms", COUNCIL),
+):
+    ROUTES += [
+        Route(f"records:{slug}-list", {"GET": ALL}),
+        Route(f"records:{slug}-create", {"GET": creators, "POST": creators}),
+        Route(f"records:{slug}-detail", {"GET": ALL}, kwargs=_pk(record), owner="C1P1"),
+    ]
+ROUTES.append(
+    Route(
+        "records:complaint-requests-answer",
+        {"GET": PROVIDER, "POST": PROVIDER},
+        kwargs=_pk("complaint_request"),
+        owner="C1P1",
+    )
+)

@@ -1,6 +1,6 @@
 """Operational records in the canary world: one of each kind per pair, each carrying the pair's
 canary. Names stored: alarm_call, complaint, safeguarding, survey, void, nomination, activity,
-attendance."""
+attendance, complaint_request, complaints_report, pamms."""
 
 import datetime as dt
 from decimal import Decimal
@@ -14,7 +14,10 @@ from records.models import (
     AlarmCall,
     AlarmOutcome,
     Complaint,
+    ComplaintInformationRequest,
+    MonthlyComplaintsReport,
     NominationDecision,
+    PammsAssessment,
     SafeguardingIncident,
     SurveyResponse,
     Void,
@@ -74,6 +77,22 @@ def build(world):
             ).fill_pair(),
         }  # fmt: skip
         for name, record in records.items():
+            record.save()
+            world.put(name, pair, record)
+        extra = {
+            "complaint_request": ComplaintInformationRequest(
+                **common, reference=f"NCC-{pair}", scheme=scheme, requested_on=dt.date(2026, 4, 6),
+                information_requested=f"Logs {canary}", due_on=dt.date(2026, 4, 6),
+            ).fill_pair(),
+            "complaints_report": MonthlyComplaintsReport(
+                **common, month=dt.date(2026, 4, 1), complaints=1, actions_taken=f"Actions {canary}",
+                submitted_at=raised,
+            ).fill_pair(),
+            "pamms": PammsAssessment(
+                **common, scheme=scheme, rating="good", assessed_on=dt.date(2026, 4, 2), note=f"PAMMS {canary}"
+            ).fill_pair(),
+        }  # fmt: skip
+        for name, record in extra.items():
             record.save()
             world.put(name, pair, record)
         assert isinstance(person, ServiceUser)

@@ -11,7 +11,7 @@ from portal import audit
 from portal.models import User
 from portal.uploads.columns import Problem
 
-from .uploads import MESSAGES, RecordSpec
+from ..uploads import MESSAGES, RecordSpec
 
 
 def _consistency(spec: RecordSpec, instance: Any) -> list[Problem]:

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('packages_of_care', '0003_h13tol_retainer_agreement'),
+        ('packages_of_care', '0004_order_outcome_reviews_plan_agreement_end_of_life'),
         ('portal', '0009_search_trigram_indexes'),
         ('schemes', '0004_finance_details'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "records",
     "kpis",
     "invoicing",
+    "legacy_costs",
 ]
 
 MIDDLEWARE = [

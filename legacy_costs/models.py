@@ -65,7 +65,9 @@ class LegacyStaffMember(PairParties, models.Model):
         null=True, blank=True, help_text="Last day in a TUPE'd role; empty while they hold one."
     )
     end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
-    lgps_member = models.BooleanField(default=False, help_text="A member of the Local Government Pension Scheme.")
+    lgps_member = models.BooleanField(
+        default=False, help_text="A member of the Local Government Pension Scheme."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -189,7 +189,12 @@ def pay_rate_difference(
     return LegacyCharge(
         total,
         [*steps, f"total {_money(total)}{_ended(staff)}"],
-        {"tupe_rate": str(staff.tupe_rate), "new_rate": str(staff.new_rate), "first": str(first), "last": str(last)},
+        {
+            "tupe_rate": str(staff.tupe_rate),
+            "new_rate": str(staff.new_rate),
+            "first": str(first),
+            "last": str(last),
+        },
     )
 
 
@@ -250,7 +255,9 @@ def _estimate(staff: StaffTerms, quarter: Quarter, figures: LgpsFigures) -> tupl
     elif quarter.year == 1:
         fund = figures.fund_quarterly.get(1)
         if fund is None:
-            raise MissingFigure(f"{who}: the Norfolk Pension Fund's quarterly figure for year 1 is not recorded.")
+            raise MissingFigure(
+                f"{who}: the Norfolk Pension Fund's quarterly figure for year 1 is not recorded."
+            )
         base, source = fund, f"the Norfolk Pension Fund's quarterly figure of {_money(fund)}"
     else:
         base = _agreed_quarterly(figures, quarter.year - 1, who)
@@ -296,4 +303,6 @@ def lgps_contribution(
         f"{_money(charged[0])} charged for quarter 1 − {_money(charged[1])} charged for quarter 2 = "
         f"{_money(amount)}{_ended(staff)}"
     )
-    return LegacyCharge(amount, [step], {"actual_q1_q3": str(actual), "q1": str(charged[0]), "q2": str(charged[1])})
+    return LegacyCharge(
+        amount, [step], {"actual_q1_q3": str(actual), "q1": str(charged[0]), "q2": str(charged[1])}
+    )

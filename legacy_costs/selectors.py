@@ -41,7 +41,9 @@ def legacy_invoices(user: Actor, contract: Contract) -> QuerySet[Invoice]:
 
 def nlw_rates() -> list[tuple[dt.date, Decimal]]:
     """Every National Living Wage rate recorded, as (effective from, hourly rate)."""
-    return list(NationalLivingWage.objects.order_by("effective_from").values_list("effective_from", "hourly_rate"))
+    return list(
+        NationalLivingWage.objects.order_by("effective_from").values_list("effective_from", "hourly_rate")
+    )
 
 
 def staff_terms(member: LegacyStaffMember) -> rules.StaffTerms:

@@ -147,7 +147,9 @@ def legacy_staff_list_agree(
         quarter = rules.contract_quarter(contract.start_date, max(today, contract.start_date))
         if quarter.number < 3:
             raise ValidationError(
-                {"occasion": f"The yearly review is part of the third quarter's reconciliation; today is in {quarter.label}."}
+                {
+                    "occasion": f"The yearly review is part of the third quarter's reconciliation; today is in {quarter.label}."
+                }
             )
         year = quarter.year
     else:
@@ -172,7 +174,10 @@ def legacy_staff_list_agree(
         actor=actor,
         obj=agreement,
         action="legacy staff list agreed",
-        changes={"staff": [None, [row["reference"] for row in staff]], "on_costs_percent": [None, str(on_costs_percent)]},
+        changes={
+            "staff": [None, [row["reference"] for row in staff]],
+            "on_costs_percent": [None, str(on_costs_percent)],
+        },
         note=note.strip(),
     )
     return agreement
@@ -197,13 +202,17 @@ def lgps_figure_record(
         raise ValidationError({"kind": "Choose the pension fund's figure or the actual contributions."})
     if not member.lgps_member:
         raise ValidationError({"staff_member": f"{member.reference} is not an LGPS member."})
-    figure = LgpsFigure.objects.select_for_update().filter(
-        staff_member=member, contract_year=contract_year, kind=kind
-    ).first()
+    figure = (
+        LgpsFigure.objects.select_for_update()
+        .filter(staff_member=member, contract_year=contract_year, kind=kind)
+        .first()
+    )
     created = figure is None
     before = audit.snapshot(figure, ["amount", "note"]) if figure else {}
     if figure is None:
-        figure = LgpsFigure(contract=member.contract, staff_member=member, contract_year=contract_year, kind=kind)
+        figure = LgpsFigure(
+            contract=member.contract, staff_member=member, contract_year=contract_year, kind=kind
+        )
     figure.amount, figure.note = amount, note.strip()
     figure.recorded_at, figure.recorded_by = now or timezone.now(), actor
     figure.save()
@@ -230,9 +239,21 @@ def _line_specs(contract: Contract, inputs: selectors.QuarterInputs) -> list[dic
     for member, terms, figures in inputs.staff:
         try:
             charges = [
-                (LineKind.LEGACY_LGPS, "LGPS employer contributions", rules.lgps_contribution(terms, quarter, figures, contract.start_date)),
-                (LineKind.LEGACY_PAY, "pay-rate difference", rules.pay_rate_difference(terms, quarter, inputs.rates)),
-                (LineKind.LEGACY_LEAVE, "annual-leave difference", rules.annual_leave_difference(terms, quarter, on_costs)),
+                (
+                    LineKind.LEGACY_LGPS,
+                    "LGPS employer contributions",
+                    rules.lgps_contribution(terms, quarter, figures, contract.start_date),
+                ),
+                (
+                    LineKind.LEGACY_PAY,
+                    "pay-rate difference",
+                    rules.pay_rate_difference(terms, quarter, inputs.rates),
+                ),
+                (
+                    LineKind.LEGACY_LEAVE,
+                    "annual-leave difference",
+                    rules.annual_leave_difference(terms, quarter, on_costs),
+                ),
             ]
         except rules.MissingFigure as missing:
             raise ValidationError(str(missing)) from missing
@@ -243,7 +264,9 @@ def _line_specs(contract: Contract, inputs: selectors.QuarterInputs) -> list[dic
                 {
                     "kind": str(kind),
                     "staff": member.reference,
-                    "description": f"TUPE legacy {title}, {member.reference} ({member.role}): {charge.explanation()}"[:300],
+                    "description": f"TUPE legacy {title}, {member.reference} ({member.role}): {charge.explanation()}"[
+                        :300
+                    ],
                     "amount": str(charge.amount),
                     "breakdown": {
                         "legacy": {
@@ -299,9 +322,7 @@ def legacy_invoice_raise(
     was worked out. Idempotent: raised again with nothing changed, it writes nothing; once
     submitted it never changes."""
     contract = (
-        Contract.objects.select_for_update(of=("self",))
-        .select_related("invoicing_terms")
-        .get(pk=contract.pk)
+        Contract.objects.select_for_update(of=("self",)).select_related("invoicing_terms").get(pk=contract.pk)
     )
     _party(actor, contract)
     if period_start < contract.start_date or (contract.end_date and period_start > contract.end_date):

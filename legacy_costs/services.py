@@ -264,9 +264,10 @@ def _line_specs(contract: Contract, inputs: selectors.QuarterInputs) -> list[dic
                 {
                     "kind": str(kind),
                     "staff": member.reference,
-                    "description": f"TUPE legacy {title}, {member.reference} ({member.role}): {charge.explanation()}"[
-                        :300
-                    ],
+                    # The line's summary; every step is in the breakdown, shown on the line's page.
+                    "description": _short(
+                        f"TUPE legacy {title}, {member.reference} ({member.role}): {charge.steps[-1]}"
+                    ),
                     "amount": str(charge.amount),
                     "breakdown": {
                         "legacy": {
@@ -281,6 +282,10 @@ def _line_specs(contract: Contract, inputs: selectors.QuarterInputs) -> list[dic
                 }
             )
     return specs
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _digest(specs: list[dict[str, Any]]) -> str:

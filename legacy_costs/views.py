@@ -56,7 +56,8 @@ class ContractLegacyView(ScopedViewMixin, DetailView):
 
 class _ContractForm(ServiceFormView):
     model = Contract
-    write_capability = EITHER_SIDE
+    required_capability: Any = EITHER_SIDE
+    write_capability: Any = EITHER_SIDE
 
     def cancel_url(self) -> str:
         return reverse("legacy_costs:contract-detail", args=[self.object.pk])
@@ -89,7 +90,7 @@ class InvoiceRaiseView(_ContractForm):
 
 class ListAgreeView(_ContractForm):
     form_class = AgreeForm
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     title = "Record that the list of Legacy Staff is agreed"
     intro = (
         "The list is agreed at the start of the contract and reviewed each year as part of the third "
@@ -118,7 +119,7 @@ class StaffAddView(_ContractForm):
 class StaffEndView(ServiceFormView):
     model = LegacyStaffMember
     form_class = StaffEndForm
-    write_capability = EITHER_SIDE
+    required_capability = write_capability = EITHER_SIDE
     title = "Record the last day in a TUPE'd role"
     intro = (
         "When a person is promoted or moved into a role that was not on the TUPE list, the council stops "

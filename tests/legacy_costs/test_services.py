@@ -167,3 +167,21 @@ def test_only_the_pair_writes(nlw, staff, contract):
         services.legacy_invoice_raise(actor=outsider, contract=contract, period_start=Q1)
     with pytest.raises(ValidationError):
         services.legacy_staff_end(actor=outsider, staff_member=staff[0], end_date=Q2, end_reason="left")
+
+
+def test_the_demo_loads_twice_to_the_same_records(nlw, commissioner_org, provider_org):
+    import io
+
+    from django.core.management.base import OutputWrapper
+
+    from invoicing.models import Invoice
+    from legacy_costs import demo
+    from tests.factories import ContractFactory
+
+    ContractFactory(commissioner=commissioner_org, provider=provider_org, reference=demo.CONTRACT)
+    out = OutputWrapper(io.StringIO())
+    demo.load(out)
+    totals = list(Invoice.objects.filter(kind=InvoiceKind.LEGACY).values_list("net_total", flat=True))
+    events = AuditEvent.objects.count()
+    demo.load(out)
+    assert len(totals) == 2 and AuditEvent.objects.count() == events

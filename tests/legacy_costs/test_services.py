@@ -178,10 +178,21 @@ def test_the_demo_loads_twice_to_the_same_records(nlw, commissioner_org, provide
     from legacy_costs import demo
     from tests.factories import ContractFactory
 
-    ContractFactory(commissioner=commissioner_org, provider=provider_org, reference=demo.CONTRACT)
+    ContractFactory(
+        commissioner=commissioner_org,
+        provider=provider_org,
+        reference=demo.CONTRACT,
+        start_date=dt.date(2024, 4, 1),
+    )
     out = OutputWrapper(io.StringIO())
     demo.load(out)
     totals = list(Invoice.objects.filter(kind=InvoiceKind.LEGACY).values_list("net_total", flat=True))
     events = AuditEvent.objects.count()
     demo.load(out)
-    assert len(totals) == 2 and AuditEvent.objects.count() == events
+    statuses = list(
+        Invoice.objects.filter(kind=InvoiceKind.LEGACY)
+        .order_by("period_start")
+        .values_list("status", flat=True)
+    )
+    assert len(totals) == 5 and statuses == ["paid", "paid", "paid", "submitted", "draft"]
+    assert AuditEvent.objects.count() == events

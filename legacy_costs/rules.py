@@ -148,8 +148,10 @@ def days_in_role(staff: StaffTerms, quarter: Quarter) -> tuple[dt.date, dt.date,
     return first, last, (last - first).days + 1
 
 
-def _ended(staff: StaffTerms) -> str:
-    return f"; paid to {_day(staff.end)}, the last day in a TUPE'd role" if staff.end else ""
+def _ended(staff: StaffTerms, quarter: Quarter) -> str:
+    if staff.end is None or staff.end >= quarter.end:
+        return ""
+    return f"; paid to {_day(staff.end)}, the last day in a TUPE'd role"
 
 
 def nlw_on(rates: Sequence[tuple[dt.date, Decimal]], day: dt.date) -> Decimal:
@@ -188,7 +190,7 @@ def pay_rate_difference(
         )
     return LegacyCharge(
         total,
-        [*steps, f"total {_money(total)}{_ended(staff)}"],
+        [*steps, f"total {_money(total)}{_ended(staff, quarter)}"],
         {
             "tupe_rate": str(staff.tupe_rate),
             "new_rate": str(staff.new_rate),
@@ -219,7 +221,7 @@ def annual_leave_difference(
         f"a year, plus on-costs of {_plain(on_costs_percent)}% = {_money(pennies(year_total))}",
         f"a quarter's share for {share} in a TUPE'd role: {_money(pennies(year_total))} ÷ 4"
         + ("" if days == quarter.days else f" × {days}/{quarter.days}")
-        + f" = {_money(amount)}{_ended(staff)}",
+        + f" = {_money(amount)}{_ended(staff, quarter)}",
     ]
     return LegacyCharge(amount, steps, {"on_costs_percent": str(on_costs_percent), "days": str(days)})
 
@@ -249,7 +251,7 @@ def _estimate(staff: StaffTerms, quarter: Quarter, figures: LgpsFigures) -> tupl
     if quarter.number == 4:
         base = _agreed_quarterly(figures, quarter.year, who)
         source = (
-            f"the calculation agreed at quarter 3: actual contributions over quarters 1–3 of "
+            f"on the calculation agreed at quarter 3: actual contributions over quarters 1–3 of "
             f"{_money(figures.actual_q1_q3[quarter.year])} ÷ 3 = {_money(pennies(base))}"
         )
     elif quarter.year == 1:
@@ -258,11 +260,11 @@ def _estimate(staff: StaffTerms, quarter: Quarter, figures: LgpsFigures) -> tupl
             raise MissingFigure(
                 f"{who}: the Norfolk Pension Fund's quarterly figure for year 1 is not recorded."
             )
-        base, source = fund, f"the Norfolk Pension Fund's quarterly figure of {_money(fund)}"
+        base, source = fund, f"on the Norfolk Pension Fund's quarterly figure: {_money(fund)}"
     else:
         base = _agreed_quarterly(figures, quarter.year - 1, who)
         source = (
-            f"the prior year's amount: year {quarter.year - 1}'s actual contributions over quarters 1–3 of "
+            f"on the prior year's amount: year {quarter.year - 1}'s actual contributions over quarters 1–3 of "
             f"{_money(figures.actual_q1_q3[quarter.year - 1])} ÷ 3 = {_money(pennies(base))}"
         )
     held = days_in_role(staff, quarter)
@@ -279,10 +281,11 @@ def lgps_contribution(
         return None
     held = days_in_role(staff, quarter)
     days = held[2] if held else 0
-    share = "" if days == quarter.days else f" × {days}/{quarter.days} days in a TUPE'd role"
+    share = "" if days == quarter.days else f" × {days}/{quarter.days} days in a TUPE'd role = "
     if quarter.number != 3:
         base, amount, source = _estimate(staff, quarter, figures)
-        step = f"quarter {quarter.number}: {source}{share} = {_money(amount)}{_ended(staff)}"
+        result = f"{share}{_money(amount)}" if share else ""
+        step = f"Quarter {quarter.number}, {source}{result}{_ended(staff, quarter)}"
         return LegacyCharge(amount, [step], {"source": source, "days": str(days)})
     actual = figures.actual_q1_q3.get(quarter.year)
     if actual is None:
@@ -299,9 +302,9 @@ def lgps_contribution(
             charged.append(_estimate(staff, earlier, figures)[1])
     amount = actual - charged[0] - charged[1]
     step = (
-        f"quarter 3 reconciliation: actual contributions over quarters 1–3 of {_money(actual)} − "
+        f"Quarter 3, the reconciliation: actual contributions over quarters 1–3 of {_money(actual)} − "
         f"{_money(charged[0])} charged for quarter 1 − {_money(charged[1])} charged for quarter 2 = "
-        f"{_money(amount)}{_ended(staff)}"
+        f"{_money(amount)}{_ended(staff, quarter)}"
     )
     return LegacyCharge(
         amount, [step], {"actual_q1_q3": str(actual), "q1": str(charged[0]), "q2": str(charged[1])}

@@ -117,8 +117,30 @@ def test_a_line_page_shows_how_a_legacy_line_was_worked_out(nlw, contract, agree
     client.force_login(provider_manager)
     line = invoice.lines.get(kind="legacy_lgps")
     page = client.get(f"/invoicing/lines/{line.pk}/").content.decode()
-    assert "the Norfolk Pension Fund&#x27;s quarterly figure of £450.00" in page
+    assert "the Norfolk Pension Fund&#x27;s quarterly figure: £450.00" in page
     contract_page = client.get(f"/legacy-costs/contracts/{contract.pk}/").content.decode()
     assert invoice.number in contract_page and "LS-1" in contract_page
     other = ContractFactory()
     assert client.get(f"/legacy-costs/contracts/{other.pk}/").status_code == 404
+
+
+def test_a_legacy_invoice_has_invoicings_pages_and_documents(nlw, contract, agreed, provider_manager, client):
+    from legacy_costs import services
+
+    invoice = services.legacy_invoice_raise(
+        actor=provider_manager, contract=contract, period_start=Q1
+    ).invoice
+    client.force_login(provider_manager)
+    paths = [
+        f"/invoicing/{invoice.pk}/",
+        f"/invoicing/{invoice.pk}/schedule/",
+        f"/invoicing/{invoice.pk}/changes/",
+    ]
+    paths += [
+        f"/invoicing/{invoice.pk}/{document}.{fmt}"
+        for document in ("summary", "schedule")
+        for fmt in ("csv", "xlsx", "pdf")
+    ]
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+    assert "TUPE legacy costs" in client.get(f"/invoicing/{invoice.pk}/").content.decode()

@@ -2,6 +2,8 @@
 council agrees, either raises the quarter (201, then 200 unchanged), and another council's or
 provider's token finds nothing (404)."""
 
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -144,3 +146,16 @@ def test_a_legacy_invoice_has_invoicings_pages_and_documents(nlw, contract, agre
     for path in paths:
         assert client.get(path).status_code == 200, path
     assert "TUPE legacy costs" in client.get(f"/invoicing/{invoice.pk}/").content.decode()
+
+
+def test_the_lists_take_a_fixed_number_of_queries(
+    nlw, contract, agreed, provider_manager, provider_api, django_assert_max_num_queries
+):
+    from legacy_costs import services
+
+    for start in (Q1, dt.date(2024, 8, 1)):
+        services.legacy_invoice_raise(actor=provider_manager, contract=contract, period_start=start)
+    for path in ("legacy-staff", "legacy-staff-agreements", "lgps-figures", "legacy-invoices"):
+        with django_assert_max_num_queries(12):
+            response = provider_api.get(f"/api/v1/{path}/")
+        assert response.status_code == 200 and response.json()["results"], path

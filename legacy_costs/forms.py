@@ -2,7 +2,7 @@ from django import forms
 
 from portal.forms import PortalFormMixin
 
-from .models import AgreementOccasion, EndReason
+from .models import AgreementOccasion, EndReason, LgpsFigureKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -45,3 +45,12 @@ class StaffAddForm(PortalFormMixin, forms.Form):
 class StaffEndForm(PortalFormMixin, forms.Form):
     end_date = forms.DateField(label="Last day in a TUPE'd role", widget=DATE)
     end_reason = forms.ChoiceField(label="Why", choices=EndReason.choices)
+
+
+class LgpsFigureForm(PortalFormMixin, forms.Form):
+    contract_year = forms.IntegerField(
+        label="Contract year", min_value=1, help_text="Year 1 starts on the contract's start date."
+    )
+    kind = forms.ChoiceField(label="Figure", choices=LgpsFigureKind.choices)
+    amount = forms.DecimalField(label="Amount (£)", max_digits=12, decimal_places=2)
+    note = forms.CharField(label="Note", required=False, max_length=300)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("contracts/<int:pk>/agree/", views.ListAgreeView.as_view(), name="list-agree"),
     path("contracts/<int:pk>/staff/new/", views.StaffAddView.as_view(), name="staff-add"),
     path("staff/<int:pk>/end/", views.StaffEndView.as_view(), name="staff-end"),
+    path("staff/<int:pk>/lgps/", views.LgpsFigureRecordView.as_view(), name="lgps-figure-record"),
 ]

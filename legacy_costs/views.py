@@ -13,7 +13,7 @@ from portal.views import ScopedListView, ScopedViewMixin, ServiceFormView
 from schemes.models import Contract
 
 from . import selectors, services
-from .forms import AgreeForm, RaiseForm, StaffAddForm, StaffEndForm
+from .forms import AgreeForm, LgpsFigureForm, RaiseForm, StaffAddForm, StaffEndForm
 from .models import LegacyStaffMember
 
 EITHER_SIDE = (Capability.COMMISSION, Capability.PROVIDER_MANAGE)
@@ -138,3 +138,20 @@ class StaffEndView(ServiceFormView):
 
     def success_url_for(self, result: Any) -> str:
         return self.cancel_url()
+
+
+class LgpsFigureRecordView(StaffEndView):
+    form_class = LgpsFigureForm
+    title = "Record an LGPS figure"
+    intro = (
+        "Year 1's first two quarters are paid on the Norfolk Pension Fund's quarterly figure; each year's "
+        "third quarter reconciles to the actual employer contributions over quarters 1–3, from which the "
+        "fourth quarter and the next year's first two follow [004 App. 3 §8]. Recording a figure again for "
+        "the same year corrects it."
+    )
+    success_message = "The figure is recorded."
+
+    def perform(self, form: Any) -> Any:
+        return services.lgps_figure_record(
+            actor=self.request.user, staff_member=self.object, **form.cleaned_data
+        )[0]

@@ -24,6 +24,7 @@ ROUTES = [
     form("list-agree", COUNCIL, "contract", reference=True),
     form("staff-add", EITHER, "contract", reference=True),
     form("staff-end", EITHER, "legacy_staff"),
+    form("lgps-figure-record", EITHER, "legacy_staff"),
     *api(f"{API}:legacy-staff", ("legacy_staff", "C1P1"), writers=EITHER),
     on(f"{API}:legacy-staff-end", {"POST": EITHER | RW_API}, ("legacy_staff", "C1P1"), extra_ok=CROSS_SIDE),
     *api(f"{API}:legacy-staff-agreement", ("legacy_agreement", "C1P1"), writers=COUNCIL),

@@ -159,3 +159,22 @@ def test_the_lists_take_a_fixed_number_of_queries(
         with django_assert_max_num_queries(12):
             response = provider_api.get(f"/api/v1/{path}/")
         assert response.status_code == 200 and response.json()["results"], path
+
+
+def test_a_manager_records_a_promotion_and_an_lgps_figure_on_the_pages(nlw, staff, provider_manager, client):
+    client.force_login(provider_manager)
+    member = staff[0]
+    saved = client.post(
+        f"/legacy-costs/staff/{member.pk}/lgps/",
+        {"contract_year": 1, "kind": "actual_q1_q3", "amount": "1410.00"},
+    )
+    assert saved.status_code == 302
+    ended = client.post(
+        f"/legacy-costs/staff/{member.pk}/end/", {"end_date": "2024-06-15", "end_reason": "promoted"}
+    )
+    assert ended.status_code == 302
+    member.refresh_from_db()
+    assert (
+        member.end_date == dt.date(2024, 6, 15)
+        and member.lgps_figures.get(kind="actual_q1_q3").amount == 1410
+    )

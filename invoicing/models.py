@@ -173,6 +173,7 @@ class InvoiceKind(models.TextChoices):
     BLOCK = "block", "Quarterly block payment"
     PACKAGE = "package", "Weekly package invoice"
     INTEREST = "interest", "Late-payment interest invoice"
+    LEGACY = "legacy", "TUPE legacy-cost invoice"
 
 
 KIND_FOR_PAYMENT_MODEL = {
@@ -311,6 +312,8 @@ class Invoice(DetailPage, Timestamped):
             return ""
         if self.part.endswith("I"):
             return "Late-payment interest"
+        if self.part.endswith("L"):
+            return "TUPE legacy costs"
         return "Undisputed part" if self.part.endswith("U") else "Disputed part"
 
 
@@ -321,6 +324,10 @@ class LineKind(models.TextChoices):
     BLOCK = "block_payment", "Block payment"
     PACKAGE = "weekly_package", "Weekly package"
     INTEREST = "late_payment_interest", "Late-payment interest"
+    # TUPE legacy costs [004 App. 3 §8], raised by the legacy_costs app.
+    LEGACY_LGPS = "legacy_lgps", "TUPE legacy: LGPS employer contributions"
+    LEGACY_PAY = "legacy_pay_difference", "TUPE legacy: pay-rate difference"
+    LEGACY_LEAVE = "legacy_annual_leave", "TUPE legacy: annual-leave difference"
 
 
 class InvoiceLine(DetailPage, models.Model):

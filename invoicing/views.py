@@ -158,7 +158,7 @@ class InvoiceDetailView(InvoiceMixin, DetailView):
             else None,
             audit_events=self.audit_events(invoice),
             period_number=rules.period_number(terms.anchor(), invoice.period_start)
-            if invoice.kind != InvoiceKind.BLOCK
+            if invoice.kind not in (InvoiceKind.BLOCK, InvoiceKind.LEGACY)
             else None,
             can_manage=user.can(Capability.PROVIDER_MANAGE),
             can_commission=user.can(Capability.COMMISSION),

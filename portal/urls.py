@@ -79,6 +79,7 @@ urlpatterns = [
     path("compliance/", include("compliance.urls")),
     path("kpis/", include("kpis.urls")),
     path("invoicing/", include("invoicing.urls")),
+    path("legacy-costs/", include("legacy_costs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[PublicReadOnly]), name="schema"),
     path(
         "api/docs/",
@@ -96,6 +97,7 @@ urlpatterns = [
     path("api/v1/", include("compliance.api.urls")),
     path("api/v1/", include("kpis.api.urls")),
     path("api/v1/", include("invoicing.api.urls")),
+    path("api/v1/", include("legacy_costs.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -17,6 +17,7 @@ APPS = [
     "records",
     "kpis",
     "invoicing",
+    "legacy_costs",
 ]
 MAX_LINES = 800
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "records",
     "kpis",
     "invoicing",
+    "legacy_costs",
 ]
 
 MIDDLEWARE = [
@@ -274,7 +275,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Choice sets that share a field name across apps get names of their own.
-    "ENUM_NAME_OVERRIDES": {"VisitStatusEnum": "visits.models.VisitStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "VisitStatusEnum": "visits.models.VisitStatus",
+        "EndReasonEnum": "packages_of_care.models.ServiceEndReason",
+        "LegacyStaffEndReasonEnum": "legacy_costs.models.EndReason",
+    },
 }
 
 # Celery: with no broker configured, tasks run eagerly in-process (the embedded default).

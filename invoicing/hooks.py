@@ -1,10 +1,23 @@
 from django.urls import reverse
 
-from portal.hooks import DashboardItem, DashboardPanel, dashboard_panel, demo_module, register_nav
+from portal.hooks import (
+    DashboardItem,
+    DashboardPanel,
+    dashboard_panel,
+    demo_module,
+    register_nav,
+    register_personal_data,
+)
 from portal.roles import Capability
 from portal.webhooks.events import webhook_event
 
+from .models import InvoiceLine
+
 register_nav("Invoices", "invoicing:index", sides=("commissioner", "provider"), order=60)
+# An invoice line names the person whose care it charges for (the detail schedule `[004 App. 6 §3.1 b]`).
+register_personal_data(
+    InvoiceLine, label="invoice line", person="order__service_user", person_filters=("order",)
+)
 
 
 demo_module(50, "invoicing.demo")

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView
 
+from portal.access_log.models import AccessAction
+from portal.access_log.recording import record_read
 from portal.forms import ConfirmPasswordForm
 from portal.roles import Capability, CapabilityNeed, OrganisationKind, has_any_capability
 from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
@@ -341,7 +343,15 @@ class OrderExportView(PackagesListView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-        content, content_type = export_orders(self.get_queryset(), fmt)
+        orders = self.get_queryset()
+        content, content_type = export_orders(orders, fmt)
+        record_read(
+            request,
+            action=AccessAction.EXPORTED,
+            what=f"orders ({fmt})",
+            queryset=orders,
+            rows=orders.count(),
+        )
         response = HttpResponse(content, content_type=content_type)
         filename = f"orders-{timezone.localdate():%Y-%m-%d}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -94,3 +94,9 @@ ROUTES += [
     Route("portal-api:webhook-delivery-list", {"GET": ALL}),
     on("portal-api:webhook-delivery-detail", {"GET": ALL}, COUNCIL_DELIVERY, owner="C1"),
 ]
+
+# The access log: who in the organisation read personal data; its managers read it (issue 15).
+ROUTES += [
+    Route("portal:access-log", {"GET": MANAGERS}),
+    Route("portal:access-log-export", {"GET": MANAGERS}),
+]

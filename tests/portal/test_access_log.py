@@ -126,7 +126,9 @@ def test_a_failure_to_write_the_log_does_not_refuse_the_page(provider_manager, o
 
     monkeypatch.setattr(AccessLogEntry.objects, "create", broken)
     person = orders[0].service_user
-    response = signed_in(provider_manager).get(reverse("packages_of_care:service-user-detail", args=[person.pk]))
+    response = signed_in(provider_manager).get(
+        reverse("packages_of_care:service-user-detail", args=[person.pk])
+    )
     assert response.status_code == 200
     assert "Could not write the access log entry" in caplog.text
 
@@ -157,7 +159,9 @@ def test_the_organisations_manager_reads_its_log_filtered_and_as_csv(
     assert [e.what for e in by_person.context["object_list"]] == ["order"]
     assert not manager.get(reverse("portal:access-log"), {"user": provider_manager.pk}).context["object_list"]
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    assert list(manager.get(reverse("portal:access-log"), {"read_from": tomorrow}).context["object_list"]) == []
+    assert (
+        list(manager.get(reverse("portal:access-log"), {"read_from": tomorrow}).context["object_list"]) == []
+    )
 
     rows = _log_csv(manager, person=first.service_user_id)
     assert [(r[1], r[5], r[6], r[10]) for r in rows] == [

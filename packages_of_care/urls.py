@@ -5,7 +5,7 @@
 from django.urls import URLPattern, path
 from django.views import View
 
-from . import views
+from . import export_views, views
 
 app_name = "packages_of_care"
 
@@ -49,7 +49,7 @@ urlpatterns = [
         progress=views.ReferralProgressView,
         end=views.ReferralEndView,
     ),
-    path("orders/export/", views.OrderExportView.as_view(), name="order-export"),
+    path("orders/export/", export_views.OrderExportView.as_view(), name="order-export"),
     *record_routes(
         "orders",
         "order",

@@ -16,8 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView
 
-from portal.access_log.models import AccessAction
-from portal.access_log.recording import record_read
 from portal.forms import ConfirmPasswordForm
 from portal.roles import Capability, CapabilityNeed, OrganisationKind, has_any_capability
 from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin
@@ -34,7 +32,6 @@ from .models import (
     ServiceUser,
     TemporaryVariation,
 )
-from .resources import export_orders
 from .services import RECORD_ARGUMENTS
 from .workflows import PROVIDER_SIDE, order_actions, referral_actions, variation_actions
 
@@ -332,30 +329,6 @@ class OrderListView(PackagesListView):
             can_create=self.request.user.can(Capability.BROKER),
             **kwargs,
         )
-
-
-class OrderExportView(PackagesListView):
-    """The orders the user sees, with the list's filters, as CSV or XLSX."""
-
-    model = IndividualServiceOrder
-    filterset_class = filters.OrderFilter
-    http_method_names = ["get", "head"]
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-        orders = self.get_queryset()
-        content, content_type = export_orders(orders, fmt)
-        record_read(
-            request,
-            action=AccessAction.EXPORTED,
-            what=f"orders ({fmt})",
-            queryset=orders,
-            rows=orders.count(),
-        )
-        response = HttpResponse(content, content_type=content_type)
-        filename = f"orders-{timezone.localdate():%Y-%m-%d}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 class OrderDetailView(RecordView):

@@ -9,8 +9,8 @@ a record to its person); the shared bases do the rest:
   model, with the ids and the number of rows it answered;
 - an export or a download calls `record_read` itself (`action=EXPORTED` or `DOWNLOADED`).
 
-One INSERT per request whatever the rows read (the people are found with at most one more
-SELECT), at most one entry per request, and a failure is logged as an error, never shown to the
+One INSERT per request whatever the rows read (the people are found by a subquery inside it),
+at most one entry per request, and a failure is logged as an error, never shown to the
 reader: the response does not wait on the log and is never refused because of it.
 """
 
@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models, transaction
 from django.http import HttpRequest
 
@@ -61,8 +62,7 @@ def record_read(
             if model is None and queryset is not None:
                 model = queryset.model
             ids = [_id(i) for i in ids]
-            if people is None:
-                people = _people(model, ids, queryset)
+            found = _people(model, ids, queryset) if people is None else sorted(set(people))[:MAX_PEOPLE]
             token = getattr(request, "auth", None)
             AccessLogEntry.objects.create(
                 user=user,
@@ -77,7 +77,7 @@ def record_read(
                 ids=ids[:MAX_PEOPLE],
                 filters=_filters(http_request),
                 rows=rows,
-                people=sorted(set(people))[:MAX_PEOPLE],
+                people=found,
                 path=http_request.path[:500],
             )
     except Exception:  # noqa: BLE001 - the reader gets their page; the failure goes to the error log
@@ -185,10 +185,9 @@ def _person_of(obj: models.Model, spec: PersonalData) -> int | None:
     return getattr(target, f"{last}_id", None)
 
 
-def _people(
-    model: type[models.Model] | None, ids: list[Any], queryset: models.QuerySet[Any] | None
-) -> list[int]:
-    """The people the records are about, in one SELECT (none for a person's own records)."""
+def _people(model: type[models.Model] | None, ids: list[Any], queryset: models.QuerySet[Any] | None) -> Any:
+    """The people the records are about: a list, or a subquery the INSERT itself runs (so the
+    entry still costs one statement), or nothing for records that name no person."""
     spec = personal_data(model)
     if spec is None or model is None:
         return []
@@ -197,5 +196,7 @@ def _people(
             return [i for i in ids if isinstance(i, int)]
         queryset = model._default_manager.filter(pk__in=ids)
     path = "pk" if spec.person == "pk" else spec.person
-    found = queryset.order_by().values_list(path, flat=True).distinct()[:MAX_PEOPLE]
-    return [p for p in found if p is not None]
+    people = (
+        queryset.order_by(path).filter(**{f"{path}__isnull": False}).values_list(path, flat=True).distinct()
+    )
+    return ArraySubquery(people[:MAX_PEOPLE])

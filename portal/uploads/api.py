@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,16 +23,22 @@ def bulk_response(
     spec: UploadSpec,
     *,
     actor: User,
-    payload: object,
     source: str,
     note: str,
     noun: str,
     limit: int,
+    wrapper: str | None = None,
 ) -> Response:
     """Check and (unless a dry run or an item is rejected) write `payload`; `noun` names one item
-    ("visit") in the messages. Every answer, refused or not, has the documented shape
+    ("visit") in the messages; the body is the array, or (with `wrapper`) an object holding it there. Every answer, refused or not, has the documented shape
     (`BulkResultSerializer`), with a `detail` saying why when it is refused."""
     dry_run = str(request.query_params.get("dry_run", "")).lower() in ("1", "true", "yes")
+    try:
+        payload = request.data
+    except ParseError as exc:  # a body that is not JSON: refused in the same shape
+        return _refused(dry_run, str(exc.detail), [])
+    if wrapper is not None and isinstance(payload, dict) and wrapper in payload:
+        payload = payload[wrapper]  # {"visits": [...]} as well as [...]
     if isinstance(payload, list) and len(payload) > limit:
         return _refused(dry_run, f"Send at most {limit:,} {noun}s per request.", [])
     try:

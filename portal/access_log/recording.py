@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from portal.hooks import PersonalData, personal_data
+from portal.models import ApiToken
 
 from .models import AccessAction, AccessChannel, AccessLogEntry
 
@@ -69,7 +70,7 @@ def record_read(
                 user_name=(user.get_full_name() or user.username)[:150],
                 organisation_id=user.organisation_id,
                 channel=AccessChannel.API if http_request.path.startswith("/api/") else AccessChannel.WEB,
-                token=token if type(token).__name__ == "ApiToken" else None,
+                token=token if isinstance(token, ApiToken) else None,
                 address=http_request.META.get("REMOTE_ADDR") or None,
                 action=action,
                 what=what[:100],

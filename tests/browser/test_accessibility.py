@@ -12,8 +12,15 @@ AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 PAGES = {
-    "norfolk.commissioner": ["/", "/schemes/", "/schemes/contracts/", "/alerts/", "/api-access/"],
-    "wensum.manager": ["/", "/schemes/", "/schemes/contracts/", "/alerts/"],
+    "norfolk.commissioner": [
+        "/",
+        "/schemes/",
+        "/schemes/contracts/",
+        "/alerts/",
+        "/api-access/",
+        "/access-log/",
+    ],
+    "wensum.manager": ["/", "/schemes/", "/schemes/contracts/", "/alerts/", "/access-log/"],
 }
 
 

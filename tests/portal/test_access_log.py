@@ -206,3 +206,22 @@ def test_the_purge_removes_only_entries_past_the_retention_period(provider_manag
     assert access_log_purge(now=now) == 1
     assert set(AccessLogEntry.objects.values_list("pk", flat=True)) == {kept_on_the_day.pk, recent.pk}
     assert not AccessLogEntry.objects.filter(pk=old.pk).exists()
+
+
+def test_the_nightly_task_purges_and_beat_runs_it(provider_manager, settings):
+    from portal.tasks import purge_access_log
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["portal-purge-access-log"]
+    assert schedule["task"] == "portal.purge_access_log"
+    assert (schedule["schedule"].hour, schedule["schedule"].minute) == ({3}, {40})
+    AccessLogEntry.objects.create(
+        at=timezone.now() - dt.timedelta(days=settings.PORTAL["ACCESS_LOG_DAYS"] + 1),
+        user=provider_manager,
+        user_name="m",
+        channel="web",
+        action="viewed",
+        what="person",
+        path="/",
+    )
+    assert purge_access_log.delay().get() == 1
+    assert not AccessLogEntry.objects.exists()

@@ -113,7 +113,7 @@ def page_read(view: Any, request: HttpRequest, response: Any) -> None:
         record_read(
             request,
             action=AccessAction.LISTED,
-            what=f"{spec.label} list",
+            what=f"{spec.label}s",
             model=view.model,
             queryset=listed if isinstance(listed, models.QuerySet) else None,
             rows=rows,

@@ -80,7 +80,7 @@ def test_a_visit_list_filtered_to_a_person_is_logged_and_an_unfiltered_one_is_no
     assert response.status_code == 200
     entry = AccessLogEntry.objects.get()
     # The person's two visits, on one page: one row in the log.
-    assert (entry.action, entry.what, entry.rows, entry.people) == ("listed", "visit list", 2, [person.pk])
+    assert (entry.action, entry.what, entry.rows, entry.people) == ("listed", "visits", 2, [person.pk])
     assert entry.filters["service_user"] == str(person.pk)
 
 
@@ -225,3 +225,10 @@ def test_the_nightly_task_purges_and_beat_runs_it(provider_manager, settings):
     )
     assert purge_access_log.delay().get() == 1
     assert not AccessLogEntry.objects.exists()
+
+
+def test_the_log_page_puts_its_column_headings_in_the_table_only(provider_manager):
+    # A list page's `head` block once filled the document's <head> too (base.html had one).
+    html = signed_in(provider_manager).get(reverse("portal:access-log")).content.decode()
+    head = html[: html.index("</head>")]
+    assert "<th" not in head and html.count(">Read by</th>") == 1

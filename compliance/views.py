@@ -9,6 +9,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
+from portal.access_log.models import AccessAction
+from portal.access_log.recording import record_read
 from portal.api.filters import ProviderFilter
 from portal.models import Organisation
 from portal.roles import Capability
@@ -266,6 +268,14 @@ class DocumentView(ScopedViewMixin, DetailView):
         stored = getattr(self.object, self.field)
         if not stored:
             raise Http404
+        record_read(
+            request,
+            action=AccessAction.DOWNLOADED,
+            what=f"{self.object._meta.verbose_name} document",
+            model=type(self.object),
+            ids=[self.object.pk],
+            rows=1,
+        )
         return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
 
 

@@ -7,12 +7,19 @@ from portal.hooks import (
     dashboard_panel,
     demo_module,
     register_nav,
+    register_personal_data,
     register_search,
 )
 from portal.roles import Capability
 from portal.webhooks.events import webhook_event
 
+from .models import InvoiceLine
+
 register_nav("Invoices", "invoicing:index", sides=("commissioner", "provider"), order=60)
+# An invoice line names the person whose care it charges for (the detail schedule `[004 App. 6 §3.1 b]`).
+register_personal_data(
+    InvoiceLine, label="invoice line", person="order__service_user", person_filters=("order",)
+)
 
 
 def _invoice_records(user):

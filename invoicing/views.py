@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView
 
+from portal.access_log.models import AccessAction
+from portal.access_log.recording import record_read
 from portal.models import User
 from portal.roles import Capability, has_capability
 from portal.tenancy import scoped
@@ -250,6 +252,14 @@ class InvoiceDocumentView(InvoiceMixin, DetailView):
                 documents.call_monitoring_rows(visits.iterator(2000)),
                 "Call monitoring",
             )
+        read = visits if self.document == "call-monitoring" else lines
+        record_read(
+            request,
+            action=AccessAction.EXPORTED if self.fmt != "pdf" else AccessAction.DOWNLOADED,
+            what=f"invoice {invoice.number} {self.document} ({self.fmt})",
+            queryset=read,
+            rows=read.count(),
+        )
         if self.fmt == "csv":
             return documents.csv_response(name, headers, rows)
         if self.fmt == "xlsx":
@@ -595,6 +605,14 @@ class RemittanceDetailView(ScopedViewMixin, DetailView):
 class RemittancePdfView(RemittanceDetailView):
     def get(self, request, *args, **kwargs):
         remittance = self.object
+        record_read(
+            request,
+            action=AccessAction.DOWNLOADED,
+            what=f"remittance advice {remittance.number} (pdf)",
+            model=type(remittance),
+            ids=[remittance.pk],
+            rows=1,
+        )
         return documents.pdf_response(
             documents.filename_for(remittance.invoice, "remittance"),
             "invoicing/pdf/remittance.html",

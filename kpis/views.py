@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 
+from portal.access_log.models import AccessAction
+from portal.access_log.recording import record_read
 from portal.roles import Capability
 from portal.tenancy import scoped
 from portal.views import ScopedActionView, ScopedListView, ScopedViewMixin, ServiceFormView
@@ -589,6 +591,13 @@ class ExportView(ScopedListView):
         if fmt not in ("csv", "xlsx"):
             fmt = "csv"
         dataset = KpiValueResource().export(queryset=self.get_queryset())
+        record_read(
+            request,
+            action=AccessAction.EXPORTED,
+            what=f"KPI values ({fmt})",
+            model=KpiValue,
+            rows=len(dataset),
+        )
         stamp = timezone.localdate().isoformat()
         if fmt == "xlsx":
             response = HttpResponse(

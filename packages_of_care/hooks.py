@@ -14,13 +14,24 @@ from portal.hooks import (
     dashboard_panel,
     demo_module,
     register_nav,
+    register_personal_data,
     register_search,
 )
 from portal.roles import Capability, Role
 from portal.webhooks.events import webhook_event
 
 from . import selectors
-from .models import IndividualServiceOrder, OrderStatus, ServiceUser, TemporaryVariationStatus
+from .models import (
+    Absence,
+    CarePlan,
+    IndividualServiceOrder,
+    OrderStatus,
+    OrderVersion,
+    Referral,
+    ServiceUser,
+    TemporaryVariation,
+    TemporaryVariationStatus,
+)
 
 register_nav("Orders", "packages_of_care:order-list", order=40)
 register_nav("People", "packages_of_care:service-user-list", order=41)
@@ -65,6 +76,21 @@ register_search(
         ("reference",), _order, order=20,
     )
 )  # fmt: skip
+
+# Reading these is written in the access log (issue 15): a person's page, an order, their lists.
+register_personal_data(ServiceUser, label="person", person="pk")
+register_personal_data(Referral, label="referral", person="service_user", person_filters=("service_user",))
+register_personal_data(
+    IndividualServiceOrder, label="order", person="service_user", person_filters=("service_user",)
+)
+register_personal_data(
+    OrderVersion, label="order version", person="order__service_user", person_filters=("order",)
+)
+register_personal_data(
+    TemporaryVariation, label="temporary variation", person="order__service_user", person_filters=("order",)
+)
+register_personal_data(Absence, label="absence", person="service_user", person_filters=("service_user",))
+register_personal_data(CarePlan, label="care plan", person="service_user", person_filters=("service_user",))
 
 HUMAN_ROLES = (Role.COMMISSIONER, Role.BROKERAGE, Role.PROVIDER_MANAGER, Role.PROVIDER_STAFF)
 SHOWN = 5

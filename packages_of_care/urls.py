@@ -5,7 +5,7 @@
 from django.urls import URLPattern, path
 from django.views import View
 
-from . import views, views_outcomes
+from . import export_views, views, views_outcomes
 
 app_name = "packages_of_care"
 
@@ -51,7 +51,7 @@ urlpatterns = [
         progress=views.ReferralProgressView,
         end=views.ReferralEndView,
     ),
-    path("orders/export/", views.OrderExportView.as_view(), name="order-export"),
+    path("orders/export/", export_views.OrderExportView.as_view(), name="order-export"),
     *record_routes(
         "orders",
         "order",

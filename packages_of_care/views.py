@@ -32,7 +32,6 @@ from .models import (
     ServiceUser,
     TemporaryVariation,
 )
-from .resources import export_orders
 from .services import RECORD_ARGUMENTS
 from .workflows import PROVIDER_SIDE, order_actions, referral_actions, variation_actions
 
@@ -330,22 +329,6 @@ class OrderListView(PackagesListView):
             can_create=self.request.user.can(Capability.BROKER),
             **kwargs,
         )
-
-
-class OrderExportView(PackagesListView):
-    """The orders the user sees, with the list's filters, as CSV or XLSX."""
-
-    model = IndividualServiceOrder
-    filterset_class = filters.OrderFilter
-    http_method_names = ["get", "head"]
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-        content, content_type = export_orders(self.get_queryset(), fmt)
-        response = HttpResponse(content, content_type=content_type)
-        filename = f"orders-{timezone.localdate():%Y-%m-%d}.{fmt}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 class OrderDetailView(RecordView):

@@ -1,7 +1,7 @@
 """Registries that let each app add to the shared shell without the shell importing the apps.
 
 Each app may have a `hooks.py` that calls `register_nav`, `dashboard_panel`, `demo_step` (or
-`demo_module`), `register_upload` and `register_search`; PortalConfig.ready() imports them all. Dependencies still point one way: portal knows nothing of
+`demo_module`), `register_upload` `register_search` and `register_personal_data`; PortalConfig.ready() imports them all. Dependencies still point one way: portal knows nothing of
 the domain apps, the apps register themselves.
 """
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import OutputWrapper
+from django.db.models import Model
 from django.urls import reverse
 
 from .roles import Capability, has_capability
@@ -96,6 +97,21 @@ def register_search(source: SearchSource) -> SearchSource:
 
 def search_sources() -> list[SearchSource]:
     return sorted(_SEARCHES.values(), key=lambda s: (s.order, s.label))
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A model whose records are about one person: reading them is written in the access log
+    (`portal.access_log`). `person` is the ORM path from a record to the person's id ("pk" for
+    the person's own record, "service_user", "order__service_user"…); `person_filters` are the
+    list filters that narrow a list to one person, so a browser list so filtered is logged too."""
+
+    label: str
+    person: str
+    person_filters: tuple[str, ...] = ()
+
+
+_PERSONAL_DATA: dict[str, PersonalData] = {}
 
 
 def register_nav(
@@ -179,6 +195,19 @@ def register_upload(spec: UploadSpec) -> UploadSpec:
     """A kind of spreadsheet upload (and bulk API submission): see `portal.uploads`."""
     _UPLOADS[spec.kind] = spec
     return spec
+
+
+def register_personal_data(
+    model: type[Model], *, label: str, person: str, person_filters: Iterable[str] = ()
+) -> None:
+    """Reads of `model`'s records (a page, an API read, a list filtered to a person) go in the
+    access log: see `PersonalData`."""
+    _PERSONAL_DATA[model._meta.label_lower] = PersonalData(label, person, tuple(person_filters))
+
+
+def personal_data(model: type[Model] | None) -> PersonalData | None:
+    """How `model`'s records lead to a person, or None if they are not personal data."""
+    return None if model is None else _PERSONAL_DATA.get(model._meta.label_lower)
 
 
 def register_upload_pages(namespace: str) -> None:

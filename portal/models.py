@@ -15,6 +15,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from .access_log.models import AccessLogEntry  # noqa: F401 - the access log's model
 from .modelbases import Timestamped
 from .notifications.models import AlertEmail, NotificationPreference  # noqa: F401 - notifications' models
 from .roles import ROLES_BY_KIND, Capability, OrganisationKind, Role, has_capability

@@ -4,6 +4,7 @@ from celery import Task, shared_task
 from django.utils import timezone
 
 from . import services
+from .access_log.services import access_log_purge
 from .notifications.services import alert_emails_send, digests_send
 from .uploads.jobs import PROCESS_UPLOAD, run_job, uploads_clear_stale
 from .webhooks.models import DeliveryStatus
@@ -13,6 +14,12 @@ from .webhooks.services import deliveries_overdue, delivery_attempt, retry_delay
 @shared_task(name="portal.clear_expired_sessions", soft_time_limit=240, time_limit=300)
 def clear_expired_sessions() -> int:
     return services.sessions_clear_expired()
+
+
+@shared_task(name="portal.purge_access_log", soft_time_limit=25 * 60, time_limit=30 * 60)
+def purge_access_log() -> int:
+    """Nightly: delete access log entries older than the retention period."""
+    return access_log_purge()
 
 
 @shared_task(name="portal.revoke_expired_api_tokens", soft_time_limit=240, time_limit=300)

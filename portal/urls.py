@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from portal.api.permissions import PublicReadOnly
 
 from . import views
+from .access_log import views as access_log_views
 from .accounts import views as account_pages
 from .notifications import views as notification_views
 from .webhooks import views as webhook_views
@@ -40,6 +41,10 @@ portal_patterns = (
         path("webhooks/", webhook_views.WebhookListView.as_view(), name="webhook-list"),
         path("webhooks/new/", webhook_views.WebhookCreateView.as_view(), name="webhook-create"),
         path("webhooks/<int:pk>/", webhook_views.WebhookDetailView.as_view(), name="webhook-detail"),
+        path("access-log/", access_log_views.AccessLogView.as_view(), name="access-log"),
+        path(
+            "access-log/export.csv", access_log_views.AccessLogExportView.as_view(), name="access-log-export"
+        ),
     ],
     "portal",
 )

@@ -16,6 +16,7 @@ from django.views import View, defaults
 from django.views.generic import FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
 
+from .access_log.recording import page_read
 from .alerts import resolve
 from .filters import PortalFilterSet
 from .forms import OrganisationDetailsForm, apply_service_errors
@@ -91,7 +92,9 @@ class ScopedViewMixin(LoginRequiredMixin, _ViewBase):
             self.object = get_object_or_404(self.get_queryset(), pk=kwargs[self.pk_url_kwarg])
         if not has_any_capability(request.user, self.capability_for(request.method)):
             raise PermissionDenied("Your role does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        page_read(self, request, response)  # a person's records read: the access log (issue 15)
+        return response
 
     def get_object(self, queryset: models.QuerySet[Any] | None = None) -> Any:
         if getattr(self, "object", None) is not None:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView
 
+from portal.access_log.models import AccessAction
+from portal.access_log.recording import record_read
 from portal.exports import csv_writer
 from portal.roles import Capability
 from portal.tenancy import scoped
@@ -506,6 +508,13 @@ class CallOffBidsExportView(ScopedViewMixin, DetailView):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{calloff.reference}-bids.csv"'
         writer = csv_writer(response)
+        record_read(
+            request,
+            action=AccessAction.EXPORTED,
+            what=f"bids on {calloff.reference} (csv)",
+            model=Bid,
+            rows=len(ranking),
+        )
         writer.writerow(
             ["rank", "provider", "hourly_rate", "submitted_at"]
             + [f"q{q.position}_score_of_{q.max_score}" for q in questions]

@@ -9,17 +9,26 @@ from portal.hooks import (
     dashboard_panel,
     demo_module,
     register_nav,
+    register_personal_data,
     register_upload,
     register_upload_pages,
 )
 from portal.roles import Capability, Role
 from portal.uploads.models import UploadJob
 
+from .models import Visit
 from .visit_uploads import VISITS
 
 register_nav("Visits", "visits:visit-list", sides=("commissioner", "provider"), order=45)
 register_upload(VISITS)
 register_upload_pages("visits")  # every kind's upload jobs: /visits/uploads/
+# A visit's page, and the visit list filtered to a person or an order, go in the access log.
+register_personal_data(
+    Visit,
+    label="visit",
+    person="order__service_user",
+    person_filters=("service_user", "order", "order_reference"),
+)
 
 
 demo_module(30, "visits.demo")

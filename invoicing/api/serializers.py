@@ -21,12 +21,16 @@ class InvoicingSerializer(PortalModelSerializer):
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    order_reference = serializers.CharField(source="order.reference", read_only=True, default=None)
-    service_user_reference = serializers.CharField(
-        source="order.service_user.reference", read_only=True, default=None
+    order_reference = serializers.CharField(
+        source="order.reference", read_only=True, default=None, allow_null=True
     )
-    service_user_name = serializers.CharField(source="order.service_user.name", read_only=True, default=None)
-    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None)
+    service_user_reference = serializers.CharField(
+        source="order.service_user.reference", read_only=True, default=None, allow_null=True
+    )
+    service_user_name = serializers.CharField(
+        source="order.service_user.name", read_only=True, default=None, allow_null=True
+    )
+    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = InvoiceLine

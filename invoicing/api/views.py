@@ -181,6 +181,10 @@ class InvoiceViewSet(ScopedReadOnlyViewSet, prefix="invoices", basename="invoice
         methods=["get"],
         url_path="detail-schedule",
         renderer_classes=[JSONRenderer, ScheduleCSVRenderer],
+        # Every line in one answer, not a page: documented so. Its lines name people, so the
+        # access log records the read as of invoice lines.
+        pagination_class=None,
+        serializer_class=InvoiceLineSerializer,
     )
     def detail_schedule(self, request, pk=None, format=None):
         """The invoice detail schedule, every line, as JSON or (`?format=csv`) CSV."""

@@ -46,7 +46,21 @@ class CSVRenderer(BaseRenderer):
         headers: list[str] = []
         for r in flat:
             headers += [k for k in r if k not in headers]
-        dataset = tablib.Dataset(headers=headers)
+        if not headers:
+            # No rows: the header row alone, so an empty list is still a CSV (an empty body
+            # would go out with no Content-Type at all: DRF drops it).
+            headers = _serializer_headers(renderer_context)
+        dataset = tablib.Dataset(headers=headers or None)
         for r in flat:
             dataset.append([r.get(h, "") for h in headers])
-        return clean_dataset(dataset).export("csv").encode(self.charset)
+        return clean_dataset(dataset).export("csv").encode(self.charset) or b"\r\n"
+
+
+def _serializer_headers(renderer_context: dict | None) -> list[str]:
+    """The columns a list's rows would have: its serializer's readable fields."""
+    view = (renderer_context or {}).get("view")
+    try:
+        fields = view.get_serializer().fields
+    except Exception:  # noqa: BLE001 - a view without a serializer: no header row
+        return []
+    return [name for name, field in fields.items() if not field.write_only]

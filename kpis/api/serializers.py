@@ -43,7 +43,7 @@ class KpiValueSerializer(serializers.ModelSerializer):
     contract_reference = serializers.CharField(source="kpi_return.contract.reference", read_only=True)
     commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
     provider_name = serializers.CharField(source="provider.name", read_only=True)
-    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None)
+    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None, allow_null=True)
     breakdown = serializers.JSONField(read_only=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from portal.api.fields import ScopedPrimaryKeyRelatedField
+from portal.api.fields import ScopedPrimaryKeyRelatedField, WallClockTimeField
 from portal.api.serializers import PortalModelSerializer
 from schemes.models import Contract, Scheme
 
@@ -45,7 +45,7 @@ class CareRecordSerializer(PortalModelSerializer):
 
 class ServiceUserSerializer(serializers.ModelSerializer):
     scheme = ScopedPrimaryKeyRelatedField(queryset=Scheme.objects.all(), allow_null=True, required=False)
-    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None)
+    scheme_name = serializers.CharField(source="scheme.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ServiceUser
@@ -99,9 +99,9 @@ class ReferralSerializer(CareRecordSerializer):
     reference = serializers.CharField(max_length=40, required=False, allow_blank=True)
     measures = serializers.SerializerMethodField(help_text="Dorset KPIs R5–R8 for this referral, as of now.")
     # Named as on orders, so both share one enum in the schema.
-    ended_on = serializers.DateField(source="service_ended_on", read_only=True)
+    ended_on = serializers.DateField(source="service_ended_on", read_only=True, allow_null=True)
     end_reason = serializers.ChoiceField(
-        source="service_end_reason", choices=ServiceEndReason.choices, read_only=True
+        source="service_end_reason", choices=ServiceEndReason.choices, read_only=True, allow_blank=True
     )
     end_detail = serializers.CharField(source="service_end_detail", read_only=True)
 
@@ -166,6 +166,8 @@ class ReferralEndServiceSerializer(serializers.Serializer):
 
 
 class ScheduledVisitSerializer(serializers.ModelSerializer):
+    start_time = WallClockTimeField()
+
     class Meta:
         model = ScheduledVisit
         fields = ["weekday", "start_time", "duration_minutes", "carers", "time_critical", "tasks"]
@@ -341,7 +343,7 @@ class DecisionNoteSerializer(serializers.Serializer):
 class AbsenceSerializer(serializers.ModelSerializer):
     service_user = ScopedPrimaryKeyRelatedField(queryset=ServiceUser.objects.all())
     recorded_by_organisation_name = serializers.CharField(
-        source="recorded_by_organisation.name", read_only=True, default=None
+        source="recorded_by_organisation.name", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.settings import api_settings
@@ -40,3 +41,17 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         except queryset.model.DoesNotExist as exc:
             name = self.field_name or api_settings.NON_FIELD_ERRORS_KEY  # bound before any input
             raise NotFound({name: f"No {queryset.model._meta.verbose_name} with id {data}."}) from exc
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+        "example": "08:00:00",
+        "description": "A time of day on the clock in England (Europe/London), with no offset.",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day as people in England read the clock ("08:00:00"). OpenAPI's `format: time`
+    is RFC 3339's full-time, which carries an offset; a scheduled visit's time has none (it is
+    the same 08:00 in GMT and BST), so the schema says so with a pattern instead."""

@@ -1,3 +1,6 @@
+from collections.abc import MutableMapping
+from typing import Any
+
 from rest_framework import serializers
 
 from portal.models import Organisation
@@ -9,6 +12,17 @@ from portal.models import Organisation
 class PortalModelSerializer(serializers.ModelSerializer):
     commissioner_name = serializers.CharField(source="commissioner.name", read_only=True)
     provider_name = serializers.CharField(source="provider.name", read_only=True)
+
+    # A choice the model leaves blank ("no decline reason yet") answers "": DRF drops `allow_blank`
+    # from a read-only field, and the schema would then forbid the blank it answers.
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        blank_choice = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank_choice:
+            kwargs["allow_blank"] = True
+        return kwargs
 
 
 class CommissionerSerializer(serializers.ModelSerializer):

@@ -16,6 +16,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.access_log.recording import api_read
 from portal.models import User
 from portal.roles import CapabilityNeed
 from portal.tenancy import scoped
@@ -61,6 +62,11 @@ class ScopedAPIMixin(_APIViewBase):
         """Narrow the scoped queryset. It is of the model's own queryset class, which this base
         cannot name: subclasses annotate it."""
         return queryset
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        api_read(self, request, response)  # person-level records read: the access log (issue 15)
+        return response
 
     def action_input(self, serializer_class: type[serializers.BaseSerializer[Any]]) -> dict[str, Any]:
         """An action's request body checked by `serializer_class` (400 naming the fields), with the

@@ -336,6 +336,10 @@ PORTAL = {
     # API keys expire: this many days after issue unless the issuer says otherwise, at most the max.
     "API_TOKEN_DAYS": env.int("API_TOKEN_DAYS", default=90),
     "API_TOKEN_MAX_DAYS": env.int("API_TOKEN_MAX_DAYS", default=365),
+    # How long the access log (reads of personal data) is kept: two years. Government security
+    # guidance keeps security logs at least 6 months and by default no longer than 2 years; the
+    # second year covers a complaint or an investigation of last year's access (docs/security.md).
+    "ACCESS_LOG_DAYS": env.int("ACCESS_LOG_DAYS", default=730),
 }
 
 LOGGING = {
@@ -366,6 +370,12 @@ CELERY_BEAT_SCHEDULE["packages-of-care-plan-agreement-alerts"] = {
 # (or whose block quarter has begun) with no invoice yet.
 from celery.schedules import crontab  # noqa: E402
 
+# Nightly: the access log's entries past PORTAL["ACCESS_LOG_DAYS"] go (issue 15).
+CELERY_BEAT_SCHEDULE["portal-purge-access-log"] = {
+    "task": "portal.purge_access_log",
+    "schedule": crontab(hour=3, minute=40),
+}
+
 CELERY_BEAT_SCHEDULE["invoicing-run-due-invoices"] = {
     "task": "invoicing.run_due_invoices",
     "schedule": crontab(hour=2, minute=30),
@@ -375,6 +385,12 @@ CELERY_BEAT_SCHEDULE["invoicing-run-due-invoices"] = {
 # 8th so that week-one and 7-working-day windows of the quarter's last referrals have closed; a
 # commissioner or provider can re-run any past quarter from the KPI returns page.
 from celery.schedules import crontab  # noqa: E402
+
+# Nightly: the access log's entries past PORTAL["ACCESS_LOG_DAYS"] go (issue 15).
+CELERY_BEAT_SCHEDULE["portal-purge-access-log"] = {
+    "task": "portal.purge_access_log",
+    "schedule": crontab(hour=3, minute=40),
+}
 
 CELERY_BEAT_SCHEDULE["kpis-compute-previous-quarter"] = {
     "task": "kpis.compute_previous_quarter",

@@ -42,14 +42,22 @@ def _checked_events(events: Iterable[str]) -> list[str]:
 
 @transaction.atomic
 def subscription_create(
-    *, actor: User | None, organisation: Organisation, url: str, events: Iterable[str], description: str = ""
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    url: str,
+    events: Iterable[str],
+    description: str = "",
+    is_active: bool = True,
 ) -> WebhookSubscription:
-    """Subscribe one of the organisation's URLs to events; the secret is generated here."""
+    """Subscribe one of the organisation's URLs to events (paused from the start if not
+    `is_active`); the secret is generated here."""
     subscription = WebhookSubscription(
         organisation=organisation,
         url=url,
         description=description,
         events=_checked_events(events),
+        is_active=is_active,
         created_by=actor,
     )
     return audit.save_new(

@@ -80,7 +80,7 @@ class CallOffSerializer(PortalModelSerializer):
     schemes = ScopedPrimaryKeyRelatedField(queryset=Scheme.objects.all(), many=True, required=False)
     questions = QuestionSerializer(many=True)
     payment_model = serializers.ChoiceField(choices=PaymentModel.choices)
-    contract = serializers.PrimaryKeyRelatedField(read_only=True)
+    contract = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     ranking = serializers.SerializerMethodField(
         help_text="The opened bids ranked by the published weights: on a single call-off, for its council, "
         "after the closing time; otherwise null (bids are sealed)."

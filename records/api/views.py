@@ -70,7 +70,6 @@ class RecordViewSet(ScopedModelViewSet):
             request,
             self.spec,
             actor=request.user,
-            payload=request.data,
             source="api",
             note="Bulk API",
             noun="item",

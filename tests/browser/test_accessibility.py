@@ -19,8 +19,16 @@ PAGES = {
         "/alerts/",
         "/api-access/",
         "/invoicing/credit-notes/",
+        "/access-log/",
     ],
-    "wensum.manager": ["/", "/schemes/", "/schemes/contracts/", "/alerts/", "/invoicing/credit-notes/"],
+    "wensum.manager": [
+        "/",
+        "/schemes/",
+        "/schemes/contracts/",
+        "/alerts/",
+        "/invoicing/credit-notes/",
+        "/access-log/",
+    ],
 }
 
 

@@ -74,10 +74,14 @@ def test_another_organisations_token_gets_none_of_them(api_client, world):
     client = _client(api_client, key)
     response = client.get("/api/v1/kpis/values/", {"provider": derby.provider_id})
     assert response.status_code == 200 and response.json()["results"] == []
-    csv_rows = client.get(
-        "/api/v1/kpis/values/", {"provider": derby.provider_id, "format": "csv"}
-    ).content.decode()
-    assert csv_rows.strip() == ""
+    csv_response = client.get("/api/v1/kpis/values/", {"provider": derby.provider_id, "format": "csv"})
+    # Nothing but the header row, sent as CSV (an empty body went out with no Content-Type).
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert csv_response.content.decode().strip().splitlines() == [
+        "id,kpi_return,quarter,revision,status,commissioner,commissioner_name,provider,provider_name,lot,"
+        "contract,contract_reference,scheme,scheme_name,definition,code,title,unit,obtained,numerator,"
+        "denominator,value,text,threshold,rag,window_start,window_end,breakdown,note,commentary"
+    ]
     value = KpiValue.objects.filter(provider=derby.provider).first()
     assert client.get(f"/api/v1/kpis/values/{value.pk}/").status_code == 404
     assert client.get(f"/api/v1/kpis/returns/{value.kpi_return_id}/").status_code == 404

@@ -101,3 +101,9 @@ ROUTES += [
     # "ZZ" is in every care-record canary: each person sees their own, never another pair's.
     Route("portal:search", {"GET": ALL}, query="q=ZZ"),
 ]
+
+# The access log: who in the organisation read personal data; its managers read it (issue 15).
+ROUTES += [
+    Route("portal:access-log", {"GET": MANAGERS}),
+    Route("portal:access-log-export", {"GET": MANAGERS}),
+]

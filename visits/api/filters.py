@@ -39,6 +39,8 @@ class VisitFilter(PortalFilterSet):
         choices=ATTENTION, method="filter_attention", label="Needing attention", empty_label="All visits"
     )
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    # One person's visits (a list so filtered goes in the access log, issue 15).
+    service_user = django_filters.NumberFilter(field_name="order__service_user", label="Person")
 
     class Meta:
         model = Visit

@@ -129,6 +129,7 @@ class BulkResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     rejected = serializers.IntegerField()
     errors = RowErrorSerializer(many=True)
+    detail = serializers.CharField(required=False, help_text="Why the submission was refused (400 only).")
 
 
 class ExplanationSerializer(serializers.Serializer):

@@ -109,14 +109,11 @@ class VisitViewSet(ScopedModelViewSet, prefix="visits", basename="visit"):
     )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
-        payload = request.data
-        if isinstance(payload, dict) and "visits" in payload:
-            payload = payload["visits"]
         return bulk_response(
             request,
             VISITS,
             actor=request.user,
-            payload=payload,
+            wrapper="visits",
             source=VisitSource.API,
             note="Bulk API submission",
             noun="visit",

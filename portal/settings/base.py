@@ -328,6 +328,10 @@ PORTAL = {
     # API keys expire: this many days after issue unless the issuer says otherwise, at most the max.
     "API_TOKEN_DAYS": env.int("API_TOKEN_DAYS", default=90),
     "API_TOKEN_MAX_DAYS": env.int("API_TOKEN_MAX_DAYS", default=365),
+    # An invitation's emailed link works once, for this many hours (issue 15).
+    "INVITATION_HOURS": env.int("INVITATION_HOURS", default=72),
+    # Where the portal is reached, for links in emails sent outside a request (a management command).
+    "SITE_URL": env("SITE_URL", default="http://localhost:8000"),
 }
 
 LOGGING = {

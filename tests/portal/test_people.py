@@ -283,7 +283,9 @@ def test_another_organisations_people_are_not_found(manager_client, db):
         assert manager_client.get(url).status_code == 404
     for action in ("deactivate", "reset-second-factor", "unlock", "invite-again", "reactivate"):
         assert manager_client.post(f"/people/{other.pk}/{action}/").status_code == 404
-    assert manager_client.post(f"/people/{other.pk}/role/", {"role": Role.PROVIDER_MANAGER}).status_code == 404
+    assert (
+        manager_client.post(f"/people/{other.pk}/role/", {"role": Role.PROVIDER_MANAGER}).status_code == 404
+    )
     other.refresh_from_db()
     assert other.is_active and other.role == Role.PROVIDER_STAFF
     assert Authenticator.objects.filter(user=other).exists()

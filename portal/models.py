@@ -412,11 +412,11 @@ class AuditEvent(models.Model):
 
     @property
     def actor_label(self) -> str:
-        """Who acted, as the trail shows it: "Nadia Khan (Dorset Council)", or "The portal"."""
+        """Who acted, as the trail shows it: "Nadia Khan (nadia), Dorset Council", or "The portal"."""
         if not self.actor_name:
             return "The portal"
         if self.actor_organisation_name:
-            return f"{self.actor_name} ({self.actor_organisation_name})"
+            return f"{self.actor_name}, {self.actor_organisation_name}"
         return self.actor_name
 
 

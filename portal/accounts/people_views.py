@@ -74,6 +74,7 @@ class PeopleListView(PeopleMixin, ScopedListView):
 
 class PersonDetailView(PeopleMixin, DetailView):
     model = User
+    context_object_name = "person"  # not "user": that is who is signed in, in every template
     request: AuthenticatedHttpRequest
     template_name = "portal/person_detail.html"
     http_method_names = ["get", "head", "options"]

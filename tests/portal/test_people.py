@@ -319,9 +319,9 @@ def test_the_trail_names_the_actor_after_deactivation(manager_client, manager, s
 
     event = AuditEvent.objects.for_object(staff).get(action="role changed")
     assert (event.actor_name, event.actor_organisation_name) == ("Maria Lopez (maria)", "Wessex Homecare")
-    assert event.actor_label == "Maria Lopez (maria) (Wessex Homecare)"
+    assert event.actor_label == "Maria Lopez (maria), Wessex Homecare"
     page = lee.get(f"/people/{staff.pk}/").content.decode()
-    assert "Maria Lopez (maria) (Wessex Homecare)" in page
+    assert "Maria Lopez (maria), Wessex Homecare" in page
 
 
 def test_someone_who_has_acted_is_not_deleted(manager, staff, manager_client):
@@ -393,3 +393,8 @@ def test_a_commissioner_manages_brokerage(client, db):
     assert client.post(f"/people/{broker.pk}/role/", {"role": Role.COMMISSIONER}).status_code == 302
     broker.refresh_from_db()
     assert broker.role == Role.COMMISSIONER
+
+
+def test_the_persons_page_keeps_the_header_for_who_is_signed_in(manager_client, staff):
+    page = manager_client.get(f"/people/{staff.pk}/").content.decode()
+    assert "Maria Lopez, Provider manager" in page and "Sam Carter, Provider staff" not in page

@@ -65,12 +65,21 @@ class AuditedAdminMixin(_AdminBase):
             )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit.record(actor=_actor(request), obj=obj, action="deleted in the admin")
+        _record_deletion(request, obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
-        audit.record_many(actor=_actor(request), objects=list(queryset), action="deleted in the admin")
+        for obj in queryset:  # an admin's selection: a page of rows at most
+            _record_deletion(request, obj)
         super().delete_queryset(request, queryset)
+
+
+def _record_deletion(request: HttpRequest, obj: models.Model) -> None:
+    event = audit.record(actor=_actor(request), obj=obj, action="deleted in the admin")
+    if isinstance(obj, Organisation):
+        # The entry cannot name the organisation being deleted as its party (the trail's party
+        # columns protect their rows): it stays in the operator's trail.
+        AuditEvent.objects.filter(pk=event.pk).update(commissioner=None, provider=None)
 
 
 def _actor(request: HttpRequest) -> User:

@@ -137,3 +137,13 @@ def test_the_backfill_names_the_actors_of_earlier_entries_and_reverses(db):
     with connection.cursor() as cursor:
         cursor.execute(backfill.CLEAR)
     assert not AuditEvent.objects.exclude(actor_name="").exists()
+
+
+def test_deleting_an_organisation_in_the_admin_is_audited(admin_client):
+    kernow = ProviderFactory(name="Kernow Care")
+    pk = kernow.pk
+    response = admin_client.post(f"/admin/portal/organisation/{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk=pk).exists()
+    event = AuditEvent.objects.get(object_id=str(pk), action="deleted in the admin")
+    assert (event.object_repr, event.provider_id, event.actor_name) == ("Kernow Care", None, "operator")

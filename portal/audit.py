@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from .models import Actor, AuditEvent
+from .models import Actor, AuditEvent, User
 from .webhooks import events as webhook_events
 
 #: What an entry records as changed: {field: [old, new]} (any dict `jsonable` can write).
@@ -100,9 +100,13 @@ def _event(
     content_type: ContentType | None = None,
 ) -> AuditEvent:
     commissioner_id, provider_id = parties(obj)
+    person = actor if isinstance(actor, User) else None
     return AuditEvent(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_organisation_id=getattr(actor, "organisation_id", None),
+        actor=person,
+        actor_organisation_id=person.organisation_id if person else None,
+        # Written now, so the trail names who acted even after their account is deactivated.
+        actor_name=actor_display_name(person) if person else "",
+        actor_organisation_name=person.organisation.name if person else "",
         action=action,
         content_type=content_type or ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
@@ -112,6 +116,12 @@ def _event(
         commissioner_id=commissioner_id,
         provider_id=provider_id,
     )
+
+
+def actor_display_name(user: User) -> str:
+    """How the trail names a person: their full name and username, e.g. "Nadia Khan (nadia)"."""
+    full = user.get_full_name()
+    return f"{full} ({user.username})" if full else user.username
 
 
 def record(

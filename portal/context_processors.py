@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from .accounts.middleware import second_factor_passed
 from .hooks import nav_for
+from .roles import Capability, has_capability
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -14,4 +15,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "service_name": settings.PORTAL["SERVICE_NAME"],
         "nav_items": nav_for(user, request.path) if signed_in and user is not None else [],
+        "can_manage_people": signed_in and has_capability(user, Capability.MANAGE_PEOPLE),
     }

@@ -13,9 +13,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from .access_log.models import AccessLogEntry  # noqa: F401 - the access log's model
+from .accounts.models import Invitation  # noqa: F401 - accounts' model
 from .modelbases import Timestamped
 from .notifications.models import AlertEmail, NotificationPreference  # noqa: F401 - notifications' models
 from .roles import ROLES_BY_KIND, Capability, OrganisationKind, Role, has_capability
@@ -144,6 +146,10 @@ class Organisation(Timestamped):
         if self.kind != OrganisationKind.PROVIDER and (self.cqc_location_id or self.cqc_rating):
             raise ValidationError({"cqc_location_id": "Only providers hold a CQC registration."})
 
+    def audit_parties(self) -> tuple[int | None, int | None]:
+        """Changes to an organisation are its own side's to read (see `portal.audit.parties`)."""
+        return _own_side(self)
+
     @property
     def invoice_address_or_address(self) -> str:
         return self.invoice_address or self.address
@@ -225,6 +231,36 @@ class User(AbstractUser):
 
     def can(self, capability: Capability, token: "ApiToken | None" = None) -> bool:
         return has_capability(self, capability, token)
+
+    def audit_parties(self) -> tuple[int | None, int | None]:
+        """A person's trail (invited, role changed, deactivated…) belongs to their organisation, so
+        its managers read it (see `portal.audit.parties`)."""
+        return _own_side(self.organisation)
+
+    def has_acted(self) -> bool:
+        """True once the person appears as the actor of any audit entry: then their account is
+        deactivated, never deleted, so the trail keeps naming them (issue 15)."""
+        return AuditEvent.objects.filter(actor=self).exists()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.pk and self.has_acted():
+            raise ProtectedError(ACTED_NOT_DELETED.format(name=self.get_full_name() or self.username), set())
+        return super().delete(*args, **kwargs)
+
+
+ACTED_NOT_DELETED = (
+    "{name} has acted in the portal, so the account cannot be deleted (the audit trail names who "
+    "did what). Deactivate it instead: the person can no longer sign in or use an API key."
+)
+
+
+def _own_side(organisation: Organisation) -> tuple[int | None, int | None]:
+    """(commissioner, provider) for a record that belongs to `organisation` alone."""
+    if organisation.kind == OrganisationKind.COMMISSIONER:
+        return organisation.pk, None
+    if organisation.kind == OrganisationKind.PROVIDER:
+        return None, organisation.pk
+    return None, None
 
 
 #: Whoever a query or a change is made for: a signed-in user, an anonymous visitor (a request's
@@ -310,12 +346,7 @@ class ApiToken(models.Model):
 
     def audit_parties(self) -> tuple[int | None, int | None]:
         """A key's trail belongs to its account's organisation (see `portal.audit.parties`)."""
-        organisation = self.user.organisation
-        if organisation.kind == OrganisationKind.COMMISSIONER:
-            return organisation.pk, None
-        if organisation.kind == OrganisationKind.PROVIDER:
-            return None, organisation.pk
-        return None, None
+        return _own_side(self.user.organisation)
 
     @property
     def status(self) -> str:
@@ -354,10 +385,14 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who acted, as they were named when they acted: the names stay when the account is later
+    # deactivated or renamed (and an account that has acted is never deleted: PROTECT).
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    actor_name = models.CharField(max_length=300, blank=True, db_default="")
+    actor_organisation_name = models.CharField(max_length=200, blank=True, db_default="")
     action = models.CharField(max_length=60)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.CharField(max_length=64)
@@ -379,6 +414,15 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as the trail shows it: "Nadia Khan (nadia), Dorset Council", or "The portal"."""
+        if not self.actor_name:
+            return "The portal"
+        if self.actor_organisation_name:
+            return f"{self.actor_name}, {self.actor_organisation_name}"
+        return self.actor_name
 
 
 class AlertQuerySet(TenantQuerySet["Alert"]):

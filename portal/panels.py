@@ -31,10 +31,11 @@ register_nav(
 register_nav("Webhooks", "portal:webhook-list", sides=("commissioner", "provider"), order=92)
 # Who read personal data: for the organisation's managers (portal.access_log.views).
 register_nav(
-    "Access log", "portal:access-log", sides=("commissioner",), capability=Capability.COMMISSION, order=93
-)
-register_nav(
-    "Access log", "portal:access-log", sides=("provider",), capability=Capability.PROVIDER_MANAGE, order=93
+    "Access log",
+    "portal:access-log",
+    sides=("commissioner", "provider"),
+    capability=Capability.MANAGE_PEOPLE,
+    order=93,
 )
 
 

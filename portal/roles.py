@@ -37,6 +37,9 @@ class Capability(StrEnum):
     PROVIDER_MANAGE = "provider_manage"  # accept/decline orders, submit returns and invoices
     PROVIDER_RECORD = "provider_record"  # visits, absences, operational records
     ADMINISTER = "administer"  # platform set-up: organisations, users, reference data
+    # An organisation's manager runs its people's accounts: invites, roles, deactivation, second
+    # factors, unlocking (issue 15). Only within their own organisation.
+    MANAGE_PEOPLE = "manage_people"
 
 
 # Which roles an organisation of each kind may hold.
@@ -47,10 +50,10 @@ ROLES_BY_KIND: dict[str, set[str]] = {
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.COMMISSIONER: frozenset({Capability.VIEW, Capability.COMMISSION}),
+    Role.COMMISSIONER: frozenset({Capability.VIEW, Capability.COMMISSION, Capability.MANAGE_PEOPLE}),
     Role.BROKERAGE: frozenset({Capability.VIEW, Capability.BROKER}),
     Role.PROVIDER_MANAGER: frozenset(
-        {Capability.VIEW, Capability.PROVIDER_MANAGE, Capability.PROVIDER_RECORD}
+        {Capability.VIEW, Capability.PROVIDER_MANAGE, Capability.PROVIDER_RECORD, Capability.MANAGE_PEOPLE}
     ),
     Role.PROVIDER_STAFF: frozenset({Capability.VIEW, Capability.PROVIDER_RECORD}),
     # An API client reads; its token may be granted some of its organisation's write capabilities.

@@ -9,6 +9,7 @@ from portal.api.permissions import PublicReadOnly
 
 from . import views
 from .access_log import views as access_log_views
+from .accounts import people_views
 from .accounts import views as account_pages
 from .notifications import views as notification_views
 from .webhooks import views as webhook_views
@@ -45,6 +46,32 @@ portal_patterns = (
         path(
             "access-log/export.csv", access_log_views.AccessLogExportView.as_view(), name="access-log-export"
         ),
+        # An organisation's manager runs its people's accounts (issue 15).
+        path("people/", people_views.PeopleListView.as_view(), name="people-list"),
+        path("people/invite/", people_views.PersonInviteView.as_view(), name="person-invite"),
+        path("people/<int:pk>/", people_views.PersonDetailView.as_view(), name="person-detail"),
+        path("people/<int:pk>/role/", people_views.PersonRoleView.as_view(), name="person-role"),
+        path(
+            "people/<int:pk>/deactivate/",
+            people_views.PersonDeactivateView.as_view(),
+            name="person-deactivate",
+        ),
+        path(
+            "people/<int:pk>/reactivate/",
+            people_views.PersonReactivateView.as_view(),
+            name="person-reactivate",
+        ),
+        path(
+            "people/<int:pk>/reset-second-factor/",
+            people_views.PersonSecondFactorResetView.as_view(),
+            name="person-second-factor-reset",
+        ),
+        path("people/<int:pk>/unlock/", people_views.PersonUnlockView.as_view(), name="person-unlock"),
+        path(
+            "people/<int:pk>/invite-again/",
+            people_views.PersonInviteAgainView.as_view(),
+            name="person-invite-again",
+        ),
     ],
     "portal",
 )
@@ -57,6 +84,17 @@ urlpatterns = [
     path("accounts/reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("accounts/session/", account_pages.SessionView.as_view(), name="session"),
+    path(
+        "accounts/invitation/<str:key>/",
+        people_views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
+    ),
+    # allauth's: a signed-in person changes their own password (asks for the current one).
+    path(
+        "accounts/password/change/",
+        account_pages.PasswordChangeView.as_view(),
+        name="account_change_password",
+    ),
     path(
         "accounts/password-reset/",
         account_pages.PasswordResetView.as_view(),

@@ -108,11 +108,7 @@ class ScopedViewMixin(LoginRequiredMixin, _ViewBase):
         return kwargs
 
     def audit_events(self, obj: models.Model) -> models.QuerySet[AuditEvent]:
-        return (
-            AuditEvent.objects.visible_to(self.request.user)
-            .for_object(obj)
-            .select_related("actor", "actor_organisation")[:100]
-        )
+        return AuditEvent.objects.visible_to(self.request.user).for_object(obj)[:100]
 
 
 class ScopedListView(ScopedViewMixin, ListView):

@@ -1,7 +1,6 @@
 """The access log page and its CSV export, for the organisation's managers (issue 15).
 
-The portal has no separate "manager" capability yet: the roles that administer an organisation's
-details and keys (its commissioners, a provider's managers) read its access log.
+Its readers hold `Capability.MANAGE_PEOPLE`, the capability that runs the organisation's accounts.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from .recording import record_read
 from .selectors import AccessLogFilter
 
 #: Who reads the access log: the organisation's managers.
-ACCESS_LOG_READERS: CapabilityNeed = (Capability.COMMISSION, Capability.PROVIDER_MANAGE)
+ACCESS_LOG_READERS: CapabilityNeed = Capability.MANAGE_PEOPLE
 
 CSV_HEADERS = [
     "When",

@@ -29,3 +29,24 @@ def locked_out(
         },
         status=429,
     )
+
+
+def is_locked(username: str) -> bool:
+    """True if failed sign-ins have locked `username` now (until the cool-off ends, or its
+    organisation's manager unlocks it)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    recent = timezone.now() - settings.AXES_COOLOFF_TIME
+    return AccessAttempt.objects.filter(
+        username=username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=recent
+    ).exists()
+
+
+def unlock(username: str) -> int:
+    """Clear the failed sign-ins counted against `username` (not those of an address, which
+    lock a place rather than an account). Returns how many records went."""
+    from axes.utils import reset
+
+    return reset(username=username)

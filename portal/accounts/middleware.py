@@ -22,7 +22,8 @@ from portal.api.authentication import ApiTokenAuthentication
 
 #: What a person may reach before their second factor is in: signing in and out, setting up an
 #: authenticator (which asks for the password again if the sign-in was long ago) and saving the
-#: recovery codes it makes, resetting a password, and the accessibility statement.
+#: recovery codes it makes, resetting a password, accepting an invitation, and the accessibility
+#: statement.
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
     {
         "account_login",
@@ -38,6 +39,7 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "password_reset_confirm",
         "password_reset_complete",
         "portal:accessibility",
+        "invitation_accept",
     }
 )
 

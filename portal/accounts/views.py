@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import views as account_views
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from portal import audit
 from portal.api.throttling import PasswordResetThrottle
 
 from . import sessions
@@ -26,6 +28,28 @@ class PasswordResetView(auth_views.PasswordResetView):
         if not PasswordResetThrottle().allows(request):
             return render(request, "registration/password_reset_throttled.html", status=429)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(account_views.PasswordChangeView):
+    """allauth's password change (the current password, then the new one twice), audited; back to
+    the same page with a message when done."""
+
+    http_method_names = ["get", "post", "head", "options"]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not request.user.has_usable_password():
+            # allauth would send them to "set a password", which the portal does not offer: an
+            # invited person sets theirs with the emailed link.
+            return redirect("portal:dashboard")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(page_title="Change your password", **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(actor=self.request.user, obj=self.request.user, action="changed their password")
+        return response
 
 
 class SessionView(LoginRequiredMixin, View):

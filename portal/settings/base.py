@@ -340,6 +340,8 @@ PORTAL = {
     # guidance keeps security logs at least 6 months and by default no longer than 2 years; the
     # second year covers a complaint or an investigation of last year's access (docs/security.md).
     "ACCESS_LOG_DAYS": env.int("ACCESS_LOG_DAYS", default=730),
+    # An invitation's emailed link works once, for this many hours (issue 15).
+    "INVITATION_HOURS": env.int("INVITATION_HOURS", default=72),
 }
 
 LOGGING = {

@@ -107,3 +107,26 @@ ROUTES += [
     Route("portal:access-log", {"GET": MANAGERS}),
     Route("portal:access-log-export", {"GET": MANAGERS}),
 ]
+
+# An organisation's managers run its people's accounts (issue 15): C1's brokerage officer is the
+# person acted on; everyone outside C1 gets 404, C1's other roles 403.
+C1_PERSON = lambda w: {"pk": w.user("C1", "brokerage").pk}  # noqa: E731
+ROUTES += [
+    Route("portal:people-list", {"GET": MANAGERS}),
+    Route("portal:person-invite", {"GET": MANAGERS, "POST": MANAGERS}),
+    Route("portal:person-detail", {"GET": MANAGERS}, kwargs=C1_PERSON, owner="C1"),
+    Route("portal:person-role", {"GET": MANAGERS, "POST": MANAGERS}, kwargs=C1_PERSON, owner="C1"),
+    *(
+        Route(f"portal:person-{action}", {"POST": MANAGERS}, kwargs=C1_PERSON, owner="C1")
+        for action in ("deactivate", "reactivate", "second-factor-reset", "unlock", "invite-again")
+    ),
+    # The emailed link: anyone may open it; a key that is not an open invitation answers 410.
+    Route(
+        "invitation_accept",
+        {"GET": ALL, "POST": ALL},
+        public=True,
+        kwargs=lambda w: {"key": "not-a-key"},
+    ),
+    # Each person's own password (allauth's page; the current password is asked for).
+    Route("account_change_password", {"GET": ALL, "POST": ALL}),
+]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 
+from portal.audit import actor_display_name
 from portal.models import AuditEvent
 from portal.uploads.checks import sql_literal
 
@@ -37,14 +38,24 @@ def audit(imp: Import) -> None:
     note = f"Upload {imp.job.pk} ({imp.job.original_name})"
     content_type = ContentType.objects.get_for_model(Visit)
     insert = (
-        f"INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_organisation_id, action, content_type_id, "
-        "object_id, object_repr, changes, note, commissioner_id, provider_id) "
-        f"SELECT %s, %s, %s, {{action}}, %s, CAST(v.id AS TEXT), {REPR}, {{changes}}, %s, v.commissioner_id, "
+        f"INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_organisation_id, actor_name, "
+        "actor_organisation_name, action, content_type_id, object_id, object_repr, changes, note, commissioner_id, provider_id) "
+        f"SELECT %s, %s, %s, %s, %s, {{action}}, %s, CAST(v.id AS TEXT), {REPR}, {{changes}}, %s, v.commissioner_id, "
         f"v.provider_id FROM {imp.tables.written} v JOIN {imp.tables.rows} t ON v.order_id = t.order_id "
         "AND v.scheduled_start = t.scheduled_start AND v.carer_reference = t.carer_reference "
         "WHERE t.keyed = 1 AND t.key_rank = 1 AND {where}"
     )
-    params = [imp.now, imp.actor.pk, imp.actor.organisation_id, content_type.pk, note]
+    actor = imp.actor
+    # The actor's names as they are now, as `portal.audit.record` writes them.
+    params = [
+        imp.now,
+        actor.pk,
+        actor.organisation_id,
+        actor_display_name(actor),
+        actor.organisation.name,
+        content_type.pk,
+        note,
+    ]
     imp.sql(insert.format(action="'recorded'", changes="'{}'::jsonb", where="t.existing_id IS NULL"), params)
     imp.sql(
         insert.format(

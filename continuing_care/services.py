@@ -228,11 +228,11 @@ def mileage_claim_create(
     *,
     actor: User | None,
     provider: Organisation,
-    agreement: MileageAgreement | None,
     service_user: ServiceUser,
     travelled_on: dt.date,
     miles: Decimal,
     journey: str,
+    agreement: MileageAgreement | None = None,
 ) -> MileageClaim:
     """The provider claims mileage under the commissioner's prior agreement, and only so
     `[001 P2 §3.4]`: a claim naming no agreement is refused."""

@@ -97,7 +97,7 @@ class PersonFormView(PersonMixin, ServiceFormView):
 
 class EligibilityRecordView(PersonFormView):
     form_class = EligibilityForm
-    write_capability = COMMISSIONER_SIDE
+    required_capability = write_capability = COMMISSIONER_SIDE
     title = "Record continuing care eligibility"
     intro = "The decision that the child is eligible for children's continuing care, and when it is reviewed."
     success_message = "The eligibility is recorded."
@@ -110,7 +110,7 @@ class EligibilityRecordView(PersonFormView):
 
 class HealthPlanRecordView(PersonFormView):
     form_class = HealthPlanForm
-    write_capability = COMMISSIONER_SIDE
+    required_capability = write_capability = COMMISSIONER_SIDE
     title = "Record the individual health plan"
     success_message = "The health plan is recorded."
 
@@ -122,7 +122,7 @@ class HealthPlanRecordView(PersonFormView):
 
 class DelegationRecordView(PersonFormView):
     form_class = DelegationForm
-    write_capability = Capability.PROVIDER_RECORD
+    required_capability = write_capability = Capability.PROVIDER_RECORD
     title = "Record nurse delegation"
     intro = "Which tasks a registered nurse delegates to a health care assistant or nurse for this person."
     success_message = "The delegation is recorded."
@@ -136,7 +136,7 @@ class DelegationRecordView(PersonFormView):
 
 class QualityCheckRecordView(PersonFormView):
     form_class = QualityCheckForm
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     title = "Record a clinical quality check"
     intro = "The quality assurance team's check of the person's care against their individual health plan."
     success_message = "The quality check is recorded."
@@ -151,7 +151,7 @@ class QualityCheckRecordView(PersonFormView):
 class MileageAgreementCreateView(ServiceFormView):
     model = MileageAgreement
     form_class = MileageAgreementForm
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     title = "Agree mileage in advance"
     intro = "A provider may claim mileage only with your prior agreement [001 Part 2 §3.4]."
     success_message = "The mileage agreement is recorded."
@@ -182,7 +182,7 @@ class MileageAgreementDetailView(ScopedViewMixin, DetailView):
 class MileageClaimCreateView(ServiceFormView):
     model = MileageAgreement
     form_class = MileageClaimForm
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
     title = "Claim mileage"
     intro = "Mileage is paid only for journeys the commissioner agreed in advance: name the agreement."
     success_message = "The mileage claim is recorded."
@@ -199,7 +199,7 @@ class MileageClaimCreateView(ServiceFormView):
 class MobilisationPlanCreateView(ServiceFormView):
     model = MobilisationPlan
     form_class = MobilisationPlanForm
-    write_capability = Capability.COMMISSION
+    required_capability = write_capability = Capability.COMMISSION
     title = "Start a 20-week mobilisation plan"
     success_message = "The mobilisation plan is made, with its milestones."
 
@@ -231,7 +231,7 @@ class MobilisationDetailView(ScopedViewMixin, DetailView):
 class MilestoneUpdateView(ServiceFormView):
     model = MobilisationMilestone
     form_class = MilestoneForm
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
     title = "Report a milestone's progress"
     success_message = "The milestone is updated."
 
@@ -248,7 +248,7 @@ class MilestoneUpdateView(ServiceFormView):
 class AgencyCostRecordView(ServiceFormView):
     model = MobilisationPlan
     form_class = AgencyCostForm
-    write_capability = Capability.PROVIDER_MANAGE
+    required_capability = write_capability = Capability.PROVIDER_MANAGE
     title = "Record agency staff costs"
     intro = "Agency staff hired to mobilise the package are your own cost: no part is passed to the NHS or the family."
     success_message = "The agency cost is recorded."

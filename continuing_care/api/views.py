@@ -116,8 +116,9 @@ class MilestoneViewSet(
     @action(detail=True, methods=["post"])
     @transaction.atomic
     def progress(self, request, pk=None):
+        milestone = self.get_object()  # scoped (404) and the role checked (403) before the input
         data = self.action_input(s.MilestoneProgressSerializer)
-        milestone = services.milestone_update(actor=request.user, milestone=self.get_object(), **data)
+        milestone = services.milestone_update(actor=request.user, milestone=milestone, **data)
         return Response(s.MilestoneSerializer(self.rescoped(milestone)).data)
 
 

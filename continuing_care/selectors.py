@@ -4,10 +4,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from packages_of_care.models import ServiceUser
-from portal.models import CommissionerType, User
+from portal.models import AuditEvent, CommissionerType, User
 
 from . import rules
 from .models import (
@@ -69,6 +70,21 @@ def person_records(user: User, service_user: ServiceUser, today: dt.date) -> Per
             .select_related("agreement")
         ),
         review_state=rules.review_state(eligibilities[0].review_due_on, today) if eligibilities else "",
+    )
+
+
+def person_trail(user: User, records: PersonRecords) -> QuerySet[AuditEvent]:
+    """The audit trail of a person's Part 2 records that the user may read, newest first."""
+    q = Q(pk__in=[])
+    for objects in (records.eligibilities, records.health_plans, records.delegations, records.checks):
+        if objects:
+            content_type = ContentType.objects.get_for_model(objects[0], for_concrete_model=False)
+            q |= Q(content_type=content_type, object_id__in=[str(o.pk) for o in objects])
+    return (
+        AuditEvent.objects.visible_to(user)
+        .filter(q)
+        .select_related("actor", "actor_organisation")
+        .order_by("-at", "-id")[:100]
     )
 
 

@@ -75,14 +75,15 @@ class PersonDetailView(PersonMixin, DetailView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         person = self.object
+        records = selectors.person_records(user, person, timezone.localdate())
         return super().get_context_data(
             page_title=f"{person.name}: continuing care",
-            records=selectors.person_records(user, person, timezone.localdate()),
+            records=records,
             can_commission=user.is_commissioner_side and user.can(Capability.COMMISSION),
             can_broker=user.is_commissioner_side
             and (user.can(Capability.COMMISSION) or user.can(Capability.BROKER)),
             can_record=user.can(Capability.PROVIDER_RECORD),
-            audit_events=self.audit_events(person),
+            audit_events=selectors.person_trail(user, records),
             **kwargs,
         )
 

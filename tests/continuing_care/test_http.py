@@ -109,3 +109,9 @@ def test_api_milestone_progress_by_the_provider(api_client, manager, records):
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "done"
+
+
+def test_person_page_shows_the_history_of_their_records(client, nhs_user, nhs_child, records):
+    client.force_login(nhs_user)
+    page = client.get(reverse("continuing_care:person-detail", args=[nhs_child.pk])).content.decode()
+    assert "History" in page and "eligibility recorded" in page

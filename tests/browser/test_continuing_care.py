@@ -13,6 +13,7 @@ from packages_of_care import services as packages
 from portal.models import CommissionerType
 from portal.roles import Role
 from tests.browser import signing_in
+from tests.browser.test_accessibility import _describe, axe_violations
 from tests.factories import PASSWORD, CommissionerFactory, ContractFactory, ProviderFactory, user_for
 from tests.packages_of_care.factories import ServiceUserFactory
 
@@ -62,6 +63,7 @@ def test_eligibility_and_mileage_by_agreement(page, nhs_child, screenshot):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The eligibility is recorded.")).to_be_visible()
     screenshot(page, "continuing-care-1-person")
+    assert not (violations := axe_violations(page)), _describe(violations)
 
     _sign_in(page, "stour.manager")
     page.goto("/continuing-care/mileage/claim/")
@@ -72,6 +74,7 @@ def test_eligibility_and_mileage_by_agreement(page, nhs_child, screenshot):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("name the mileage agreement that covers this journey").first).to_be_visible()
     screenshot(page, "continuing-care-2-claim-refused")
+    assert not (violations := axe_violations(page)), _describe(violations)
     page.get_by_label("Mileage agreement").select_option(index=1)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The mileage claim is recorded.")).to_be_visible()

@@ -48,9 +48,9 @@ DEMO_CONTRACTS = [
     "NCC-HWC-L5",
     "DCC-EC-L1",
     "DCC-EC-L2",
-    "DOR-S1L8-01",
-    "DOR-S1L9P1-01",
-    "DOR-S1L9P2-01",
+    "DOR-L5-01",
+    "DOR-L27-01",
+    "NHSD-L20-01",
 ]
 # Derby's block volumes agreed at award (weekly hours) `[002 App. 4]`, recorded if a contract has none.
 AWARD_BLOCK_VOLUMES = {"DCC-EC-L1": D("60.00"), "DCC-EC-L2": D("60.00")}
@@ -220,6 +220,8 @@ USERS = {
         "dorset.commissioner",
         {"Purbeck Care Partnership": "purbeck.manager", "Stour Children's Support": "stour.manager"},
     ),
+    # The children's complex care is invoiced to NHS Dorset, not the council [001 Part 2].
+    "NHS Dorset": ("nhsdorset.commissioner", {"Stour Children's Support": "stour.manager"}),
 }
 
 

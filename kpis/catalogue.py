@@ -370,11 +370,9 @@ DEMO_LOT_SETS = {
         "5": "norfolk",
     },
     "Derby City Council": {"1": "derby", "2": "derby"},
-    "Dorset Council": {
-        "S1 L8": "dorset_extra_care",
-        "S1 L9 P1": "dorset_childrens",
-        "S1 L9 P2": "dorset_childrens",
-    },
+    "Dorset Council": {"5": "dorset_extra_care", "27": "dorset_childrens"},
+    # Part 2's returns go to NHS Dorset, on the same R1–R8 `[001 Part 2 §8]`.
+    "NHS Dorset": {"20": "dorset_childrens"},
 }
 
 

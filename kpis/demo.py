@@ -32,6 +32,7 @@ COMMISSIONERS = {
     "Norfolk County Council": "norfolk.commissioner",
     "Derby City Council": "derby.commissioner",
     "Dorset Council": "dorset.commissioner",
+    "NHS Dorset": "nhsdorset.commissioner",
 }
 FEEDBACK = (
     "Residents' meeting and survey this quarter: residents value the on-site team and the wellbeing "

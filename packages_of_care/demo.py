@@ -296,25 +296,37 @@ def _derby(b: Builder, orgs):
 
 def _dorset(b: Builder, orgs):
     dorset = orgs["Dorset Council"]
-    contracts = {c.reference: c for c in Contract.objects.filter(commissioner=dorset).select_related("lot")}
-    extra_care = contracts["DOR-S1L8-01"]
-    children = [contracts["DOR-S1L9P1-01"]] * 7 + [contracts["DOR-S1L9P2-01"]] * 3
+    # The children's complex care (Part 2) is NHS Dorset's: its people, referrals and orders are the
+    # NHS's, not the council's [001 Part 2].
+    contracts = {
+        c.reference: c
+        for c in Contract.objects.filter(
+            commissioner__name__in=["Dorset Council", "NHS Dorset"]
+        ).select_related("lot", "commissioner")
+    }
+    extra_care = contracts["DOR-L5-01"]
+    children = [contracts["DOR-L27-01"]] * 7 + [contracts["NHSD-L20-01"]] * 3
     rate_before, rate_from_april = D("24.50"), D("25.40")
     rows = [(extra_care, i) for i in range(15)] + [(c, 15 + i) for i, c in enumerate(children)]
     for contract, n in rows:
         rng = b.rng
         child = n >= 15
+        commissioner = contract.commissioner
+        prefix = "NHSD" if contract.reference.startswith("NHSD") else "DOR"
         if child:
             name = f"{CHILD_NAMES[n - 15]} {SURNAMES[(n * 5) % len(SURNAMES)]}"
-            dob = dt.date(2010 + (n % 9), 1 + n % 12, 3 + n % 25)
-            rate = D("26.00") if contract.reference.endswith("P1-01") else D("28.50")
+            # Born 2008–2016: aged 8–17 when referred in 2025–26, as Part 1 requires [001 P1 §4.2].
+            dob = dt.date(2008 + (n % 9), 1 + n % 12, 3 + n % 25)
+            rate = D("26.00") if contract.reference == "DOR-L27-01" else D("28.50")
             hours = D(rng.randint(12, 40)) / 4  # 3 to 10 hours of short breaks and support
         else:
             name = f"{FIRST_NAMES[(n * 13) % len(FIRST_NAMES)]} {SURNAMES[(n * 3 + 1) % len(SURNAMES)]}"
             dob = dt.date(1936 + n, 1 + n % 12, 5 + n % 20)
             rate = rate_before
             hours = D(rng.randint(20, 72)) / 4
-        person = b.person(dorset, f"DOR-DEMO-{n + 1:04d}", name, dob, None, "", FundingRoute.COUNCIL_FUNDED)
+        person = b.person(
+            commissioner, f"{prefix}-DEMO-{n + 1:04d}", name, dob, None, "", FundingRoute.COUNCIL_FUNDED
+        )
         # The referral: received on a weekday morning; answered within hours to days; first visit and
         # support solution a few working days on (some miss R7 or R8, and two cross bank holidays).
         received_day = dt.date(2025, 3, 3) + dt.timedelta(days=rng.randint(0, 330))
@@ -335,11 +347,12 @@ def _dorset(b: Builder, orgs):
         agreed = add_working_days(first_visit, rng.choice([2, 3, 5, 5, 6]))
         b.referrals.append(
             Referral(
-                commissioner=dorset,
+                commissioner=commissioner,
                 provider_id=contract.provider_id,
                 contract=contract,
-                reference=f"DOR-REF-{n + 1:04d}",
+                reference=f"{prefix}-REF-{n + 1:04d}",
                 received_at=received,
+                referring_team=contract.lot.referring_team,
                 is_emergency=emergency,
                 responded_at=responded,
                 decision=ReferralDecision.ACCEPTED,
@@ -371,7 +384,7 @@ def _dorset(b: Builder, orgs):
         index = b.order(
             person,
             contract,
-            f"DOR-ISO-{n + 1:05d}",
+            f"{prefix}-ISO-{n + 1:05d}",
             start,
             versions,
             status=status,

@@ -104,6 +104,12 @@ class ReferralForm(PortalFormMixin, forms.Form):
     reference = forms.CharField(
         label="Referral reference", max_length=40, required=False, help_text="Left empty, one is made."
     )
+    referring_team = forms.CharField(
+        label="Referring team",
+        max_length=150,
+        required=False,
+        help_text="Left empty, the lot's own (Dorset children's: the Children Who Are Disabled team).",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

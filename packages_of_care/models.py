@@ -182,6 +182,11 @@ class Referral(DetailPage, Timestamped):
     service_user = models.ForeignKey(ServiceUser, on_delete=models.PROTECT, related_name="referrals")
     reference = models.CharField(max_length=40)
     received_at = models.DateTimeField()
+    referring_team = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The team that made the referral, e.g. Children Who Are Disabled team (CWAD) [001 P1 §4.1].",
+    )
     is_emergency = models.BooleanField(default=False)
     needs_summary = models.TextField(blank=True)
     responded_at = models.DateTimeField(null=True, blank=True, help_text="When the provider first responded.")

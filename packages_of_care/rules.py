@@ -465,3 +465,39 @@ def plan_agreed_in_time(
         and agreed_on is not None
         and agreed_on <= plan_agreement_deadline(start_date, is_emergency)
     )
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day` (a birthday on 29 February falls on 1 March in other years)."""
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def referral_age_problem(
+    *, date_of_birth: dt.date | None, referred_on: dt.date, min_age: int | None, age_limit: int | None
+) -> str | None:
+    """Why a person may not be referred on a lot with an age range, or None.
+
+    Dorset's children's lot takes "children and young people, aged between 8 years and up to the
+    young person's 18th birthday" `[001 P1 §4.2]`: aged 8 on the day of referral (the 8th birthday
+    itself is in), and referred before the 18th birthday (on it is out)."""
+    if min_age is None and age_limit is None:
+        return None
+    if date_of_birth is None:
+        return "Record the person's date of birth first: this lot takes referrals by age."
+    age = age_on(date_of_birth, referred_on)
+    if min_age is not None and age < min_age:
+        return (
+            f"On the referral date ({referred_on:%-d %B %Y}) the person is {age}; "
+            f"this lot takes people aged {min_age} or over (date of birth {date_of_birth:%-d %B %Y})."
+        )
+    if age_limit is not None and age >= age_limit:
+        return (
+            f"On the referral date ({referred_on:%-d %B %Y}) the person has had their {_ordinal(age_limit)} "
+            f"birthday; this lot takes referrals only before it (date of birth {date_of_birth:%-d %B %Y})."
+        )
+    return None
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

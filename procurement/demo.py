@@ -27,6 +27,7 @@ from .models import (
 
 LONDON = ZoneInfo("Europe/London")
 DORSET = "Dorset Council"
+NHS_DORSET = "NHS Dorset"
 NORFOLK = "Norfolk County Council"
 DERBY = "Derby City Council"
 
@@ -44,8 +45,8 @@ UNREGISTERED = [
     ),
 ]
 
-# More of Dorset's 27 lots `[003 App. 1]`, numbered as Appendix 1 numbers them. (Lot 5 Extra Care and
-# Lot 27 Children's are the demo's "S1 L8" and "S1 L9" lots, numbered as their own specifications do.)
+# More of Dorset's 27 lots `[003 App. 1]`, numbered as Appendix 1 numbers them (Lot 5 Extra Care and
+# Lot 27 Children's come with the reference data, schemes.demo; so does NHS Dorset's Lot 20).
 DORSET_EXTRA_LOTS = [
     (
         "1",
@@ -73,8 +74,8 @@ DORSET_EXTRA_LOTS = [
 
 # lot number -> [(route, route label, [(requirement, policy kind, wording)])]
 DORSET_CRITERIA = {
-    "S1 L8": [(1, "", CQC)],
-    "S1 L9 P1": [
+    "5": [(1, "", CQC)],
+    "27": [
         (
             1,
             "Providers registered with Ofsted",
@@ -104,9 +105,6 @@ DORSET_CRITERIA = {
             ],
         ),
     ],
-    "S1 L9 P2": [
-        (1, "", [*CQC, ("declaration", "", "In the relevant CQC service band(s) for working with children")])
-    ],
     "1": [(1, "", CQC)],
     "2": [(1, "", CQC)],
     "4": [(1, "", CQC)],
@@ -130,6 +128,14 @@ DORSET_CRITERIA = {
     ],
 }
 
+# NHS Dorset's complex-care lot: CQC registered, in the service band(s) for working with children
+# `[003 App. 1 lot 20]`.
+NHS_DORSET_CRITERIA = {
+    "20": [
+        (1, "", [*CQC, ("declaration", "", "In the relevant CQC service band(s) for working with children")])
+    ],
+}
+
 # (commissioner, lot number, provider, how it came onto the lot)
 ADMISSIONS = [
     (NORFOLK, "1", "Wensum Valley Care", "Awarded a place in the framework's tender (April 2024)"),
@@ -140,10 +146,10 @@ ADMISSIONS = [
     (NORFOLK, "4", "Wensum Valley Care", "Awarded a place in the framework's tender (April 2024)"),
     (DERBY, "1", "Derwent Extra Care Services", "Awarded in the extra care tender (2025)"),
     (DERBY, "2", "Markeaton Support", "Awarded in the extra care tender (2025)"),
-    (DORSET, "S1 L8", "Purbeck Care Partnership", "Joined when the framework opened (October 2022)"),
+    (DORSET, "5", "Purbeck Care Partnership", "Joined when the framework opened (October 2022)"),
     (DORSET, "1", "Purbeck Care Partnership", "Joined when the framework opened (October 2022)"),
-    (DORSET, "S1 L9 P1", "Stour Children's Support", "Joined when the framework opened (October 2022)"),
-    (DORSET, "S1 L9 P2", "Stour Children's Support", "Joined when the framework opened (October 2022)"),
+    (DORSET, "27", "Stour Children's Support", "Joined when the framework opened (October 2022)"),
+    (NHS_DORSET, "20", "Stour Children's Support", "Joined when the framework opened (October 2022)"),
 ]
 
 QUESTIONS = [
@@ -174,8 +180,14 @@ def _criteria(dorset):
             defaults={"name": name, "description": description, "position": position + 1},
         )
         position += created
-    lots = _lots(dorset)
-    for number, routes in DORSET_CRITERIA.items():
+    _install_criteria(_lots(dorset), DORSET_CRITERIA)
+    nhs = Organisation.objects.filter(name=NHS_DORSET).first()
+    if nhs is not None:
+        _install_criteria(_lots(nhs), NHS_DORSET_CRITERIA)
+
+
+def _install_criteria(lots, criteria_by_lot):
+    for number, routes in criteria_by_lot.items():
         lot = lots[number]
         if LotEntryCriterion.objects.filter(lot=lot).exists():
             continue
@@ -318,7 +330,7 @@ def load_reference(out):
 
 @transaction.atomic
 def load(out):
-    names = [NORFOLK, DERBY, DORSET, *{a[2] for a in ADMISSIONS}]
+    names = [NORFOLK, DERBY, DORSET, NHS_DORSET, *{a[2] for a in ADMISSIONS}]
     orgs = {o.name: o for o in Organisation.objects.filter(name__in=names)}
     if len(orgs) < len(set(names)):
         return  # the reference data step did not run

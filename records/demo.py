@@ -6,7 +6,7 @@ idempotent (loaded once: the first demo complaint present means loaded). Written
   with emergency services called, and one resident per Norfolk scheme calling night after night.
 - Complaints, concerns and compliments; safeguarding incidents; survey responses each quarter;
   voids (some still empty, some pending); Norfolk's monthly nominations panels with reasons.
-- Activities: Stour's short breaks for disabled children (Dorset Lot 9, Saturdays) and the
+- Activities: Stour's short breaks for disabled children (Dorset Lot 27, Saturdays) and the
   Derby providers' wellbeing activities (weekly per scheme), with attendance.
 """
 

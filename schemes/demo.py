@@ -1,8 +1,8 @@
 """Reference data from the specifications, loaded by `load_demo`.
 
 Norfolk's 15 schemes in 5 lots with their units `[004 App. 1]`, Derby's 5 schemes in 2 lots
-`[002 §Lots]`, and Dorset's open framework with its Extra Care and Children's lots `[003 App. 1]`,
-`[000]`, `[001]`; then demo providers holding contracts and one demo user per role.
+`[002 §Lots]`, Dorset's open framework with its Extra Care and Children's lots `[003 App. 1]`,
+`[000]`, `[001]`, and NHS Dorset's complex-care lot `[003 App. 1 lot 20]`, `[001 Part 2]`; then demo providers holding contracts and one demo user per role.
 """
 
 import datetime as dt
@@ -34,6 +34,7 @@ DEMO_PASSWORD = "portal-demo-2026"
 NORFOLK = "Norfolk County Council"
 DERBY = "Derby City Council"
 DORSET = "Dorset Council"
+NHS_DORSET = "NHS Dorset"
 
 G, DEM, RES, BUN = UnitType.GENERAL, UnitType.DEMENTIA, UnitType.RESPITE, UnitType.BUNGALOW
 S, DBL, ANY = UnitSize.SINGLE, UnitSize.DOUBLE, UnitSize.UNSPECIFIED
@@ -265,22 +266,45 @@ DERBY_SCHEMES = [
     ),
 ]
 
+# Dorset Council's lots in the current open framework, numbered as its Appendix 1 numbers them
+# `[003 App. 1]` (seeds 000 and 001 call them Segment 1 Lots 8 and 9 of the older framework):
+# (number, name, description, {lot fields}). Lot 27 is Dorset Council's only ("DC Only"); its
+# referrals come from the Children Who Are Disabled team, aged 8 up to the 18th birthday
+# `[001 P1 §4.1-4.2]`.
 DORSET_LOTS = [
     (
-        "S1 L8",
-        "Extra Care Housing",
-        "Care and support within extra care schemes, bought as weekly packages with a tolerance of five hours "
-        "within the usual payment period [000 §1.4]. Quarterly KPIs R1–R8 [000 §5].",
+        "5",
+        "Extra Care",
+        "Care and support within extra care schemes (Dorset Council only), bought as weekly packages with a "
+        "tolerance of five hours within the usual payment period [000 §1.4]. Quarterly KPIs R1–R8 [000 §5].",
+        {},
     ),
     (
-        "S1 L9 P1",
-        "Children's Care and Support at Home and Community Support (Dorset Council)",
-        "Care at home and short-break activities for disabled children, referred by the disabled children's team [001].",
+        "27",
+        "Children's Care and Support at Home and Community Support",
+        "Care at home and short-break activities for disabled children (Dorset Council only), referred by "
+        "the Children Who Are Disabled team for children aged 8 up to their 18th birthday [001 P1 §4.1-4.2].",
+        {
+            "referral_min_age": 8,
+            "referral_age_limit": 18,
+            "referring_team": "Children Who Are Disabled team (CWAD)",
+        },
     ),
+]
+
+# NHS Dorset (the clinical commissioning group, now the integrated care board) commissions the
+# children's complex care of Part 2 of the old children's lot `[001 Part 2]`; in the current
+# framework that is its own lot, Complex care – domiciliary, "CCG only" `[003 App. 1 lot 20]`. The
+# framework is the Commissioning Partners' one: the NHS's lots are kept as NHS Dorset's own
+# framework record, so nothing of them is Dorset Council's.
+NHS_DORSET_LOTS = [
     (
-        "S1 L9 P2",
-        "Children's Care and Support at Home — complex care (NHS Dorset)",
-        "Part 2: children's complex care commissioned by NHS Dorset [001 Part 2].",
+        "20",
+        "Complex care – domiciliary (CCG only)",
+        "Care for adults and children eligible for continuing health care, in line with the agreed health care "
+        "outcome plan, needing a registered nurse to provide or oversee the care [003 App. 1]. Children's "
+        "complex care as Part 2 of the children's specification describes it [001 Part 2].",
+        {},
     ),
 ]
 
@@ -335,19 +359,16 @@ CONTRACTS = [
     ),
     _contract(
         DORSET,
-        "S1 L8",
+        "5",
         "Purbeck Care Partnership",
-        "DOR-S1L8-01",
+        "DOR-L5-01",
         DORSET_TERM,
         from_jan23="24.50",
         from_apr26="25.40",
     ),
-    _contract(
-        DORSET, "S1 L9 P1", "Stour Children's Support", "DOR-S1L9P1-01", DORSET_TERM, from_jan23="26.00"
-    ),
-    _contract(
-        DORSET, "S1 L9 P2", "Stour Children's Support", "DOR-S1L9P2-01", DORSET_TERM, from_jan23="28.50"
-    ),
+    _contract(DORSET, "27", "Stour Children's Support", "DOR-L27-01", DORSET_TERM, from_jan23="26.00"),
+    # The children's complex care: NHS Dorset's contract with the same provider [001 Part 2].
+    _contract(NHS_DORSET, "20", "Stour Children's Support", "NHSD-L20-01", DORSET_TERM, from_jan23="28.50"),
 ]
 
 # (username, organisation, role, first name, last name)
@@ -360,6 +381,8 @@ USERS = [
     ("derby.brokerage", DERBY, Role.BROKERAGE, "Tom", "Ward"),
     ("dorset.commissioner", DORSET, Role.COMMISSIONER, "Ellen", "Hardy"),
     ("dorset.brokerage", DORSET, Role.BROKERAGE, "Joe", "Pike"),
+    ("nhsdorset.commissioner", NHS_DORSET, Role.COMMISSIONER, "Asha", "Mensah"),
+    ("nhsdorset.brokerage", NHS_DORSET, Role.BROKERAGE, "Rhys", "Bennett"),
     ("wensum.manager", "Wensum Valley Care", Role.PROVIDER_MANAGER, "Grace", "Moore"),
     ("wensum.staff", "Wensum Valley Care", Role.PROVIDER_STAFF, "Liam", "Carter"),
     ("wensum.api", "Wensum Valley Care", Role.API_CLIENT, "Wensum", "Call monitoring"),
@@ -507,11 +530,29 @@ def _dorset(orgs):
             "any time [003 §2, App. 1].",
         },
     )
-    for position, (number, name, description) in enumerate(DORSET_LOTS, start=1):
+    _lots(framework, DORSET_LOTS)
+    nhs_framework, _ = Framework.objects.get_or_create(
+        commissioner=orgs[NHS_DORSET],
+        name="Dorset Care Framework: NHS Dorset's lots",
+        defaults={
+            "reference": "DORSET-CARE-NHS",
+            "specification": "[003], [001 Part 2]",
+            "is_open": True,
+            "start_date": dt.date(2022, 10, 1),
+            "end_date": dt.date(2032, 9, 30),
+            "description": "The lots of the Dorset Care Framework that NHS Dorset commissions alone "
+            '("CCG only") [003 App. 1].',
+        },
+    )
+    _lots(nhs_framework, NHS_DORSET_LOTS)
+
+
+def _lots(framework, lots):
+    for position, (number, name, description, fields) in enumerate(lots, start=1):
         Lot.objects.get_or_create(
             framework=framework,
             number=number,
-            defaults={"name": name, "description": description, "position": position},
+            defaults={"name": name, "description": description, "position": position, **fields},
         )
 
 
@@ -610,12 +651,16 @@ def _councils(out):
             name=name,
             defaults={"kind": OrganisationKind.COMMISSIONER, "commissioner_type": CommissionerType.COUNCIL},
         )
+    orgs[NHS_DORSET], _ = Organisation.objects.get_or_create(
+        name=NHS_DORSET,
+        defaults={"kind": OrganisationKind.COMMISSIONER, "commissioner_type": CommissionerType.NHS},
+    )
     return orgs
 
 
 @transaction.atomic
 def load_reference(out):
-    """Reference data alone (`load_reference`): the three councils' frameworks, lots and schemes
+    """Reference data alone (`load_reference`): the three councils' and NHS Dorset's frameworks, lots and schemes
     with their units `[004 App. 1]`, `[002]`, `[003 App. 1]`."""
     orgs = _councils(out)
     _norfolk(orgs)

@@ -137,6 +137,21 @@ class Lot(DetailPage, models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Who may be referred on this lot: Dorset's children's lot takes children referred by the
+    # Children Who Are Disabled team, aged 8 up to their 18th birthday `[001 P1 §4.1-4.2]`.
+    referral_min_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The youngest age, in years, a person may be referred at."
+    )
+    referral_age_limit = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Referrals must be received before this birthday (e.g. 18: up to the 18th birthday).",
+    )
+    referring_team = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The team referrals on this lot come from, recorded on each referral.",
+    )
 
     objects = LotQuerySet.as_manager()
     detail_view = "schemes:lot-detail"

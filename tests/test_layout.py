@@ -13,6 +13,7 @@ APPS = [
     "compliance",
     "procurement",
     "packages_of_care",
+    "continuing_care",
     "visits",
     "records",
     "kpis",

@@ -115,6 +115,7 @@ class ReferralSerializer(CareRecordSerializer):
             "service_user",
             "service_user_name",
             "received_at",
+            "referring_team",
             "is_emergency",
             "needs_summary",
             *REFERRAL_PROGRESS,

@@ -15,6 +15,7 @@ from portal.roles import OrganisationKind
 from schemes.models import Contract, Scheme
 
 from ..models import Referral, ReferralDecision, ServiceEndReason, ServiceUser
+from ..rules import referral_age_problem
 from ..workflows import REFERRAL_ACTIONS, REFERRAL_WORKFLOW
 from .common import check_decline_reason, not_in_future, refuse_unknown, require_organisation
 
@@ -113,14 +114,29 @@ def referral_create(
     is_emergency: bool = False,
     needs_summary: str = "",
     reference: str = "",
+    referring_team: str = "",
 ) -> Referral:
-    """Brokerage refers a person to a provider under a contract; the KPI clock starts at `received_at`."""
+    """Brokerage refers a person to a provider under a contract; the KPI clock starts at `received_at`.
+    A lot with an age range refuses a person outside it on the day of referral, and the referring
+    team defaults to the lot's (Dorset's children's lot: CWAD, ages 8 to the 18th birthday
+    `[001 P1 §4.1-4.2]`)."""
     require_organisation(actor, contract.commissioner_id, "the contract's commissioner")
     if service_user.commissioner_id != contract.commissioner_id:
         raise ValidationError({"service_user": "The person is funded by another commissioner."})
     not_in_future(received_at, "received_at")
+    lot = contract.lot
+    problem = referral_age_problem(
+        date_of_birth=service_user.date_of_birth,
+        referred_on=timezone.localtime(received_at).date(),
+        min_age=lot.referral_min_age,
+        age_limit=lot.referral_age_limit,
+    )
+    if problem:
+        raise ValidationError({"service_user": problem})
+    referring_team = referring_team or lot.referring_team
     referral = Referral(
         commissioner_id=contract.commissioner_id, provider_id=contract.provider_id, contract=contract,
+        referring_team=referring_team,
         service_user=service_user, received_at=received_at, is_emergency=is_emergency, needs_summary=needs_summary,
         reference=reference or _next_referral_reference(contract.commissioner_id, received_at),
     )  # fmt: skip
@@ -128,6 +144,7 @@ def referral_create(
         "provider": [None, contract.provider.name],
         "received_at": [None, received_at],
         "is_emergency": [None, is_emergency],
+        "referring_team": [None, referring_team],
     }
     return audit.save_new(referral, actor=actor, action="referred", changes=changes)
 

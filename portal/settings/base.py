@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "procurement",
     "compliance",
     "packages_of_care",
+    "continuing_care",
     "visits",
     "records",
     "kpis",
@@ -357,6 +358,10 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE["packages-of-care-advance-orders"] = {
     "task": "packages_of_care.advance_orders",
     "schedule": 60 * 60,  # hourly, so an order accepted overnight starts soon after midnight
+}
+CELERY_BEAT_SCHEDULE["continuing-care-review-alerts"] = {
+    "task": "continuing_care.raise_review_alerts",
+    "schedule": 60 * 60 * 24,
 }
 CELERY_BEAT_SCHEDULE["packages-of-care-overdue-review-alerts"] = {
     "task": "packages_of_care.raise_overdue_review_alerts",

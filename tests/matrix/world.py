@@ -1,11 +1,15 @@
 """The canary world the permission matrix runs in.
 
-Two commissioners and two providers (plus a third provider that only C1 works with, so provider
-isolation inside one council is tested too) and the portal operator:
+Two councils and two providers (plus a third provider that only C1 works with, so provider
+isolation inside one council is tested too), an NHS commissioner that buys from C1's provider, and
+the portal operator:
 
     C1 ── P1      (pair "C1P1")
     C1 ── P3      (pair "C1P3"; P3 has no users: its records are canaries P1 must never see)
     C2 ── P2      (pair "C2P2")
+    CN ── P4      (pair "CNP4": an NHS commissioner, as NHS Dorset with its children's complex care
+                   `[001 Part 2]`; the councils see none of it. tests/continuing_care/test_http.py
+                   covers one provider working for both a council and the NHS.)
 
 Every record a builder creates carries a canary token in a text field (a name, reference or
 note): `ref(key)` for reference data (organisations, frameworks, lots, schemes, contracts) and
@@ -27,27 +31,40 @@ from tests.matrix.routes import app_modules
 
 PASSWORD = "matrix-password-123"
 
-ORG_KEYS = ("C1", "C2", "P1", "P2", "P3", "OP")
-PAIRS = ("C1P1", "C1P3", "C2P2")
-PAIR_PARTIES = {"C1P1": ("C1", "P1"), "C1P3": ("C1", "P3"), "C2P2": ("C2", "P2")}
+ORG_KEYS = ("C1", "C2", "CN", "P1", "P2", "P3", "P4", "OP")
+COMMISSIONERS = ("C1", "C2", "CN")
+PAIRS = ("C1P1", "C1P3", "C2P2", "CNP4")
+PAIR_PARTIES = {"C1P1": ("C1", "P1"), "C1P3": ("C1", "P3"), "C2P2": ("C2", "P2"), "CNP4": ("CN", "P4")}
 
 # Which reference tokens and which care-record tokens each organisation may see.
 VISIBLE_REF = {
     "C1": {"C1", "P1", "P3", "C1P1", "C1P3"},
     "C2": {"C2", "P2", "C2P2"},
+    "CN": {"CN", "P4", "CNP4"},
     "P1": {"C1", "P1", "C1P1"},
     "P2": {"C2", "P2", "C2P2"},
-    "OP": {"C1", "C2", "P1", "P2", "P3", "C1P1", "C1P3", "C2P2", "OP"},
+    "P4": {"CN", "P4", "CNP4"},
+    "OP": {"C1", "C2", "CN", "P1", "P2", "P3", "P4", "C1P1", "C1P3", "C2P2", "CNP4", "OP"},
 }
-VISIBLE_PII = {"C1": {"C1P1", "C1P3"}, "C2": {"C2P2"}, "P1": {"C1P1"}, "P2": {"C2P2"}, "OP": set()}
+VISIBLE_PII = {
+    "C1": {"C1P1", "C1P3"},
+    "C2": {"C2P2"},
+    "CN": {"CNP4"},
+    "P1": {"C1P1"},
+    "P2": {"C2P2"},
+    "P4": {"CNP4"},
+    "OP": set(),
+}
 
 # The users the matrix signs in as: (org key, matrix role). "api_client" holds a read-only
 # token; "api_client_rw" a token granted every write capability its organisation may have.
 MATRIX_ROLES = {
     "C1": ("commissioner", "brokerage", "api_client", "api_client_rw"),
     "C2": ("commissioner", "brokerage", "api_client", "api_client_rw"),
+    "CN": ("commissioner", "brokerage"),
     "P1": ("provider_manager", "provider_staff", "api_client", "api_client_rw"),
     "P2": ("provider_manager", "provider_staff", "api_client", "api_client_rw"),
+    "P4": ("provider_manager",),
     "OP": ("site_admin",),
 }
 
@@ -128,7 +145,12 @@ def _organisations(world: World) -> None:
             kind=OrganisationKind.COMMISSIONER,
             commissioner_type=CommissionerType.COUNCIL,
         )
-    for key in ("P1", "P2", "P3"):
+    world.orgs["CN"] = Organisation.objects.create(
+        name=f"Canary NHS {ref('CN')}",
+        kind=OrganisationKind.COMMISSIONER,
+        commissioner_type=CommissionerType.NHS,
+    )
+    for key in ("P1", "P2", "P3", "P4"):
         world.orgs[key] = Organisation.objects.create(
             name=f"Canary care {ref(key)}",
             kind=OrganisationKind.PROVIDER,

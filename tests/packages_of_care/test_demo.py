@@ -63,12 +63,15 @@ def test_demo_packages_of_care():
         ).count()
         == 10
     )
+    # Dorset: 15 extra care and 7 children's (Part 1) orders; the 3 complex-care children are NHS
+    # Dorset's [001 Part 2].
     dorset = IndividualServiceOrder.objects.filter(commissioner__name="Dorset Council")
-    assert dorset.count() == 25 and not dorset.filter(versions__weekly_price__isnull=True).exists()
+    assert dorset.count() == 22 and not dorset.filter(versions__weekly_price__isnull=True).exists()
     assert (
         Referral.objects.filter(commissioner__name="Dorset Council", first_visit_date__isnull=False).count()
-        == 25
+        == 22
     )
+    assert IndividualServiceOrder.objects.filter(commissioner__name="NHS Dorset").count() == 3
 
     wensum = IndividualServiceOrder.objects.filter(provider__name="Wensum Valley Care")
     assert wensum.filter(status=OrderStatus.ISSUED).count() == 3

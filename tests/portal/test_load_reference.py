@@ -21,11 +21,12 @@ def counts():
 def test_reference_data_alone_and_twice_the_same():
     out = io.StringIO()
     call_command("load_reference", stdout=out)
-    # Norfolk 15 schemes + Derby 5 (domain.md); three councils and the operator; no one else.
+    # Norfolk 15 schemes + Derby 5 (domain.md); three councils, NHS Dorset (its own framework
+    # record for its "CCG only" lot [003 App. 1]) and the operator; no one else.
     assert Scheme.objects.count() == 20
-    assert Framework.objects.count() == 3
+    assert Framework.objects.count() == 4
     assert sorted(Organisation.objects.values_list("kind", flat=True)) == sorted(
-        [OrganisationKind.COMMISSIONER] * 3 + [OrganisationKind.OPERATOR]
+        [OrganisationKind.COMMISSIONER] * 4 + [OrganisationKind.OPERATOR]
     )
     assert (Contract.objects.count(), User.objects.count(), ApiToken.objects.count()) == (0, 0, 0)
     assert KpiDefinition.objects.count() > 0

@@ -5,13 +5,13 @@ import datetime as dt
 from decimal import Decimal
 
 from schemes.models import Framework, Lot, PaymentModel, Scheme, SchemeUnitGroup, UnitType
-from tests.matrix.world import PAIR_PARTIES, pair_contract, ref
+from tests.matrix.world import COMMISSIONERS, PAIR_PARTIES, pair_contract, ref
 
 ORDER = 10
 
 
 def build(world):
-    for key in ("C1", "C2"):
+    for key in COMMISSIONERS:
         world.put(
             "framework",
             key,

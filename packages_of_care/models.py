@@ -117,8 +117,7 @@ class ServiceUser(DetailPage, CommissionerParty, Timestamped):
                 fields=["commissioner", "reference"], name="service_user_unique_reference"
             )
         ]
-        # The header search: part of a name, a reference or a flat finds the person (portal.search).
-        indexes = [
+        indexes = [  # the header search: part of a name, a reference or a flat (portal.search)
             GinIndex(fields=[field], opclasses=["gin_trgm_ops"], name=f"service_user_{field}_trgm")
             for field in ("name", "reference", "flat")
         ]
@@ -332,8 +331,7 @@ class IndividualServiceOrder(DetailPage, Timestamped):
             models.UniqueConstraint(fields=["commissioner", "reference"], name="order_unique_reference"),
             ends_after_start("order_end_after_start", open_ended=True),
         ]
-        indexes = [
-            # The header search finds an order by part of its reference (portal.search).
+        indexes = [  # the first: the header search finds an order by part of its reference
             GinIndex(fields=["reference"], opclasses=["gin_trgm_ops"], name="order_reference_trgm"),
             models.Index(fields=["provider", "status"], name="order_provider_status_idx"),
             models.Index(fields=["contract", "status"], name="order_contract_status_idx"),

@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "VisitStatusEnum": "visits.models.VisitStatus",
         "EndReasonEnum": "packages_of_care.models.ServiceEndReason",
         "LegacyStaffEndReasonEnum": "legacy_costs.models.EndReason",
+        "MilestoneStatusEnum": "continuing_care.models.MilestoneStatus",
     },
 }
 

@@ -452,6 +452,10 @@ class VersionPartQuerySet(OrderPartQuerySet):
     order_path = "version__order"
 
 
+class OutcomeReviewQuerySet(OrderPartQuerySet):
+    order_path = "outcome__version__order"
+
+
 class ScheduledVisit(models.Model):
     """One visit in an order version's weekly schedule: day, time, length, carers, time-critical."""
 
@@ -539,7 +543,7 @@ class OutcomeReview(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OrderPartQuerySet.as_manager()
+    objects = OutcomeReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["outcome", "-reviewed_on", "-id"]

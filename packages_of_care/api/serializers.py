@@ -177,7 +177,7 @@ class ScheduledVisitSerializer(serializers.ModelSerializer):
 class OrderOutcomeSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderOutcome
-        fields = ["service_element", "category", "description"]
+        fields = ["id", "service_element", "category", "description"]
 
 
 class OrderVersionSerializer(serializers.ModelSerializer):

@@ -251,6 +251,7 @@ class OrderSerializer(CareRecordSerializer):
             "start_date",
             "end_date",
             "is_planned_care",
+            "is_emergency",
             "current_weekly_hours",
             "current_weekly_price",
             "version_count",

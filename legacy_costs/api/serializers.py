@@ -51,7 +51,9 @@ class LegacyStaffAgreementSerializer(PortalModelSerializer):
 
     contract = ScopedPrimaryKeyRelatedField(queryset=Contract.objects.all())
     occasion = serializers.ChoiceField(choices=AgreementOccasion.choices)
-    agreed_by = serializers.CharField(source="agreed_by.get_full_name", read_only=True, default=None)
+    agreed_by = serializers.CharField(
+        source="agreed_by.get_full_name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = LegacyStaffAgreement

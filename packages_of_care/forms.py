@@ -164,6 +164,11 @@ class OrderForm(PortalFormMixin, forms.Form):
     is_planned_care = forms.BooleanField(
         label="Planned care (scheduled visits)", required=False, initial=True
     )
+    is_emergency = forms.BooleanField(
+        label="Emergency start",
+        required=False,
+        help_text="The care plan is then agreed face to face within 48 hours of the start.",
+    )  # [004 §3.2.9]
     weekly_hours = hours_field("Commissioned hours per week")
     weekly_price = price_field()
 

@@ -61,8 +61,7 @@ IN_FORCE_ORDER_STATUSES = (OrderStatus.ACCEPTED, OrderStatus.ACTIVE, OrderStatus
 
 
 def dates_overlap(start: dt.date, end: dt.date | None) -> Q:
-    """Records whose days (`start_date` to `end_date` inclusive, no end date: still going) share
-    a day with `start` to `end` (no end: from `start` on)."""
+    """Records whose `start_date`–`end_date` (inclusive; none: open) meet `start`–`end` (none: open)."""
     q = Q(end_date__isnull=True) | Q(end_date__gte=start)
     return q if end is None else q & Q(start_date__lte=end)
 
@@ -368,8 +367,7 @@ class IndividualServiceOrder(DetailPage, Timestamped):
 
 
 class OrderPartQuerySet(TenantQuerySet):
-    """A part of an order, reached by `order_path`: seen by the order's council, and by its
-    provider once the order is issued (drafts are the council's working papers)."""
+    """A part of an order (at `order_path`): seen by its council, and by its provider once issued."""
 
     order_path = "order"
 
@@ -377,10 +375,8 @@ class OrderPartQuerySet(TenantQuerySet):
         return self.filter(**{f"{self.order_path}__commissioner": organisation})
 
     def for_provider(self, organisation):
-        path = self.order_path
-        return self.filter(**{f"{path}__provider": organisation}).exclude(
-            **{f"{path}__status": OrderStatus.DRAFT}
-        )
+        p = self.order_path
+        return self.filter(**{f"{p}__provider": organisation}).exclude(**{f"{p}__status": OrderStatus.DRAFT})
 
 
 class OrderVersionQuerySet(OrderPartQuerySet):
@@ -450,6 +446,10 @@ class VersionPartQuerySet(OrderPartQuerySet):
     order_path = "version__order"
 
 
+class OutcomeReviewQuerySet(OrderPartQuerySet):
+    order_path = "outcome__version__order"
+
+
 class ScheduledVisit(models.Model):
     """One visit in an order version's weekly schedule: day, time, length, carers, time-critical."""
 
@@ -497,8 +497,7 @@ class OutcomeCategory(models.TextChoices):
 
 
 class OrderOutcome(models.Model):
-    """A person-centred outcome the order is bought to achieve, under a category heading. Its
-    progress is reviewed over time (`OutcomeReview`) `[003 §3.16, 004 §3.6.10–12]`."""
+    """A person-centred outcome the order buys, reviewed over time `[003 §3.16, 004 §3.6.10–12]`."""
 
     version = models.ForeignKey(OrderVersion, on_delete=models.CASCADE, related_name="outcomes")
     service_element = models.CharField(max_length=30, choices=ServiceElement.choices)
@@ -523,9 +522,8 @@ class OutcomeProgress(models.TextChoices):
 
 
 class OutcomeReview(models.Model):
-    """One review of an outcome's progress: when, what it found, a note and who reviewed it. The
-    latest review is the outcome's status; "not being achieved" alerts the council's social worker
-    (brokerage) `[004 §3.6.11–12]`."""
+    """A review of an outcome's progress (when, finding, note, who); the latest is the outcome's
+    status; "not being achieved" alerts the council's social worker (brokerage) `[004 §3.6.11–12]`."""
 
     outcome = models.ForeignKey(OrderOutcome, on_delete=models.CASCADE, related_name="reviews")
     reviewed_on = models.DateField()
@@ -537,7 +535,7 @@ class OutcomeReview(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = OrderPartQuerySet.as_manager()
+    objects = OutcomeReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["outcome", "-reviewed_on", "-id"]

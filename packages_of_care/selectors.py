@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Greatest
@@ -12,8 +13,10 @@ from portal.tenancy import scoped
 
 from . import rules
 from .models import (
+    IN_FORCE_ORDER_STATUSES,
     Absence,
     AbsenceQuerySet,
+    AgreedHow,
     CarePlan,
     IndividualServiceOrder,
     OrderOutcome,
@@ -133,3 +136,23 @@ def order_counts(user: User) -> dict[str, int]:
 def away_on(user: User, day: dt.date) -> AbsenceQuerySet:
     """The absences of people away on `day`."""
     return absences_for(user).away_on(day)
+
+
+def plan_agreement(
+    order: IndividualServiceOrder, plans: Iterable[CarePlan], today: dt.date
+) -> dict[str, Any]:
+    """For the order page: the last day the care plan may be agreed face to face, whether one of
+    `plans` was (`rules.plan_agreed_in_time`), and whether that deadline was missed on an order in
+    force `[004 §3.2.9]`."""
+    deadline = rules.plan_agreement_deadline(order.start_date, order.is_emergency)
+    in_time = any(
+        rules.plan_agreed_in_time(
+            start_date=order.start_date,
+            is_emergency=order.is_emergency,
+            agreed_on=plan.agreed_on,
+            face_to_face=plan.agreed_how == AgreedHow.FACE_TO_FACE,
+        )
+        for plan in plans
+    )
+    missed = not in_time and deadline < today and order.status in IN_FORCE_ORDER_STATUSES
+    return {"deadline": deadline, "in_time": in_time, "missed": missed}

@@ -358,6 +358,7 @@ class OrderDetailView(RecordView):
         variations = list(selectors.temporary_variations_for(user).filter(order=order))
         first_monday = self.first_monday(versions)
         current = rules.version_in_force(versions, max(today, order.start_date))
+        care_plans = selectors.care_plans_for(user).filter(order=order)
         return super().get_context_data(
             versions=versions,
             current=current,
@@ -369,7 +370,8 @@ class OrderDetailView(RecordView):
             weeks_next=first_monday + dt.timedelta(days=7 * WEEKS_SHOWN),
             variations=variations,
             absences=selectors.absences_for(user).filter(service_user=order.service_user)[:20],
-            care_plans=selectors.care_plans_for(user).filter(order=order),
+            care_plans=care_plans,
+            plan_agreement=selectors.plan_agreement(order, care_plans, today),
             today=today,
             can=order_actions(user, order),
             is_provider=user.organisation_id == order.provider_id,
@@ -454,6 +456,7 @@ class OrderEditView(OrderFormView):
             "start_date": order.start_date,
             "end_date": order.end_date,
             "is_planned_care": order.is_planned_care,
+            "is_emergency": order.is_emergency,
             "weekly_hours": version.weekly_hours if version else None,
             "weekly_price": version.weekly_price if version else None,
         }

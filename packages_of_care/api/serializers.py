@@ -177,7 +177,7 @@ class ScheduledVisitSerializer(serializers.ModelSerializer):
 class OrderOutcomeSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderOutcome
-        fields = ["service_element", "category", "description"]
+        fields = ["id", "service_element", "category", "description"]
 
 
 class OrderVersionSerializer(serializers.ModelSerializer):
@@ -251,6 +251,7 @@ class OrderSerializer(CareRecordSerializer):
             "start_date",
             "end_date",
             "is_planned_care",
+            "is_emergency",
             "current_weekly_hours",
             "current_weekly_price",
             "version_count",

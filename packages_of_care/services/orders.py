@@ -38,11 +38,20 @@ from .common import (
 
 SCHEDULE_FIELDS = ("weekday", "start_time", "duration_minutes", "carers", "time_critical", "tasks")
 OUTCOME_FIELDS = ("service_element", "category", "description")
-ORDER_FIELDS = ["status", "contract", "provider", "start_date", "end_date", "referral", "is_planned_care"]
+ORDER_FIELDS = [
+    "status",
+    "contract",
+    "provider",
+    "start_date",
+    "end_date",
+    "referral",
+    "is_planned_care",
+    "is_emergency",
+]
 VERSION_FIELDS = ["weekly_hours", "weekly_price"]
 UPDATABLE = frozenset(
     {"contract", "service_user", "start_date", "end_date", "reference", "referral", "is_planned_care",
-     "weekly_hours", "weekly_price", "schedule", "outcomes"}
+     "is_emergency", "weekly_hours", "weekly_price", "schedule", "outcomes"}
 )  # fmt: skip
 SCHEDULE_DEFAULTS = {"carers": 1, "time_critical": False, "tasks": ""}
 BROKERAGE = "the commissioner's brokerage"
@@ -186,9 +195,11 @@ def order_create(
     reference: str = "",
     referral: Referral | None = None,
     is_planned_care: bool = True,
+    is_emergency: bool = False,
 ) -> IndividualServiceOrder:
     """Brokerage drafts an order: the contract (and so the provider), the dates, and its first
-    version — weekly hours, the Dorset weekly price, the weekly schedule and the outcomes."""
+    version — weekly hours, the Dorset weekly price, the weekly schedule and the outcomes. An
+    emergency start gives the care plan 48 hours to be agreed face to face `[004 §3.2.9]`."""
     _check_order_parties(actor=actor, service_user=service_user, contract=contract, referral=referral)
     hours = _check_hours(weekly_hours)
     price = _check_price(contract, weekly_price)
@@ -196,7 +207,7 @@ def order_create(
     order = IndividualServiceOrder(
         commissioner_id=contract.commissioner_id, provider_id=contract.provider_id, contract=contract,
         service_user=service_user, referral=referral, status=OrderStatus.DRAFT, start_date=start_date,
-        end_date=end_date, is_planned_care=is_planned_care,
+        end_date=end_date, is_planned_care=is_planned_care, is_emergency=is_emergency,
         reference=(reference or "").strip() or _next_order_reference(contract.commissioner_id),
     )  # fmt: skip
     order.full_clean()
@@ -210,6 +221,8 @@ def order_create(
     drafted |= {"start_date": [None, start_date], "weekly_hours": [None, hours]}
     if price is not None:
         drafted["weekly_price"] = [None, price]
+    if is_emergency:
+        drafted["is_emergency"] = [None, True]
     audit.record(actor=actor, obj=order, action="drafted", changes=drafted)
     return order
 
@@ -235,7 +248,7 @@ def order_update(
     order.contract, order.provider_id, order.service_user, order.referral = (
         contract, contract.provider_id, service_user, referral,
     )  # fmt: skip
-    for field in ("start_date", "end_date", "is_planned_care"):
+    for field in ("start_date", "end_date", "is_planned_care", "is_emergency"):
         if field in changes:
             setattr(order, field, changes[field])
     if changes.get("reference"):

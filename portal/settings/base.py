@@ -277,10 +277,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Choice sets that share a field name across apps get names of their own.
     "ENUM_NAME_OVERRIDES": {
+        "MilestoneStatusEnum": "continuing_care.models.MilestoneStatus",
+        "OutcomeProgressEnum": "packages_of_care.models.OutcomeProgress",
         "VisitStatusEnum": "visits.models.VisitStatus",
         "EndReasonEnum": "packages_of_care.models.ServiceEndReason",
         "LegacyStaffEndReasonEnum": "legacy_costs.models.EndReason",
-        "MilestoneStatusEnum": "continuing_care.models.MilestoneStatus",
     },
 }
 

@@ -100,6 +100,8 @@ ROUTES = [
     # Issue 14: outcome progress [004 §3.6.12]; Derby's simpler plan for non-customers [002 §3.4]
     form("outcome-review", RECORDERS, "order_outcome"),
     form("simple-plan-create", PROVIDER),
+    api_write("outcome-review-list", API_RECORDERS),
+    api_read("outcome-review-detail", "outcome_review"),
     # API
     api_write("service-user-list", API_BROKERAGE),
     at(f"{API}:service-user-detail", BROKERAGE_EDITS, "service_user", extra_ok=OTHER_SIDE),

@@ -2,14 +2,14 @@
 audit trail exist too). Per pair: a person, a referral, an active order (with its version,
 schedule and outcomes), an issued order, a declined order, a requested temporary variation, an
 open absence and a care plan. Names stored: service_user, referral, order, order_version,
-issued_order, declined_order, temporary_variation, absence, care_plan, order_outcome."""
+issued_order, declined_order, temporary_variation, absence, care_plan, order_outcome, outcome_review."""
 
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from packages_of_care import services
-from packages_of_care.models import OrderStatus
+from packages_of_care.models import OrderStatus, OutcomeReview
 from tests.matrix.world import PAIR_PARTIES, pii
 
 ORDER = 20
@@ -88,4 +88,9 @@ def build(world):
         world.put("temporary_variation", pair, variation)
         world.put("absence", pair, absence)
         world.put("care_plan", pair, plan)
-        world.put("order_outcome", pair, order.versions.get().outcomes.get())
+        outcome = order.versions.get().outcomes.get()
+        world.put("order_outcome", pair, outcome)
+        review = OutcomeReview.objects.create(
+            outcome=outcome, reviewed_on=dt.date(2026, 4, 1), status="on_track", note=f"Review {canary}"
+        )
+        world.put("outcome_review", pair, review)

@@ -69,3 +69,26 @@ ROUTES.append(
         owner="C1P1",
     )
 )
+
+# Their API: the council's token writes requests and PAMMS, the provider's token answers and reports
+# (the other side's granted token answers 403).
+API_COUNCIL = COUNCIL | {"api_client_rw"}
+API_MANAGER = MANAGER | {"api_client_rw"}
+for basename, record, creators in (
+    ("complaint-request", "complaint_request", API_COUNCIL),
+    ("complaints-report", "complaints_report", API_MANAGER),
+    ("pamms-assessment", "pamms", API_COUNCIL),
+):
+    ROUTES += [
+        Route(f"records-api:{basename}-list", {"GET": ALL, "POST": creators}, extra_ok=OTHER_SIDE),
+        Route(f"records-api:{basename}-detail", {"GET": ALL}, kwargs=_pk(record), owner="C1P1"),
+    ]
+ROUTES.append(
+    Route(
+        "records-api:complaint-request-answer",
+        {"POST": API_PROVIDER},
+        kwargs=_pk("complaint_request"),
+        owner="C1P1",
+        extra_ok=OTHER_SIDE,
+    )
+)

@@ -25,7 +25,7 @@ from portal.models import Organisation, User
 from portal.tenancy import PairQuerySet, TenantQuerySet
 from schemes.models import Contract, Scheme
 
-from .rules import EMERGENCY_PLAN_DAYS
+from .rules import EMERGENCY_PLAN_DAYS, age_on
 
 QUARTER_HOUR = Decimal("0.25")
 
@@ -125,10 +125,7 @@ class ServiceUser(DetailPage, CommissionerParty, Timestamped):
         return f"{self.name} ({self.reference})"
 
     def age_on(self, day: dt.date) -> int | None:
-        if self.date_of_birth is None:
-            return None
-        dob = self.date_of_birth
-        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+        return None if self.date_of_birth is None else age_on(self.date_of_birth, day)
 
 
 class DeclineReason(models.TextChoices):
